@@ -1,0 +1,32 @@
+"""bayes_scaling: Bayesian learning-curve and scaling-law analysis.
+
+>>> import bayes_scaling as bs
+>>> fit = bs.fit(bs.load_example(), x="samples", y="val_ppl", random_seed=0)  # doctest: +SKIP
+>>> fit.compare(); fit.ppl_min(); fit.forecast([6400, 12800])                  # doctest: +SKIP
+"""
+
+from .data import ScalingData
+from .datasets import load_example
+from .errors import BayesScalingError, BayesScalingWarning, ConvergenceWarning, DataError, LooWarning
+from .laws import LAWS, Law, get_law, register
+from .result import ScalingFit
+from .workflow import fit
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LAWS",
+    "BayesScalingError",
+    "BayesScalingWarning",
+    "ConvergenceWarning",
+    "DataError",
+    "Law",
+    "LooWarning",
+    "ScalingData",
+    "ScalingFit",
+    "__version__",
+    "fit",
+    "get_law",
+    "load_example",
+    "register",
+]

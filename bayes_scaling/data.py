@@ -1,0 +1,210 @@
+"""The data: validation of the user's table and the scales the laws work on.
+
+Nothing here modifies what the caller passed in: the table is read, checked and
+copied into a frozen :class:`ScalingData`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+__all__ = ["MIN_DISTINCT_X", "ScalingData", "as_scaling_data"]
+
+#: the fewest distinct x values any analysis accepts
+MIN_DISTINCT_X = 3
+
+
+def _rows(index: pd.Index, mask: np.ndarray, limit: int = 8) -> str:
+    labels = [repr(v) if isinstance(v, str) else str(v) for v in index[mask][:limit]]
+    more = int(mask.sum()) - len(labels)
+    return ", ".join(labels) + (f" and {more} more" if more > 0 else "")
+
+
+def _read_table(data: pd.DataFrame | str | os.PathLike) -> pd.DataFrame:
+    if isinstance(data, pd.DataFrame):
+        return data
+    if isinstance(data, (str, os.PathLike)):
+        path = os.fspath(data)
+        if not os.path.exists(path):
+            raise DataError(f"data file {path!r} does not exist")
+        try:
+            return pd.read_csv(path, comment="#", sep=None, engine="python", encoding="utf-8-sig")
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as err:
+            raise DataError(f"could not read {path!r} as CSV: {err}") from None
+    raise DataError(f"data must be a pandas DataFrame or a path to a CSV file, got {type(data).__name__}")
+
+
+def _column(table: pd.DataFrame, name: str, role: str) -> pd.Series:
+    if name not in table.columns:
+        cols = [str(c) for c in table.columns]
+        close = difflib.get_close_matches(str(name), cols, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise DataError(
+            f"column {name!r} (given as {role}) is not in the data; columns are {cols}.{hint}"
+        )
+    col = table[name]
+    if isinstance(col, pd.DataFrame):
+        raise DataError(f"column name {name!r} appears more than once in the data; rename the duplicates")
+    values = pd.to_numeric(col, errors="coerce")
+    bad = values.isna().to_numpy() & col.notna().to_numpy()
+    if bad.any():
+        raise DataError(
+            f"column {name!r} has non-numeric values in rows {_rows(table.index, bad)} "
+            f"(e.g. {col[bad].iloc[0]!r}); fix or drop those rows"
+        )
+    arr = values.to_numpy(dtype=float)
+    if np.isnan(arr).any():
+        raise DataError(
+            f"column {name!r} has missing values (NaN) in rows {_rows(table.index, np.isnan(arr))}; "
+            "fill or drop those rows"
+        )
+    if np.isinf(arr).any():
+        raise DataError(
+            f"column {name!r} has infinite values in rows {_rows(table.index, np.isinf(arr))}; "
+            "fix or drop those rows"
+        )
+    if (arr <= 0).any():
+        raise DataError(
+            f"column {name!r} must be strictly positive (the laws work on log scales), but rows "
+            f"{_rows(table.index, arr <= 0)} hold values <= 0; drop them or shift the metric"
+        )
+    return arr
+
+
+@dataclass(frozen=True)
+class ScalingData:
+    """A validated learning curve: positive sample counts ``n`` and metric values ``y``.
+
+    Rows are sorted by ``n``; several rows at one ``n`` are replicates. The laws
+    work on ``u = log(n / n_ref)`` with ``n_ref`` the geometric mean of the distinct
+    ``n``, and on ``log y``; this makes every default prior independent of units.
+
+    Examples
+    --------
+    >>> from bayes_scaling.data import ScalingData
+    >>> d = ScalingData.from_arrays([100, 400, 1600], [3.0, 2.0, 1.5])
+    >>> float(d.n_ref)
+    400.0
+    """
+
+    n: np.ndarray
+    y: np.ndarray
+    x_name: str = "n"
+    y_name: str = "y"
+    index: tuple = field(default=(), repr=False)
+    extra: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_arrays(cls, n, y, x_name: str = "n", y_name: str = "y") -> ScalingData:
+        """Validate two sequences of equal length and build the data."""
+        n = np.asarray(n, dtype=float)
+        y = np.asarray(y, dtype=float)
+        if n.ndim != 1 or n.shape != y.shape:
+            raise DataError(f"n and y must be 1-d of equal length, got shapes {n.shape} and {y.shape}")
+        return as_scaling_data(pd.DataFrame({x_name: n, y_name: y}), x=x_name, y=y_name)
+
+    def __post_init__(self):
+        for arr in (self.n, self.y):
+            arr.setflags(write=False)
+
+    @property
+    def n_obs(self) -> int:
+        return int(self.n.size)
+
+    @cached_property
+    def distinct_n(self) -> np.ndarray:
+        return np.unique(self.n)
+
+    @cached_property
+    def n_ref(self) -> float:
+        """Geometric mean of the distinct sample counts (the centre of the log-n scale)."""
+        return float(np.exp(np.mean(np.log(self.distinct_n))))
+
+    @cached_property
+    def u(self) -> np.ndarray:
+        """Centred log sample counts, ``log(n / n_ref)``."""
+        return np.log(self.n) - np.log(self.n_ref)
+
+    @cached_property
+    def log_y(self) -> np.ndarray:
+        return np.log(self.y)
+
+    @cached_property
+    def log_y_center(self) -> float:
+        """Mean over distinct ``n`` of the mean ``log y`` there: the level of the curve at ``n_ref``."""
+        return float(pd.Series(self.log_y).groupby(self.n).mean().mean())
+
+    def to_u(self, n) -> np.ndarray:
+        """Map sample counts to the centred log scale of this data."""
+        return np.log(np.asarray(n, dtype=float)) - np.log(self.n_ref)
+
+    def subset(self, mask) -> ScalingData:
+        """The rows selected by a boolean mask, as new data (re-centred)."""
+        mask = np.asarray(mask, dtype=bool)
+        return ScalingData(
+            n=self.n[mask].copy(), y=self.y[mask].copy(), x_name=self.x_name, y_name=self.y_name,
+            index=tuple(np.asarray(self.index, dtype=object)[mask]) if self.index else (),
+            extra={k: np.asarray(v)[mask] for k, v in self.extra.items()},
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame({self.x_name: self.n, self.y_name: self.y})
+        for k, v in self.extra.items():
+            frame[k] = v
+        return frame
+
+
+def as_scaling_data(
+    data: pd.DataFrame | str | os.PathLike | ScalingData,
+    x: str = "n",
+    y: str = "y",
+    *,
+    keep: tuple[str, ...] = (),
+    min_distinct: int = MIN_DISTINCT_X,
+) -> ScalingData:
+    """Validate a table (DataFrame or CSV path) and return :class:`ScalingData`.
+
+    Parameters
+    ----------
+    data : DataFrame, str or path, or ScalingData
+        The learning curve. Never modified.
+    x, y : str
+        Column names of the sample count (or tokens) and of the metric.
+    keep : tuple of str
+        Further numeric, positive columns to carry along (e.g. ``tokens``).
+    min_distinct : int
+        Fewest distinct ``x`` values accepted.
+
+    Raises
+    ------
+    DataError
+        Missing column, non-numeric values, NaN/inf, values <= 0, too few distinct x.
+        Raised before any model is built.
+    """
+    if isinstance(data, ScalingData):
+        return data
+    table = _read_table(data)
+    if len(table) == 0:
+        raise DataError("the data table is empty")
+    n = _column(table, x, "x")
+    v = _column(table, y, "y")
+    extra = {k: _column(table, k, "an extra column") for k in keep}
+    distinct = np.unique(n).size
+    if distinct < min_distinct:
+        raise DataError(
+            f"column {x!r} has {distinct} distinct value(s) but at least {min_distinct} are needed "
+            "to fit a learning curve; add runs at more sample counts"
+        )
+    order = np.argsort(n, kind="stable")
+    return ScalingData(
+        n=n[order], y=v[order], x_name=str(x), y_name=str(y),
+        index=tuple(table.index[order]), extra={k: a[order] for k, a in extra.items()},
+    )

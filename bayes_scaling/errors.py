@@ -1,0 +1,25 @@
+"""Exceptions and warnings raised by :mod:`bayes_scaling`."""
+
+from __future__ import annotations
+
+__all__ = ["BayesScalingError", "BayesScalingWarning", "ConvergenceWarning", "DataError", "LooWarning"]
+
+
+class BayesScalingError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class DataError(BayesScalingError, ValueError):
+    """The input table cannot be used; the message names the column, rows and remedy."""
+
+
+class BayesScalingWarning(UserWarning):
+    """Base class of the package's warnings."""
+
+
+class ConvergenceWarning(BayesScalingWarning):
+    """A posterior failed a convergence check (divergences, r_hat, ESS)."""
+
+
+class LooWarning(BayesScalingWarning):
+    """PSIS-LOO is unreliable for some points (Pareto k above the threshold)."""

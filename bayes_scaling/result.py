@@ -1,0 +1,348 @@
+"""The fit result: posteriors of every law and the questions users ask of them."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from . import criteria
+from .errors import ConvergenceWarning, LooWarning
+from .forecast import (
+    check_n,
+    check_prob,
+    curve_draws,
+    interval_columns,
+    mixture_indices,
+    predictive_draws,
+)
+from .laws import Law, get_law
+from .sampling import Diagnostics
+
+__all__ = ["PARETO_K_MAX", "LawFit", "ScalingFit"]
+
+#: Pareto k above which PSIS-LOO is unreliable for a point (Vehtari et al. 2024)
+PARETO_K_MAX = 0.7
+
+
+def _pointwise_log_lik(law: Law, params: dict, data) -> np.ndarray:
+    """log p(y_i | theta_s), log-normal on y: shape (draws, obs)."""
+    lm = law.log_curve(data.u[None, :], {k: np.asarray(v)[:, None] for k, v in params.items()})
+    sigma = np.asarray(params["sigma"])[:, None]
+    z = (data.log_y[None, :] - lm) / sigma
+    return -0.5 * z**2 - np.log(sigma) - 0.5 * np.log(2 * np.pi) - data.log_y[None, :]
+
+
+@dataclass
+class LawFit:
+    """One law's posterior (an ``xarray.DataTree``), its diagnostics and its ML fit."""
+
+    law: Law
+    tree: xr.DataTree
+    diagnostics: Diagnostics
+    seed: int
+    data: object = field(repr=False)
+
+    @classmethod
+    def from_samples(cls, law, data, posterior, sample_stats, diagnostics, seed) -> LawFit:
+        flat = {k: posterior[k].to_numpy().reshape(-1) for k in law.param_names}
+        shape = (posterior.sizes["chain"], posterior.sizes["draw"])
+        post = posterior[law.param_names].copy()
+        for k, v in law.derived(flat, data.n_ref).items():
+            post[k] = (("chain", "draw"), np.asarray(v).reshape(shape))
+        ll = _pointwise_log_lik(law, flat, data).reshape(*shape, data.n_obs)
+        obs = {"obs": np.arange(data.n_obs)}
+        tree = xr.DataTree.from_dict({
+            "posterior": post,
+            "sample_stats": sample_stats,
+            "log_likelihood": xr.Dataset({"y": (("chain", "draw", "obs"), ll)}, coords=obs),
+            "observed_data": xr.Dataset({"y": ("obs", data.y)}, coords=obs),
+            "constant_data": xr.Dataset({"n": ("obs", data.n), "u": ("obs", data.u)}, coords=obs),
+        })
+        tree.attrs.update({"law": law.name, "n_ref": data.n_ref, "seed": int(seed)})
+        return cls(law=law, tree=tree, diagnostics=diagnostics, seed=int(seed), data=data)
+
+    @cached_property
+    def draws(self) -> dict[str, np.ndarray]:
+        """Flattened posterior draws (chains concatenated) of every variable."""
+        post = self.tree.posterior
+        return {k: post[k].to_numpy().reshape(-1) for k in post.data_vars}
+
+    @property
+    def converged(self) -> bool:
+        return self.diagnostics.converged
+
+    @cached_property
+    def log_lik(self) -> np.ndarray:
+        ll = self.tree.log_likelihood["y"].to_numpy()
+        return ll.reshape(-1, ll.shape[-1])
+
+    @cached_property
+    def loo(self):
+        import arviz_stats as azs
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return azs.loo(self.tree, pointwise=True, var_name="y")
+
+    @cached_property
+    def waic(self) -> dict:
+        return criteria.waic(self.log_lik)
+
+    @cached_property
+    def mle(self) -> criteria.MaximumLikelihood:
+        best = np.argsort(self.log_lik.sum(axis=1))[::-1][:4]
+        starts = [{p: self.draws[p][i] for p in self.law.param_names} for i in best]
+        return criteria.max_likelihood(self.law, self.data, starts)
+
+    def curve(self, n) -> np.ndarray:
+        """Draws of the mean curve at ``n`` (draws x len(n))."""
+        return curve_draws(self.law, {p.name: self.draws[p.name] for p in self.law.parameters},
+                           self.data, n)
+
+    def summary(self, prob: float = 0.9) -> pd.DataFrame:
+        """Posterior summary of every parameter: mean, sd, equal-tailed interval, r_hat, ESS."""
+        prob = check_prob(prob)
+        rows = {}
+        diag = self.diagnostics.table
+        for name, v in self.draws.items():
+            q = np.quantile(v, [(1 - prob) / 2, 0.5, (1 + prob) / 2])
+            rows[name] = {"mean": v.mean(), "sd": v.std(ddof=1), "median": q[1], "lower": q[0],
+                          "upper": q[2]}
+            if diag is not None and name in diag.index:
+                rows[name] |= {"r_hat": diag.loc[name, "r_hat"], "ess_bulk": diag.loc[name, "ess_bulk"],
+                               "ess_tail": diag.loc[name, "ess_tail"]}
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+
+class ScalingFit:
+    """Posteriors of several laws fitted to one learning curve.
+
+    Built by :func:`bayes_scaling.fit`. Every table is a pandas DataFrame; every
+    table that involves a law says whether that law's sampler converged.
+
+    Attributes
+    ----------
+    data : ScalingData
+        The validated data (sorted by n).
+    fits : dict of str to LawFit
+        Per law: ``tree`` (the posterior ``xarray.DataTree``, with ``log_likelihood``),
+        ``diagnostics`` and ``mle``.
+    """
+
+    def __init__(self, data, fits: dict[str, LawFit], seed: int, options=None):
+        self.data = data
+        self.fits = fits
+        self.seed = int(seed)
+        self.options = options
+
+    def __repr__(self) -> str:
+        laws = ", ".join(f"{k}{'' if f.converged else ' (NOT converged)'}" for k, f in self.fits.items())
+        return (f"<ScalingFit of {self.data.y_name} on {self.data.x_name}: {self.data.n_obs} points, "
+                f"{self.data.distinct_n.size} distinct; laws: {laws}>")
+
+    @property
+    def laws(self) -> list[str]:
+        return list(self.fits)
+
+    def __getitem__(self, law: str) -> LawFit:
+        name = get_law(law).name
+        if name not in self.fits:
+            raise KeyError(f"law {name!r} was not fitted; fitted laws: {', '.join(self.fits)}")
+        return self.fits[name]
+
+    def posterior(self, law: str) -> xr.DataTree:
+        """The posterior ``DataTree`` of one law."""
+        return self[law].tree
+
+    def diagnostics(self) -> pd.DataFrame:
+        """Convergence of every law: divergences, r_hat, ESS, whether it was retried."""
+        rows = {k: {"divergences": f.diagnostics.divergences, "r_hat_max": f.diagnostics.r_hat_max,
+                    "ess_bulk_min": f.diagnostics.ess_bulk_min, "ess_tail_min": f.diagnostics.ess_tail_min,
+                    "retried": f.diagnostics.retried, "converged": f.converged}
+                for k, f in self.fits.items()}
+        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("law")
+
+    # -- comparison ------------------------------------------------------------
+    @cached_property
+    def _comparison(self) -> pd.DataFrame:
+        import arviz_stats as azs
+
+        rows = {}
+        for name, f in self.fits.items():
+            loo = f.loo
+            k = np.asarray(loo.pareto_k)
+            w = f.waic
+            ic = f.mle.criteria
+            notes = []
+            if not f.converged:
+                notes.append("sampler did not converge: " + "; ".join(f.diagnostics.problems()))
+            bad = np.flatnonzero(k > PARETO_K_MAX)
+            if bad.size:
+                where = ", ".join(f"n={self.data.n[i]:g}" for i in bad)
+                notes.append(f"Pareto k > {PARETO_K_MAX} at {where}: LOO unreliable there")
+            if not f.mle.converged:
+                notes.append("maximum-likelihood optimiser did not converge")
+            rows[name] = {
+                "elpd_loo": loo.elpd, "se": loo.se, "p_loo": loo.p,
+                "elpd_waic": w["elpd_waic"], "p_waic": w["p_waic"],
+                **ic,
+                "pareto_k_max": float(np.max(k)),
+                "divergences": f.diagnostics.divergences,
+                "r_hat_max": f.diagnostics.r_hat_max,
+                "converged": f.converged,
+                "notes": "; ".join(notes),
+            }
+        table = pd.DataFrame.from_dict(rows, orient="index")
+        if len(self.fits) > 1:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                cmp = azs.compare({k: f.tree for k, f in self.fits.items()}, method="stacking")
+            weight = cmp["weight"].reindex(table.index).astype(float)
+        else:
+            weight = pd.Series(1.0, index=table.index)
+        table.insert(table.columns.get_loc("aic"), "weight", 0.0)
+        table["weight"] = weight / weight.sum()
+        table = table.sort_values("elpd_loo", ascending=False)
+        table.insert(0, "rank", np.arange(1, len(table) + 1))
+        return table.rename_axis("law")
+
+    def compare(self) -> pd.DataFrame:
+        """Rank the laws by PSIS-LOO, with WAIC, AIC/AICc/BIC and stacking weights.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by law, best first (``rank`` 1). Columns: ``rank, elpd_loo, se,
+            p_loo, elpd_waic, p_waic, weight, aic, aicc, bic, pareto_k_max,
+            divergences, r_hat_max, converged, notes``. ELPD is higher-is-better,
+            the information criteria lower-is-better; ``weight`` are stacking
+            weights (Yao et al. 2018) and sum to 1. See :mod:`bayes_scaling.criteria`
+            for the AIC conventions. A law with Pareto k > 0.7 or that did not
+            converge says so in ``notes`` and in a warning.
+
+        Examples
+        --------
+        >>> import bayes_scaling as bs
+        >>> fit = bs.fit(bs.load_example(), x="samples", y="val_ppl", random_seed=1)
+        >>> fit.compare().index[0] != "power"
+        True
+        """
+        table = self._comparison.copy()
+        for name, row in table.iterrows():
+            if not row["converged"]:
+                warnings.warn(f"law {name!r}: {row['notes']}", ConvergenceWarning, stacklevel=2)
+            elif row["pareto_k_max"] > PARETO_K_MAX:
+                warnings.warn(f"law {name!r}: {row['notes']}", LooWarning, stacklevel=2)
+        return table
+
+    def weights(self) -> dict[str, float]:
+        """Stacking weights by law."""
+        return self._comparison["weight"].to_dict()
+
+    def best_law(self) -> str:
+        """The law ranked first by PSIS-LOO."""
+        return str(self._comparison.index[0])
+
+    # -- floors --------------------------------------------------------------
+    def ppl_min(self, prob: float = 0.9) -> pd.DataFrame:
+        """Posterior of the floor (``PPL_min``: the limit of the curve as n -> infinity).
+
+        Returns
+        -------
+        DataFrame
+            Indexed by the fitted laws that have a floor; columns ``mean, median,
+            lower, upper`` (equal-tailed ``prob`` interval), ``hdi_lower, hdi_upper``
+            (highest-density interval) and ``converged``.
+
+        Examples
+        --------
+        >>> import bayes_scaling as bs
+        >>> fit = bs.fit(bs.load_example(), x="samples", y="val_ppl", random_seed=1)
+        >>> bool((fit.ppl_min()["upper"] < 114.8).all())
+        True
+        """
+        from arviz_stats.base import array_stats
+
+        prob = check_prob(prob)
+        rows = {}
+        for name, f in self.fits.items():
+            if not f.law.has_floor:
+                continue
+            v = f.draws["floor"]
+            cols = {k: float(c[0]) for k, c in interval_columns(v[:, None], prob).items()}
+            hdi = array_stats.hdi(v, prob)
+            rows[name] = cols | {"hdi_lower": float(hdi[0]), "hdi_upper": float(hdi[1]),
+                                 "converged": f.converged}
+        columns = ["mean", "median", "lower", "upper", "hdi_lower", "hdi_upper", "converged"]
+        return pd.DataFrame.from_dict(rows, orient="index", columns=columns).rename_axis("law")
+
+    # -- forecasts -------------------------------------------------------------
+    def _rng(self, *key: int) -> np.random.Generator:
+        return np.random.default_rng([self.seed, *key])
+
+    def _law_draws(self, name: str, n: np.ndarray, key: int) -> tuple[np.ndarray, np.ndarray]:
+        f = self.fits[name]
+        curve = f.curve(n)
+        index = list(self.fits).index(name)
+        return curve, predictive_draws(curve, f.draws["sigma"], self._rng(key, index))
+
+    def forecast(self, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
+        """Forecast the metric at sample counts ``n``.
+
+        Parameters
+        ----------
+        n : float or sequence of float
+            Sample counts (same units as the fitted ``x``), each > 0.
+        prob : float
+            Mass of the equal-tailed intervals.
+        law : str
+            A law name, ``"best"`` (ranked first by LOO), ``"averaged"`` (mixture of
+            every law's posterior predictive draws with the stacking weights) or
+            ``"all"`` (every law, then the averaged rows).
+
+        Returns
+        -------
+        DataFrame
+            One row per ``n`` (and law): ``n, law, mean, median, lower, upper`` for a
+            new measurement at ``n`` (observation noise included), ``curve_lower,
+            curve_upper`` for the mean curve, and ``converged``.
+
+        Examples
+        --------
+        >>> import bayes_scaling as bs
+        >>> fit = bs.fit(bs.load_example(), x="samples", y="val_ppl", random_seed=1)
+        >>> fc = fit.forecast([6400, 12800])
+        >>> bool(fc["median"].is_monotonic_decreasing)
+        True
+        """
+        prob = check_prob(prob)
+        n = check_n(n)
+        if law == "all":
+            return pd.concat([self.forecast(n, prob, k) for k in [*self.fits, "averaged"]],
+                             ignore_index=True)
+        if law == "best":
+            law = self.best_law()
+        if law == "averaged":
+            weights = self.weights()
+            picks = mixture_indices(weights, {k: f.draws["sigma"].size for k, f in self.fits.items()},
+                                    self._rng(2))
+            parts = [self._law_draws(k, n, 1) for k in picks]
+            curve = np.concatenate([c[idx] for (c, _), idx in zip(parts, picks.values(), strict=True)])
+            pred = np.concatenate([p[idx] for (_, p), idx in zip(parts, picks.values(), strict=True)])
+            converged = all(self.fits[k].converged for k in picks)
+        else:
+            name = law if isinstance(law, str) else getattr(law, "name", law)
+            if name not in self.fits:
+                choices = [*self.fits, "best", "averaged", "all"]
+                raise ValueError(f"law {law!r} was not fitted; use one of {choices}")
+            curve, pred = self._law_draws(name, n, 1)
+            converged = self.fits[name].converged
+        cols = interval_columns(pred, prob)
+        band = np.quantile(curve, [(1 - prob) / 2, (1 + prob) / 2], axis=0)
+        return pd.DataFrame({"n": n, "law": law, **cols, "curve_lower": band[0], "curve_upper": band[1],
+                             "converged": converged})
