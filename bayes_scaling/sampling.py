@@ -99,7 +99,7 @@ class _CompiledLaw:
         from nutpie.sample import CompiledModel
 
         law, logp, expand = self.law, self.logp, self.expand
-        names = law.param_names
+        names = law.sampled_names
         user_data = law.user_data(data)
         init = law.initial_point(data)
 
@@ -154,17 +154,15 @@ def compiled_law(law) -> _CompiledLaw:
     law = get_law(law)
     if law.name not in _COMPILED:
         if _EXPAND is None:
-            from numba import cfunc
-
             from .laws import _kernels
 
-            _EXPAND = cfunc(EXPAND_SIG, cache=True)(_kernels.expand)
+            _EXPAND = _kernels.compile_cfunc(_kernels.expand, EXPAND_SIG)
         _COMPILED[law.name] = _CompiledLaw(law, law.logp_cfunc(), _EXPAND)
     return _COMPILED[law.name]
 
 
 def diagnose(posterior, sample_stats, retried: bool = False) -> Diagnostics:
-    """r_hat, ESS and divergences of a posterior (all parameters)."""
+    """r_hat, ESS and divergences of a posterior (every variable in it)."""
     import arviz_stats as azs
 
     table = azs.summary(posterior, kind="diagnostics", round_to="none")
@@ -182,6 +180,7 @@ def diagnose(posterior, sample_stats, retried: bool = False) -> Diagnostics:
 
 
 def _run(law, data, options: SamplerOptions, seed: int):
+    """NUTS on the curve parameters, then sigma drawn exactly for each draw."""
     import nutpie
 
     model = compiled_law(law).model(data)
@@ -192,7 +191,11 @@ def _run(law, data, options: SamplerOptions, seed: int):
             cores=options.cores, seed=seed, save_warmup=False, progress_bar=options.progressbar,
             adaptation=options.adaptation, target_accept=options.target_accept,
         )
-    return trace
+    posterior = trace.posterior.to_dataset()
+    flat = {k: posterior[k].to_numpy().reshape(-1) for k in law.sampled_names}
+    sigma = law.draw_sigma(flat, data, np.random.default_rng([seed, 1]))
+    posterior["sigma"] = (("chain", "draw"), sigma.reshape(posterior["chain"].size, -1))
+    return posterior, trace.sample_stats.to_dataset()
 
 
 def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0):
@@ -206,10 +209,10 @@ def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0):
     law = get_law(law)
     options = options or SamplerOptions()
     trace = _run(law, data, options, seed)
-    diag = diagnose(trace.posterior, trace.sample_stats)
+    diag = diagnose(*trace)
     if not diag.converged and options.retry:
         trace2 = _run(law, data, options.stricter(), seed + 7919)
-        diag2 = diagnose(trace2.posterior, trace2.sample_stats, retried=True)
+        diag2 = diagnose(*trace2, retried=True)
         if diag2.converged or len(diag2.problems()) <= len(diag.problems()):
             trace, diag = trace2, diag2
         else:
@@ -221,4 +224,4 @@ def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0):
             "add data points, increase draws/tune, or drop this law.",
             ConvergenceWarning, stacklevel=3,
         )
-    return trace.posterior.to_dataset(), trace.sample_stats.to_dataset(), diag
+    return trace[0], trace[1], diag

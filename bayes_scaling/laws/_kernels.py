@@ -3,31 +3,50 @@
 A law contributes one function, ``log_curve_grad(u, theta, lm, dlm)``, that fills the
 log mean curve and its gradient with respect to the curve parameters. The pieces
 here turn that into the log density (and gradient) on the unconstrained space that
-nutpie samples. Everything is compiled with ``cache=True``: compiled machine code
-is stored beside this file (numba invalidates it when the source or numba changes),
-so a new process pays microseconds, not seconds, per law.
+nutpie samples. Everything is compiled with ``cache=True``, so a new process loads machine code
+instead of compiling. Numba alone only notices edits to a function's own file, not
+to the kernels it inlines, so every cache lives in a directory keyed by a hash of
+this file, of the law's file and of the Python, numba and NumPy versions (see
+:func:`cache_dir`): any change to any of them compiles afresh.
 
 The data travel in one flat float64 *user-data* array (see :func:`pack`), so a
 compiled law serves every data set: new data is a new array, never a recompile.
 
 Layout of the user data::
 
-    [n_obs, n_par, (kind, p1, p2) * n_par, u * n_obs, log_y * n_obs]
+    [n_obs, n_par, alpha, beta, (kind, p1, p2) * n_par, u * n_obs, log_y * n_obs]
 
 ``kind`` is 0 for Normal(p1, p2) on the real line, 1 for LogNormal(p1, p2)
-(sampled as log theta) and 2 for Beta(p1, p2) (sampled as logit theta). The last
-parameter is always the noise scale ``sigma`` of ``log y``.
+(sampled as log theta) and 2 for Beta(p1, p2) (sampled as logit theta).
+
+The noise is integrated out. With ``log y_i ~ Normal(log mu_i, sigma)`` and
+``sigma^2 ~ InvGamma(alpha, beta)``, the marginal likelihood of the curve
+parameters is (RSS: residual sum of squares of log y)::
+
+    log p(y | theta) = -N/2 log 2pi + alpha log beta - lgamma(alpha) + lgamma(alpha + N/2)
+                       - (alpha + N/2) log(beta + RSS/2) - sum(log y)
+
+and ``sigma^2 | theta, y ~ InvGamma(alpha + N/2, beta + RSS/2)`` exactly, so
+sigma is drawn afterwards for every posterior draw. Sampling without sigma
+removes the funnel that a handful of points leaves between sigma and the curve.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import inspect
 import math
+import os
+import sys
+from pathlib import Path
 
+import numba
 import numpy as np
 from numba import carray, njit, types
 
 LOG_2PI = math.log(2.0 * math.pi)
-HEADER = 2
+HEADER = 4
 NORMAL, LOGNORMAL, BETA = 0, 1, 2
 
 LOGP_SIG = types.int64(
@@ -39,15 +58,43 @@ EXPAND_SIG = types.int64(
     types.voidptr,
 )
 
-_jit = njit(cache=True, error_model="numpy", fastmath=False)
+_KEY = "|".join([Path(__file__).read_text(), sys.version, numba.__version__, np.__version__])
 
 
-def pack(priors, u, log_y) -> np.ndarray:
-    """Build the user-data array from ``(kind, p1, p2)`` triples and the data."""
+@contextlib.contextmanager
+def cache_dir(py_file: str):
+    """Point numba's cache at a directory keyed by the sources and versions that shape the code."""
+    root = Path(os.environ.get("BAYES_SCALING_CACHE_DIR")
+                or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bayes_scaling")
+    key = hashlib.sha256((_KEY + Path(py_file).read_text()).encode()).hexdigest()[:20]
+    old = numba.config.CACHE_DIR
+    numba.config.CACHE_DIR = str(root / "numba" / key)
+    try:
+        yield
+    finally:
+        numba.config.CACHE_DIR = old
+
+
+def _jit(fn):
+    """``numba.njit`` with a version-keyed disk cache (NumPy error semantics: inf, not exceptions)."""
+    with cache_dir(inspect.getfile(fn)):
+        return njit(cache=True, error_model="numpy")(fn)
+
+
+def compile_cfunc(fn, signature):
+    """A numba ``cfunc`` for nutpie, cached like :func:`_jit`."""
+    from numba import cfunc
+
+    with cache_dir(inspect.getfile(fn)):
+        return cfunc(signature, cache=True, error_model="numpy")(fn)
+
+
+def pack(priors, noise: tuple[float, float], u, log_y) -> np.ndarray:
+    """Build the user-data array from ``(kind, p1, p2)`` triples, ``(alpha, beta)`` and the data."""
     u = np.asarray(u, dtype=float)
     return np.concatenate(
-        [[float(u.size), float(len(priors))], np.ravel(np.asarray(priors, dtype=float)), u,
-         np.asarray(log_y, dtype=float)]
+        [[float(u.size), float(len(priors)), float(noise[0]), float(noise[1])],
+         np.ravel(np.asarray(priors, dtype=float)), u, np.asarray(log_y, dtype=float)]
     )
 
 
@@ -112,29 +159,34 @@ def u_of(ud):
 @_jit
 def curve_buffers(ud):
     n_obs = int(ud[0])
-    return np.empty(n_obs), np.empty((n_obs, int(ud[1]) - 1))
+    return np.empty(n_obs), np.empty((n_obs, int(ud[1])))
 
 
 @_jit
 def likelihood_part(g, out, ud, th, dth, lm, dlm, lp):
-    """Add the log-normal likelihood of y (log y ~ Normal(lm, sigma)) and finish."""
+    """Add the log marginal likelihood of y (sigma integrated out) and finish."""
     n_obs = int(ud[0])
     n_par = int(ud[1])
+    alpha = ud[2]
+    beta = ud[3]
     o = HEADER + 3 * n_par + n_obs
-    sigma = th[n_par - 1]
-    log_sigma = math.log(sigma)
+    rss = 0.0
+    sum_ly = 0.0
     gth = np.zeros(n_par)
     for j in range(n_obs):
-        ly = ud[o + j]
-        r = (ly - lm[j]) / sigma
-        lp += -0.5 * r * r - log_sigma - 0.5 * LOG_2PI - ly
-        w = r / sigma
-        for k in range(n_par - 1):
-            gth[k] += w * dlm[j, k]
-        gth[n_par - 1] += (r * r - 1.0) / sigma
+        r = ud[o + j] - lm[j]
+        rss += r * r
+        sum_ly += ud[o + j]
+        for k in range(n_par):
+            gth[k] += r * dlm[j, k]
+    a_post = alpha + 0.5 * n_obs
+    b_post = beta + 0.5 * rss
+    lp += (-0.5 * n_obs * LOG_2PI + alpha * math.log(beta) - math.lgamma(alpha) + math.lgamma(a_post)
+           - a_post * math.log(b_post) - sum_ly)
+    scale = a_post / b_post
     ok = math.isfinite(lp)
     for i in range(n_par):
-        g[i] += gth[i] * dth[i]
+        g[i] += scale * gth[i] * dth[i]
         ok = ok and math.isfinite(g[i])
     out[0] = lp
     if not math.isfinite(lp):

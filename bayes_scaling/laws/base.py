@@ -16,8 +16,10 @@ mean the same thing whatever the units of ``n`` and ``y``:
 * ``floor_frac``: the floor as a fraction of ``y_ref``; prior Beta(1.5, 1.5),
   gently away from 0 (no floor) and 1 (the curve is already flat).
 * ``sigma``: the noise of ``log y`` (relative noise of ``y``); prior
-  LogNormal(log 0.02, 0.75): 95% between 0.5% and 9%. It keeps away from zero,
-  which a handful of points cannot rule out and which would pinch the posterior.
+  ``sigma^2 ~ InvGamma(1, 0.02^2 log 2)``: median 2%, 95% between 0.9% and 10%,
+  with a thin tail towards zero, which a handful of points cannot rule out
+  and which would otherwise pinch the posterior. Conjugacy lets the sampler
+  integrate sigma out and draw it exactly afterwards (see ``_kernels``).
 
 The likelihood is log-normal: ``log y_i ~ Normal(log mu(n_i), sigma)``.
 """
@@ -51,12 +53,13 @@ class Prior:
     b: float
     shift: str | None = None
 
-    _KINDS: ClassVar[dict[str, int]] = {"normal": K.NORMAL, "lognormal": K.LOGNORMAL, "beta": K.BETA}
+    _KINDS: ClassVar[dict[str, int]] = {"normal": K.NORMAL, "lognormal": K.LOGNORMAL, "beta": K.BETA,
+                                        "invgamma_variance": -1}
 
     def __post_init__(self):
         if self.dist not in self._KINDS:
             raise ValueError(f"unknown prior distribution {self.dist!r}; use one of {sorted(self._KINDS)}")
-        if not self.b > 0 or (self.dist == "beta" and not self.a > 0):
+        if not self.b > 0 or (self.dist in ("beta", "invgamma_variance") and not self.a > 0):
             raise ValueError(f"invalid parameters for a {self.dist} prior: {self.a}, {self.b}")
 
     def resolve(self, data) -> tuple[int, float, float]:
@@ -76,11 +79,15 @@ class Prior:
             return rng.normal(a, b, size)
         if kind == K.LOGNORMAL:
             return np.exp(rng.normal(a, b, size))
-        return rng.beta(a, b, size)
+        if kind == K.BETA:
+            return rng.beta(a, b, size)
+        return np.sqrt(b / rng.gamma(a, 1.0, size))
 
     def describe(self) -> str:
         if self.dist == "beta":
             return f"Beta({self.a:g}, {self.b:g})"
+        if self.dist == "invgamma_variance":
+            return f"sigma^2 ~ InvGamma({self.a:g}, {self.b:.3g})"
         loc = "mean log y" if self.shift == "log_y_center" else f"{self.a:g}"
         if self.shift == "log_y_center" and self.a:
             loc += f" + {self.a:g}"
@@ -96,7 +103,9 @@ class Prior:
             return pm.Normal(name, a, b)
         if kind == K.LOGNORMAL:
             return pm.LogNormal(name, a, b)
-        return pm.Beta(name, a, b)
+        if kind == K.BETA:
+            return pm.Beta(name, a, b)
+        return pm.Deterministic(name, pm.math.sqrt(pm.InverseGamma(f"{name}_sq", a, b)))
 
 
 @dataclass(frozen=True)
@@ -108,7 +117,7 @@ class Parameter:
     doc: str
 
 
-NOISE = Parameter("sigma", Prior("lognormal", float(np.log(0.02)), 0.75),
+NOISE = Parameter("sigma", Prior("invgamma_variance", 1.0, 0.02**2 * float(np.log(2))),
                   "noise scale of log y (relative measurement noise)")
 Y_REF = Parameter("y_ref", Prior("lognormal", 0.0, 1.0, shift="log_y_center"),
                   "mean curve at n_ref (geometric mean of the distinct n)")
@@ -177,28 +186,35 @@ class Law:
         return np.asarray(p["floor_frac"]) * np.asarray(p["y_ref"]) if self.has_floor else None
 
     # -- sampling support ----------------------------------------------------
-    def priors(self, data) -> list[tuple[int, float, float]]:
-        return [p.prior.resolve(data) for p in self.all_parameters]
+    @property
+    def sampled_names(self) -> list[str]:
+        """The parameters NUTS samples (the noise is integrated out and drawn afterwards)."""
+        return [p.name for p in self.parameters]
 
     def user_data(self, data) -> np.ndarray:
-        return K.pack(self.priors(data), data.u, data.log_y)
+        noise = NOISE.prior.resolve(data)[1:]
+        return K.pack([p.prior.resolve(data) for p in self.parameters], noise, data.u, data.log_y)
 
     def initial_point(self, data) -> np.ndarray:
-        return np.array([p.prior.init(data) for p in self.all_parameters])
+        return np.array([p.prior.init(data) for p in self.parameters])
+
+    def draw_sigma(self, params: Mapping[str, np.ndarray], data, rng: np.random.Generator) -> np.ndarray:
+        """Exact draws of sigma given each draw of the curve: sigma^2 ~ InvGamma(a + N/2, b + RSS/2)."""
+        _, a, b = NOISE.prior.resolve(data)
+        p = {k: np.asarray(params[k])[:, None] for k in self.sampled_names}
+        rss = ((data.log_y[None, :] - self.log_curve(data.u[None, :], p)) ** 2).sum(axis=1)
+        return np.sqrt((b + 0.5 * rss) / rng.gamma(a + 0.5 * data.n_obs, 1.0, rss.size))
 
     def logp_cfunc(self):
         """nutpie's log-density callback for this law (compiled once, cached on disk)."""
         key = type(self)
         if key not in Law._cfuncs:
-            from numba import cfunc
-
-            Law._cfuncs[key] = cfunc(K.LOGP_SIG, cache=True, error_model="numpy")(
-                type(self).logp_source
-            )
+            Law._cfuncs[key] = K.compile_cfunc(type(self).logp_source, K.LOGP_SIG)
         return Law._cfuncs[key]
 
     def log_density(self, z, data) -> tuple[float, np.ndarray]:
-        """Log posterior density (up to the evidence) and gradient at unconstrained ``z``."""
+        """Log posterior density of the curve parameters (sigma integrated out, up to the
+        evidence) and its gradient at unconstrained ``z``."""
         return K.log_density(type(self).curve_grad, z, self.user_data(data))
 
     # -- PyMC ----------------------------------------------------------------

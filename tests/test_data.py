@@ -1,0 +1,88 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayes_scaling as bs
+from bayes_scaling.data import as_scaling_data
+
+
+def test_load_example_matches_seed_note(seed_df):
+    assert list(seed_df.columns) == ["samples", "tokens", "val_ppl", "val_acc", "er"]
+    assert seed_df["samples"].tolist() == [200, 400, 800, 1600, 3200]
+    assert seed_df["tokens"].tolist() == [240132, 473429, 948524, 1920992, 3864746]
+    assert seed_df["val_ppl"].tolist() == [258.3, 187.6, 150.5, 127.4, 114.8]
+
+
+def test_scales_are_centred(seed_data):
+    assert seed_data.n_ref == pytest.approx(800.0)
+    assert seed_data.u.sum() == pytest.approx(0.0, abs=1e-12)
+    assert seed_data.log_y_center == pytest.approx(np.log(seed_data.y).mean())
+
+
+def test_rows_are_sorted_and_replicates_kept():
+    df = pd.DataFrame({"n": [400, 100, 200, 100], "y": [2.0, 4.0, 3.0, 4.2]})
+    d = as_scaling_data(df, x="n", y="y")
+    assert d.n.tolist() == [100, 100, 200, 400]
+    assert d.y.tolist() == [4.0, 4.2, 3.0, 2.0]
+    assert d.index == (1, 3, 2, 0)
+    # n_ref is the geometric mean of the *distinct* n, not weighted by replicates
+    assert d.n_ref == pytest.approx(200.0)
+
+
+def test_caller_dataframe_is_not_modified(monkeypatch):
+    df = pd.DataFrame({"steps": [300, 100, 200], "loss": [2.0, 3.0, 2.5], "note": ["c", "a", "b"]})
+    before = df.copy(deep=True)
+    d = as_scaling_data(df, x="steps", y="loss")
+    assert df.equals(before)
+    with pytest.raises(ValueError):
+        d.n[0] = 5.0  # the validated arrays are read-only
+
+
+def test_csv_path_with_any_names(tmp_path):
+    p = tmp_path / "curve.csv"
+    p.write_text("\ufeff# my runs\ntokens;val loss\n1e9;3.1\n2e9;2.9\n4e9;2.8\n")
+    d = as_scaling_data(p, x="tokens", y="val loss")
+    assert d.n.tolist() == [1e9, 2e9, 4e9]
+
+
+@pytest.mark.parametrize(
+    ("frame", "x", "y", "words"),
+    [
+        ({"samples": [1, 2, 3], "ppl": [3, 2, 1]}, "sample", "ppl", ["'sample'", "Did you mean 'samples'"]),
+        ({"n": [1, 2, 3], "y": [3, 2, 1]}, "n", "loss", ["'loss'", "not in the data"]),
+        ({"n": [1, 2, 3], "y": [3, "oops", 1]}, "n", "y", ["'y'", "non-numeric", "rows 1", "'oops'"]),
+        ({"n": [1, 2, np.nan], "y": [3, 2, 1]}, "n", "y", ["'n'", "NaN", "rows 2"]),
+        ({"n": [1, 2, 3], "y": [3, np.inf, 1]}, "n", "y", ["'y'", "infinite", "rows 1"]),
+        ({"n": [0, 2, 3, 4], "y": [3, 2, 1, 1]}, "n", "y", ["'n'", "strictly positive", "rows 0"]),
+        ({"n": [1, 2, 3], "y": [3, -2, 1]}, "n", "y", ["'y'", "strictly positive", "rows 1"]),
+        ({"n": [1, 1, 2, 2], "y": [3, 3, 2, 2]}, "n", "y", ["'n'", "2 distinct", "at least 3"]),
+    ],
+)
+def test_invalid_data_is_refused_before_sampling(monkeypatch, frame, x, y, words):
+    import bayes_scaling.workflow as wf
+
+    def no_sampling(*a, **k):  # pragma: no cover - reaching it is the failure
+        raise AssertionError("sampling started on invalid data")
+
+    monkeypatch.setattr(wf, "sample_law", no_sampling)
+    df = pd.DataFrame(frame)
+    before = df.copy(deep=True)
+    with pytest.raises(bs.DataError) as err:
+        bs.fit(df, x=x, y=y)
+    assert isinstance(err.value, ValueError)
+    for w in words:
+        assert w in str(err.value)
+    assert df.equals(before)
+
+
+def test_row_labels_in_messages_are_the_callers_index():
+    df = pd.DataFrame({"n": [1, 2, 3, 4], "y": [3, 2, 0, 1]}, index=["a", "b", "c", "d"])
+    with pytest.raises(bs.DataError, match="rows 'c'"):
+        as_scaling_data(df, x="n", y="y")
+
+
+def test_missing_file_and_wrong_type():
+    with pytest.raises(bs.DataError, match="does not exist"):
+        as_scaling_data("/no/such/file.csv", x="n", y="y")
+    with pytest.raises(bs.DataError, match="DataFrame or a path"):
+        as_scaling_data([1, 2, 3], x="n", y="y")

@@ -1,0 +1,160 @@
+"""End-to-end checks on the seed table (the project's first real user)."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayes_scaling as bs
+
+COMPARE_COLUMNS = ["rank", "elpd_loo", "se", "p_loo", "elpd_waic", "p_waic", "weight", "aic", "aicc", "bic",
+                   "pareto_k_max", "divergences", "r_hat_max", "converged"]
+
+
+def _quiet_compare(fit):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bs.BayesScalingWarning)
+        return fit.compare()
+
+
+@pytest.mark.parametrize("which", ["seed_fit", "seed_fit_tokens"])
+def test_all_laws_converge_cleanly_at_the_defaults(request, which):
+    """0 divergences, r_hat <= 1.01 and bulk ESS >= 400 for every parameter, samples and tokens."""
+    fit = request.getfixturevalue(which)
+    for name, f in fit.fits.items():
+        d = f.diagnostics
+        assert d.n_draws == 4000 and d.chains == 4
+        assert d.divergences == 0, name
+        assert d.r_hat_max <= 1.01, name
+        assert d.ess_bulk_min >= 400, name
+        assert f.converged and not d.retried, name
+
+
+def test_compare_table_on_seed(seed_fit):
+    cmp = _quiet_compare(seed_fit)
+    assert list(cmp.columns[: len(COMPARE_COLUMNS)]) == COMPARE_COLUMNS
+    assert set(cmp.index) == {"power", "saturation", "exp_decay"}
+    assert cmp["rank"].tolist() == [1, 2, 3]
+    assert cmp["elpd_loo"].is_monotonic_decreasing
+    assert cmp.index[0] != "power"
+    assert cmp.loc["power", "rank"] == 3
+    assert cmp["weight"].sum() == pytest.approx(1.0)
+    assert (cmp["weight"] >= 0).all()
+    # AIC agrees with the seed note's ordering: saturation < exp_decay < power
+    assert cmp.loc["saturation", "aic"] < cmp.loc["exp_decay", "aic"] < cmp.loc["power", "aic"]
+    # AICc needs N > k + 1: defined for power (k=3) only on five points
+    assert np.isfinite(cmp.loc["power", "aicc"]) and np.isnan(cmp.loc["exp_decay", "aicc"])
+
+
+def test_pareto_k_and_convergence_problems_are_reported(seed_fit):
+    cmp = _quiet_compare(seed_fit)
+    for name, row in cmp.iterrows():
+        if row["pareto_k_max"] > 0.7:
+            assert "Pareto k > 0.7" in row["notes"]
+            with pytest.warns(bs.LooWarning, match=name):
+                seed_fit.compare()
+
+
+def test_floor_interval_below_smallest_observation(seed_fit):
+    floor = seed_fit.ppl_min(prob=0.9)
+    assert list(floor.index) == ["saturation", "exp_decay"]
+    assert list(floor.columns) == ["mean", "median", "lower", "upper", "hdi_lower", "hdi_upper", "converged"]
+    sat = floor.loc["saturation"]
+    assert sat["upper"] < 114.8
+    assert sat["lower"] < sat["median"] < sat["upper"]
+    assert sat["hdi_upper"] - sat["hdi_lower"] <= sat["upper"] - sat["lower"] + 1e-9
+    # the seed's optimiser-bound value 95.4 and the unbounded least-squares 99.3 are both plausible
+    assert sat["lower"] < 95.4 and 99.3 < sat["upper"]
+    # equal-tailed means the quantiles of the draws
+    draws = seed_fit["saturation"].draws["floor"]
+    assert sat["lower"] == pytest.approx(np.quantile(draws, 0.05))
+    assert sat["upper"] == pytest.approx(np.quantile(draws, 0.95))
+
+
+def test_forecasts_fall_with_n_and_have_ordered_intervals(seed_fit):
+    fc = seed_fit.forecast([6400, 12800, 25600], prob=0.9)
+    assert list(fc.columns) == ["n", "law", "mean", "median", "lower", "upper", "curve_lower", "curve_upper",
+                                "converged"]
+    assert (fc["law"] == "averaged").all()
+    assert fc["median"].is_monotonic_decreasing and fc["mean"].is_monotonic_decreasing
+    assert (fc["lower"] < fc["median"]).all() and (fc["median"] < fc["upper"]).all()
+    # the mean-curve band sits inside the interval for a new measurement
+    assert (fc["lower"] <= fc["curve_lower"]).all() and (fc["curve_upper"] <= fc["upper"]).all()
+    every = seed_fit.forecast([6400], law="all")
+    assert every["law"].tolist() == ["power", "saturation", "exp_decay", "averaged"]
+    best = seed_fit.forecast([6400], law="best")
+    assert best["law"].iloc[0] == seed_fit.best_law()
+
+
+def test_averaged_forecast_is_the_stacking_mixture(seed_fit):
+    """With weights w, the averaged draws are w-weighted shares of each law's draws."""
+    w = seed_fit.weights()
+    fc_avg = seed_fit.forecast([6400], law="averaged").iloc[0]
+    per_law = {k: seed_fit.forecast([6400], law=k).iloc[0]["mean"] for k in w}
+    expected = sum(w[k] * per_law[k] for k in w)
+    spread = max(per_law.values()) - min(per_law.values())
+    assert fc_avg["mean"] == pytest.approx(expected, abs=0.02 * spread + 0.5)
+
+
+def test_extrapolation_check_from_the_seed_note():
+    """Fit on 200..1600 samples, forecast 3200: the 90% interval contains the measured 114.8."""
+    df = bs.load_example().query("samples <= 1600")
+    fit = bs.fit(df, x="samples", y="val_ppl", random_seed=7)
+    row = fit.forecast(3200, prob=0.9).iloc[0]
+    assert row["lower"] < 114.8 < row["upper"]
+    sat = fit.forecast(3200, prob=0.9, law="saturation").iloc[0]
+    assert sat["lower"] < 114.8 < sat["upper"]
+
+
+def test_same_seed_reproduces_every_number(seed_df):
+    a = bs.fit(seed_df, x="samples", y="val_ppl", laws=["saturation"], random_seed=11, draws=300, tune=300)
+    b = bs.fit(seed_df, x="samples", y="val_ppl", laws=["saturation"], random_seed=11, draws=300, tune=300)
+    pd.testing.assert_frame_equal(a.ppl_min(), b.ppl_min())
+    pd.testing.assert_frame_equal(a.forecast([5000, 9000]), b.forecast([5000, 9000]))
+    np.testing.assert_array_equal(a["saturation"].draws["floor"], b["saturation"].draws["floor"])
+    c = bs.fit(seed_df, x="samples", y="val_ppl", laws=["saturation"], random_seed=12, draws=300, tune=300)
+    assert not np.array_equal(a["saturation"].draws["floor"], c["saturation"].draws["floor"])
+
+
+def test_fit_options_pass_through(seed_df):
+    fit = bs.fit(seed_df, x="samples", y="val_ppl", laws=["power"], draws=400, tune=300, chains=2,
+                 random_seed=3)
+    assert fit.laws == ["power"]
+    post = fit.posterior("power").posterior
+    assert post.sizes["chain"] == 2 and post.sizes["draw"] == 400
+    assert "log_likelihood" in fit.posterior("power").children
+    assert fit.posterior("power").log_likelihood["y"].shape == (2, 400, 5)
+    # a single law gets all the weight, its own forecasts are the averaged ones
+    assert fit.weights() == {"power": 1.0}
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"prob": 1.0}, "prob"), ({"prob": 0}, "prob"), ({"prob": "high"}, "prob"),
+    ({"n": 0}, "n must"), ({"n": [-5, 100]}, "n must"), ({"n": np.inf}, "n must"),
+    ({"law": "cubic"}, "not fitted"),
+])
+def test_invalid_forecast_arguments(seed_fit, kwargs, match):
+    args = {"n": 6400, "prob": 0.9, "law": "averaged"} | kwargs
+    with pytest.raises(ValueError, match=match):
+        seed_fit.forecast(args["n"], prob=args["prob"], law=args["law"])
+
+
+def test_invalid_ppl_min_prob(seed_fit):
+    with pytest.raises(ValueError, match="prob"):
+        seed_fit.ppl_min(prob=1.5)
+
+
+def test_invalid_sampler_options(seed_df):
+    with pytest.raises(ValueError, match="draws"):
+        bs.fit(seed_df, x="samples", y="val_ppl", draws=0)
+    with pytest.raises(KeyError, match="unknown law"):
+        bs.fit(seed_df, x="samples", y="val_ppl", laws=["cubic"])
+
+
+def test_tokens_and_samples_tell_the_same_story(seed_fit, seed_fit_tokens):
+    """tokens are ~1200 x samples: floors agree, exponents agree within the posterior spread."""
+    a = seed_fit.ppl_min().loc["saturation"]
+    b = seed_fit_tokens.ppl_min().loc["saturation"]
+    assert abs(a["median"] - b["median"]) < 0.5 * (a["upper"] - a["lower"])
+    assert _quiet_compare(seed_fit_tokens).index[0] != "power"
