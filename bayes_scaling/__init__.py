@@ -10,7 +10,7 @@ from .datasets import load_example
 from .errors import BayesScalingError, BayesScalingWarning, ConvergenceWarning, DataError, LooWarning
 from .laws import LAWS, Law, get_law, register
 from .result import ScalingFit
-from .workflow import fit
+from .workflow import fit, fit_many
 
 __version__ = "0.1.0"
 
@@ -26,6 +26,7 @@ __all__ = [
     "ScalingFit",
     "__version__",
     "fit",
+    "fit_many",
     "get_law",
     "load_example",
     "register",

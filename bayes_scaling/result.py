@@ -95,7 +95,7 @@ class LawFit:
 
     @cached_property
     def mle(self) -> criteria.MaximumLikelihood:
-        best = np.argsort(self.log_lik.sum(axis=1))[::-1][:4]
+        best = np.argsort(self.log_lik.sum(axis=1))[::-1][:2]
         starts = [{p: self.draws[p][i] for p in self.law.param_names} for i in best]
         return criteria.max_likelihood(self.law, self.data, starts)
 
@@ -201,7 +201,7 @@ class ScalingFit:
         if len(self.fits) > 1:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                cmp = azs.compare({k: f.tree for k, f in self.fits.items()}, method="stacking")
+                cmp = azs.compare({k: f.loo for k, f in self.fits.items()}, method="stacking")
             weight = cmp["weight"].reindex(table.index).astype(float)
         else:
             weight = pd.Series(1.0, index=table.index)
