@@ -1,0 +1,110 @@
+"""Speed figures of bayes_scaling (issue 3), printed as a table.
+
+    .venv/bin/python benchmarks/run.py            # everything (about 3 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py --quick    # fewer repetitions, 20-curve batch
+
+Figures:
+* import time of ``bayes_scaling`` (fresh process) and whether it pulled in plotting/PyMC;
+* ``bayes-scaling demo`` in a fresh process: with numba's disk cache warm (the normal case)
+  and with an empty cache (first run after install or upgrade);
+* the hand-written baseline (``baseline_pymc.py``: three PyMC models, default ``pm.sample``,
+  LOO compare) in a fresh process, and the ratio demo / baseline;
+* refit of each law in one process after its first fit, on new data of another length;
+* a batch of synthetic curves (5-20 points each), three laws, compare + forecasts, via
+  ``bs.fit_many`` (both cores), with the process's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+BIN = Path(PY).parent / "bayes-scaling"
+
+
+def wall(cmd: list[str], env: dict | None = None) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, env={**os.environ, **(env or {})}, cwd=ROOT)
+    return time.perf_counter() - t
+
+
+def synthetic_curves(count: int, seed: int = 0):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    curves = []
+    for _ in range(count):
+        m = int(rng.integers(5, 21))
+        n = np.sort(rng.choice(np.geomspace(100, 1e5, 40), m, replace=False))
+        floor, a = rng.uniform(0.3, 0.8), rng.uniform(0.2, 0.8)
+        y = 100 * (floor + (1 - floor) * (n / n[0]) ** -a) * np.exp(rng.normal(0, 0.02, m))
+        curves.append(pd.DataFrame({"n": n, "y": y}))
+    return curves
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the slow hand-written baseline")
+    args = parser.parse_args()
+    reps = 2 if args.quick else 3
+    rows = []
+
+    def report(name, value, unit="s", note=""):
+        rows.append((name, value, unit, note))
+        print(f"{name:<44} {value:>9.3f} {unit:<3} {note}", flush=True)
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}\n")
+    probe = ("import sys, time; t = time.perf_counter(); import bayes_scaling; "
+             "print(time.perf_counter() - t, 'matplotlib' in sys.modules, 'pymc' in sys.modules)")
+    out = [subprocess.run([PY, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+           for _ in range(reps)]
+    report("import bayes_scaling", statistics.median(float(o[0]) for o in out),
+           note=f"matplotlib imported: {out[0][1]}, pymc imported: {out[0][2]}")
+
+    with tempfile.TemporaryDirectory() as empty:
+        report("demo, fresh process, empty numba cache", wall([str(BIN), "demo"], {"BAYES_SCALING_CACHE_DIR": empty}))
+    demo = statistics.median(wall([str(BIN), "demo"]) for _ in range(reps))
+    report("demo, fresh process, warm cache", demo)
+    if not args.no_baseline:
+        base = wall([PY, str(ROOT / "benchmarks" / "baseline_pymc.py")])
+        report("hand-written PyMC baseline, fresh process", base)
+        report("demo / baseline", demo / base, "x")
+
+    import bayes_scaling as bs
+
+    warnings.simplefilter("ignore", bs.BayesScalingWarning)
+    seed = bs.load_example()
+    for law in bs.LAWS:
+        bs.fit(seed, x="samples", y="val_ppl", laws=[law], random_seed=0)  # compiles / loads once
+        times = []
+        for i, rows_ in enumerate([slice(0, 4), slice(0, 5), slice(1, 5)] * (1 if args.quick else 2)):
+            t = time.perf_counter()
+            bs.fit(seed.iloc[rows_], x="samples", y="val_ppl", laws=[law], random_seed=i + 1)
+            times.append(time.perf_counter() - t)
+        report(f"refit {law} (new data, same process)", statistics.median(times))
+
+    count = 20 if args.quick else 100
+    curves = synthetic_curves(count)
+    t = time.perf_counter()
+    bs.fit_many(curves, random_seed=0, then=lambda f: (f.compare(), f.forecast([2e5, 4e5, 8e5], law="all")))
+    batch = time.perf_counter() - t
+    report(f"batch: {count} curves x 3 laws + compare + forecasts", batch)
+    report("batch: per curve", batch / count)
+    report("peak memory (this process)", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "MiB")
+
+
+if __name__ == "__main__":
+    main()
