@@ -175,6 +175,7 @@ def max_likelihood(law, data, starts: list[dict]) -> MaximumLikelihood:
     sigma2 = rss / n
     log_lik = -0.5 * n * (math.log(2 * math.pi * sigma2) + 1.0) - float(ly.sum())
     th, _ = unpack(best.x)
-    params = {p.name: float(v) for p, v in zip(law.parameters, th, strict=True)} | {"sigma": math.sqrt(sigma2)}
+    params = {p.name: float(v) for p, v in zip(law.parameters, th, strict=True)}
+    params["sigma"] = math.sqrt(sigma2)
     return MaximumLikelihood(params=params, log_lik=log_lik, rss_log=rss, k=law.n_params, n=n,
                              converged=bool(best.status > 0))

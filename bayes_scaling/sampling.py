@@ -228,7 +228,8 @@ def _run(law, data, options: SamplerOptions, seed: int):
     keep = [~np.asarray(st.column("tuning").to_numpy(), dtype=bool) for st in stat_batches]
 
     def stack(batches, column):
-        return np.stack([np.asarray(b.column(column).to_numpy())[k] for b, k in zip(batches, keep, strict=True)])
+        pairs = zip(batches, keep, strict=True)
+        return np.stack([np.asarray(b.column(column).to_numpy())[k] for b, k in pairs])
 
     dims = ("chain", "draw")
     coords = {"chain": np.arange(options.chains), "draw": np.arange(options.draws)}

@@ -55,7 +55,8 @@ def synthetic_curves(count: int, seed: int = 0):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-baseline", action="store_true", help="skip the slow hand-written baseline")
     args = parser.parse_args()
@@ -75,7 +76,8 @@ def main() -> None:
            note=f"matplotlib imported: {out[0][1]}, pymc imported: {out[0][2]}")
 
     with tempfile.TemporaryDirectory() as empty:
-        report("demo, fresh process, empty numba cache", wall([str(BIN), "demo"], {"BAYES_SCALING_CACHE_DIR": empty}))
+        cold = wall([str(BIN), "demo"], {"BAYES_SCALING_CACHE_DIR": empty})
+        report("demo, fresh process, empty numba cache", cold)
     demo = statistics.median(wall([str(BIN), "demo"]) for _ in range(reps))
     report("demo, fresh process, warm cache", demo)
     if not args.no_baseline:
