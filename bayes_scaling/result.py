@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -9,6 +10,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 import xarray as xr
+from scipy.special import logsumexp
 
 from . import criteria
 from .errors import ConvergenceWarning, LooWarning
@@ -21,7 +23,7 @@ from .forecast import (
     predictive_draws,
 )
 from .laws import Law, get_law
-from .sampling import Diagnostics
+from .sampling import Diagnostics, SamplerOptions
 
 __all__ = ["PARETO_K_MAX", "LawFit", "ScalingFit"]
 
@@ -46,9 +48,10 @@ class LawFit:
     diagnostics: Diagnostics
     seed: int
     data: object = field(repr=False)
+    options: SamplerOptions | None = field(default=None, repr=False)
 
     @classmethod
-    def from_samples(cls, law, data, posterior, sample_stats, diagnostics, seed) -> LawFit:
+    def from_samples(cls, law, data, posterior, sample_stats, diagnostics, seed, options=None) -> LawFit:
         flat = {k: posterior[k].to_numpy().reshape(-1) for k in law.param_names}
         shape = (posterior.sizes["chain"], posterior.sizes["draw"])
         post = posterior[law.param_names].copy()
@@ -64,7 +67,7 @@ class LawFit:
             "constant_data": xr.Dataset({"n": ("obs", data.n), "u": ("obs", data.u)}, coords=obs),
         })
         tree.attrs.update({"law": law.name, "n_ref": data.n_ref, "seed": int(seed)})
-        return cls(law=law, tree=tree, diagnostics=diagnostics, seed=int(seed), data=data)
+        return cls(law=law, tree=tree, diagnostics=diagnostics, seed=int(seed), data=data, options=options)
 
     @cached_property
     def draws(self) -> dict[str, np.ndarray]:
@@ -82,12 +85,65 @@ class LawFit:
         return ll.reshape(-1, ll.shape[-1])
 
     @cached_property
-    def loo(self):
+    def psis_loo(self):
+        """PSIS-LOO of ``arviz_stats.loo`` (pointwise, with Pareto k)."""
         import arviz_stats as azs
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return azs.loo(self.tree, pointwise=True, var_name="y")
+
+    @cached_property
+    def loo(self):
+        """Leave-one-out ELPD that never rests on a broken importance-sampling approximation.
+
+        Points whose Pareto k exceeds 0.7 are left out and the law is refitted without
+        them (exact LOO, through the compiled model): ``log p(y_i | y_-i)`` is the log of
+        the mean predictive density of ``y_i`` over the refit's draws. The result is an
+        ``arviz_stats`` ELPD object (usable in ``arviz_stats.compare``) with two extra
+        attributes: ``n_refits`` (points refitted) and ``refit_failed`` (points that
+        could not be, e.g. because fewer than 3 distinct n would remain).
+        """
+        psis = self.psis_loo
+        k = np.asarray(psis.pareto_k)
+        bad = np.flatnonzero(k > PARETO_K_MAX)
+        elpd_i = np.asarray(psis.elpd_i, dtype=float).copy()
+        refitted, failed = [], []
+        for i in bad:
+            keep = np.arange(self.data.n_obs) != i
+            if np.unique(self.data.n[keep]).size < self.law.min_distinct:
+                failed.append(int(i))
+                continue
+            elpd_i[i] = self._exact_loo_point(int(i), keep)
+            refitted.append(int(i))
+        if not refitted:
+            result = psis
+        else:
+            n = elpd_i.size
+            lppd = float(np.sum(logsumexp(self.log_lik, axis=0) - np.log(self.log_lik.shape[0])))
+            result = dataclasses.replace(
+                psis, elpd=float(elpd_i.sum()), se=float(np.sqrt(n * np.var(elpd_i, ddof=1))),
+                p=lppd - float(elpd_i.sum()), warning=bool(failed),
+                elpd_i=psis.elpd_i.copy(data=elpd_i),
+            )
+        result.n_refits = len(refitted)
+        result.refit_failed = failed
+        return result
+
+    def _exact_loo_point(self, i: int, keep: np.ndarray) -> float:
+        from .sampling import sample_law
+
+        sub = self.data.subset(keep)
+        options = self.options or SamplerOptions()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            post, _, _ = sample_law(self.law, sub, options, seed=self.seed + 1 + i)
+        params = {p.name: post[p.name].to_numpy().reshape(-1) for p in self.law.parameters}
+        log_mu = np.log(curve_draws(self.law, params, sub, self.data.n[i : i + 1])[:, 0])
+        sigma = post["sigma"].to_numpy().reshape(-1)
+        ly = self.data.log_y[i]
+        ll = -0.5 * ((ly - log_mu) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi) - ly
+        return float(logsumexp(ll) - np.log(ll.size))
 
     @cached_property
     def waic(self) -> dict:
@@ -175,7 +231,7 @@ class ScalingFit:
         rows = {}
         for name, f in self.fits.items():
             loo = f.loo
-            k = np.asarray(loo.pareto_k)
+            k = np.asarray(f.psis_loo.pareto_k)
             w = f.waic
             ic = f.mle.criteria
             notes = []
@@ -183,8 +239,13 @@ class ScalingFit:
                 notes.append("sampler did not converge: " + "; ".join(f.diagnostics.problems()))
             bad = np.flatnonzero(k > PARETO_K_MAX)
             if bad.size:
-                where = ", ".join(f"n={self.data.n[i]:g}" for i in bad)
-                notes.append(f"Pareto k > {PARETO_K_MAX} at {where}: LOO unreliable there")
+                where = ", ".join(f"n={self.data.n[i]:g}" for i in bad if i not in loo.refit_failed)
+                if loo.n_refits:
+                    notes.append(f"Pareto k > {PARETO_K_MAX} at {where}: refitted exactly")
+                if loo.refit_failed:
+                    where = ", ".join(f"n={self.data.n[i]:g}" for i in loo.refit_failed)
+                    notes.append(f"Pareto k > {PARETO_K_MAX} at {where}: LOO unreliable there "
+                                 "(too few points left to refit)")
             if not f.mle.converged:
                 notes.append("maximum-likelihood optimiser did not converge")
             rows[name] = {
@@ -192,6 +253,7 @@ class ScalingFit:
                 "elpd_waic": w["elpd_waic"], "p_waic": w["p_waic"],
                 **ic,
                 "pareto_k_max": float(np.max(k)),
+                "loo_refits": loo.n_refits,
                 "divergences": f.diagnostics.divergences,
                 "r_hat_max": f.diagnostics.r_hat_max,
                 "converged": f.converged,
@@ -219,11 +281,13 @@ class ScalingFit:
         DataFrame
             Indexed by law, best first (``rank`` 1). Columns: ``rank, elpd_loo, se,
             p_loo, elpd_waic, p_waic, weight, aic, aicc, bic, pareto_k_max,
-            divergences, r_hat_max, converged, notes``. ELPD is higher-is-better,
+            loo_refits, divergences, r_hat_max, converged, notes``. ELPD is higher-is-better,
             the information criteria lower-is-better; ``weight`` are stacking
             weights (Yao et al. 2018) and sum to 1. See :mod:`bayes_scaling.criteria`
-            for the AIC conventions. A law with Pareto k > 0.7 or that did not
-            converge says so in ``notes`` and in a warning.
+            for the AIC conventions. ``elpd_loo`` is PSIS-LOO except at points with
+            Pareto k > 0.7 (``pareto_k_max`` is the largest PSIS k), which are refitted
+            exactly; ``loo_refits`` counts them. A law that did not converge, or whose
+            high-k points could not be refitted, says so in ``notes`` and in a warning.
 
         Examples
         --------
@@ -236,7 +300,7 @@ class ScalingFit:
         for name, row in table.iterrows():
             if not row["converged"]:
                 warnings.warn(f"law {name!r}: {row['notes']}", ConvergenceWarning, stacklevel=2)
-            elif row["pareto_k_max"] > PARETO_K_MAX:
+            elif self.fits[name].loo.refit_failed:
                 warnings.warn(f"law {name!r}: {row['notes']}", LooWarning, stacklevel=2)
         return table
 

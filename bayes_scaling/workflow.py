@@ -89,7 +89,7 @@ def fit(
     fits = {}
     for law, seed in zip(chosen, seeds, strict=True):
         post, stats, diag = sample_law(law, d, options, seed=int(seed))
-        fits[law.name] = LawFit.from_samples(law, d, post, stats, diag, int(seed))
+        fits[law.name] = LawFit.from_samples(law, d, post, stats, diag, int(seed), options)
     return ScalingFit(d, fits, seed=random_seed, options=options)
 
 

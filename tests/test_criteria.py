@@ -110,3 +110,20 @@ def test_saturation_mle_matches_unbounded_least_squares_on_log(seed_data):
     assert ours.rss_log == pytest.approx(rss, rel=1e-4)
     derived = get_law("saturation").derived({k: np.array(v) for k, v in ours.params.items()}, seed_data.n_ref)
     assert float(derived["floor"]) == pytest.approx(p[0], rel=1e-3)
+
+
+def test_exact_loo_agrees_with_psis_where_psis_is_reliable():
+    """On 12 well-behaved points, exact refits reproduce PSIS elpd_i where Pareto k is small."""
+    import bayes_scaling as bs
+    from tests.conftest import simulate
+
+    df = simulate("saturation", {"y_ref": 50.0, "slope": 0.3, "floor_frac": 0.5},
+                  100 * 2.0 ** np.arange(12), 0.02, seed=3)
+    f = bs.fit(df, laws=["saturation"], random_seed=3)["saturation"]
+    k = np.asarray(f.psis_loo.pareto_k)
+    psis = np.asarray(f.psis_loo.elpd_i)
+    good = np.flatnonzero(k < 0.5)[:3]
+    assert good.size == 3
+    for i in good:
+        keep = np.arange(f.data.n_obs) != i
+        assert f._exact_loo_point(int(i), keep) == pytest.approx(psis[i], abs=0.05)

@@ -9,7 +9,7 @@ import pytest
 import bayes_scaling as bs
 
 COMPARE_COLUMNS = ["rank", "elpd_loo", "se", "p_loo", "elpd_waic", "p_waic", "weight", "aic", "aicc", "bic",
-                   "pareto_k_max", "divergences", "r_hat_max", "converged"]
+                   "pareto_k_max", "loo_refits", "divergences", "r_hat_max", "converged", "notes"]
 
 
 def _quiet_compare(fit):
@@ -33,7 +33,7 @@ def test_all_laws_converge_cleanly_at_the_defaults(request, which):
 
 def test_compare_table_on_seed(seed_fit):
     cmp = _quiet_compare(seed_fit)
-    assert list(cmp.columns[: len(COMPARE_COLUMNS)]) == COMPARE_COLUMNS
+    assert list(cmp.columns) == COMPARE_COLUMNS
     assert set(cmp.index) == {"power", "saturation", "exp_decay"}
     assert cmp["rank"].tolist() == [1, 2, 3]
     assert cmp["elpd_loo"].is_monotonic_decreasing
@@ -47,13 +47,34 @@ def test_compare_table_on_seed(seed_fit):
     assert np.isfinite(cmp.loc["power", "aicc"]) and np.isnan(cmp.loc["exp_decay", "aicc"])
 
 
-def test_pareto_k_and_convergence_problems_are_reported(seed_fit):
-    cmp = _quiet_compare(seed_fit)
+def test_high_pareto_k_points_are_refitted_exactly(seed_fit):
+    """With five points PSIS k > 0.7 is common; those points are refitted and the table says so."""
+    cmp = seed_fit.compare()
     for name, row in cmp.iterrows():
-        if row["pareto_k_max"] > 0.7:
-            assert "Pareto k > 0.7" in row["notes"]
-            with pytest.warns(bs.LooWarning, match=name):
-                seed_fit.compare()
+        f = seed_fit[name]
+        k = np.asarray(f.psis_loo.pareto_k)
+        assert row["pareto_k_max"] == pytest.approx(k.max())
+        assert row["loo_refits"] == int((k > 0.7).sum())
+        if row["loo_refits"]:
+            assert "refitted exactly" in row["notes"]
+            # the refitted points changed, the others kept their PSIS values
+            exact = np.asarray(f.loo.elpd_i)
+            psis = np.asarray(f.psis_loo.elpd_i)
+            np.testing.assert_array_equal(exact[k <= 0.7], psis[k <= 0.7])
+            assert row["elpd_loo"] == pytest.approx(exact.sum())
+    assert cmp["loo_refits"].sum() > 0  # the seed table does trigger refits
+
+
+def test_unrefittable_high_k_point_warns():
+    """With three distinct n, leaving one out leaves too few: PSIS stays and a warning says so."""
+    df = pd.DataFrame({"n": [100, 1000, 10000], "y": [5.0, 3.0, 2.6]})
+    fit = bs.fit(df, laws=["saturation"], random_seed=5)
+    loo = fit["saturation"].loo
+    k = np.asarray(fit["saturation"].psis_loo.pareto_k)
+    assert (k > 0.7).any()  # three points: PSIS fails somewhere
+    assert loo.n_refits == 0 and loo.refit_failed == [int(i) for i in np.flatnonzero(k > 0.7)]
+    with pytest.warns(bs.LooWarning, match="too few points left"):
+        fit.compare()
 
 
 def test_floor_interval_below_smallest_observation(seed_fit):
