@@ -7,7 +7,16 @@
 
 from .data import ScalingData
 from .datasets import load_example
-from .errors import BayesScalingError, BayesScalingWarning, ConvergenceWarning, DataError, LooWarning
+from .errors import (
+    BayesScalingError,
+    BayesScalingWarning,
+    ConvergenceWarning,
+    DataError,
+    DataWarning,
+    FitError,
+    LooWarning,
+)
+from .io import LoadError, load, save
 from .laws import LAWS, Law, get_law, register
 from .result import ScalingFit
 from .workflow import fit, fit_many
@@ -20,7 +29,10 @@ __all__ = [
     "BayesScalingWarning",
     "ConvergenceWarning",
     "DataError",
+    "DataWarning",
+    "FitError",
     "Law",
+    "LoadError",
     "LooWarning",
     "ScalingData",
     "ScalingFit",
@@ -28,6 +40,8 @@ __all__ = [
     "fit",
     "fit_many",
     "get_law",
+    "load",
     "load_example",
     "register",
+    "save",
 ]

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import difflib
 import os
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from .errors import DataError, DataWarning
 
 __all__ = ["MIN_DISTINCT_X", "ScalingData", "as_scaling_data"]
 
@@ -203,8 +204,26 @@ def as_scaling_data(
             f"column {x!r} has {distinct} distinct value(s) but at least {min_distinct} are needed "
             "to fit a learning curve; add runs at more sample counts"
         )
+    _warn_unusual(table, n, v, x, y)
     order = np.argsort(n, kind="stable")
     return ScalingData(
         n=n[order], y=v[order], x_name=str(x), y_name=str(y),
         index=tuple(table.index[order]), extra={k: a[order] for k, a in extra.items()},
     )
+
+
+def _warn_unusual(table: pd.DataFrame, n: np.ndarray, y: np.ndarray, x: str, yname: str) -> None:
+    """Valid but suspicious data: say so, change nothing."""
+    dup = pd.DataFrame({"n": n, "y": y}).duplicated(keep=False).to_numpy()
+    if dup.any():
+        warnings.warn(
+            f"rows {_rows(table.index, dup)} repeat the same ({x}, {yname}) values; they are kept as "
+            "replicates. Drop them if they are one run entered twice.", DataWarning, stacklevel=3)
+    means = pd.Series(np.log(y)).groupby(n).mean()
+    if means.size >= 3:
+        slope = np.polyfit(np.log(means.index.to_numpy(dtype=float)), means.to_numpy(), 1)[0]
+        if slope > 0:
+            warnings.warn(
+                f"column {yname!r} rises with {x!r} (log-log slope {slope:+.3f}); the laws assume a "
+                "metric that falls with data (loss, perplexity, error rate). For accuracy-like metrics "
+                "fit 1 - accuracy or the error rate instead.", DataWarning, stacklevel=3)

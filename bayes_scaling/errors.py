@@ -13,8 +13,16 @@ class DataError(BayesScalingError, ValueError):
     """The input table cannot be used; the message names the column, rows and remedy."""
 
 
+class FitError(BayesScalingError, RuntimeError):
+    """No law could be fitted at all (each law's reason is in the message)."""
+
+
 class BayesScalingWarning(UserWarning):
     """Base class of the package's warnings."""
+
+
+class DataWarning(BayesScalingWarning):
+    """The data are valid but unusual (rising metric, duplicated rows); the message says what to check."""
 
 
 class ConvergenceWarning(BayesScalingWarning):

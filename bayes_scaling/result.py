@@ -190,14 +190,17 @@ class ScalingFit:
         ``diagnostics`` and ``mle``.
     """
 
-    def __init__(self, data, fits: dict[str, LawFit], seed: int, options=None):
+    def __init__(self, data, fits: dict[str, LawFit], seed: int, options=None,
+                 failed: dict[str, str] | None = None):
         self.data = data
         self.fits = fits
         self.seed = int(seed)
         self.options = options
+        self.failed = dict(failed or {})
 
     def __repr__(self) -> str:
-        laws = ", ".join(f"{k}{'' if f.converged else ' (NOT converged)'}" for k, f in self.fits.items())
+        laws = ", ".join([f"{k}{'' if f.converged else ' (NOT converged)'}" for k, f in self.fits.items()]
+                         + [f"{k} (FAILED)" for k in self.failed])
         return (f"<ScalingFit of {self.data.y_name} on {self.data.x_name}: {self.data.n_obs} points, "
                 f"{self.data.distinct_n.size} distinct; laws: {laws}>")
 
@@ -211,16 +214,26 @@ class ScalingFit:
             raise KeyError(f"law {name!r} was not fitted; fitted laws: {', '.join(self.fits)}")
         return self.fits[name]
 
+    def save(self, path, overwrite: bool = False):
+        """Save to a directory (see :func:`bayes_scaling.io.save`); ``bs.load(path)`` restores it."""
+        from .io import save
+
+        return save(self, path, overwrite=overwrite)
+
     def posterior(self, law: str) -> xr.DataTree:
         """The posterior ``DataTree`` of one law."""
         return self[law].tree
 
     def diagnostics(self) -> pd.DataFrame:
-        """Convergence of every law: divergences, r_hat, ESS, whether it was retried."""
+        """Convergence of every law: divergences, r_hat, ESS, whether it was retried; a law that
+        could not be fitted at all has ``converged`` False and its ``error``."""
         rows = {k: {"divergences": f.diagnostics.divergences, "r_hat_max": f.diagnostics.r_hat_max,
                     "ess_bulk_min": f.diagnostics.ess_bulk_min, "ess_tail_min": f.diagnostics.ess_tail_min,
-                    "retried": f.diagnostics.retried, "converged": f.converged}
+                    "retried": f.diagnostics.retried, "converged": f.converged, "error": ""}
                 for k, f in self.fits.items()}
+        for k, err in self.failed.items():
+            rows[k] = {"divergences": np.nan, "r_hat_max": np.nan, "ess_bulk_min": np.nan,
+                       "ess_tail_min": np.nan, "retried": False, "converged": False, "error": err}
         return pd.DataFrame.from_dict(rows, orient="index").rename_axis("law")
 
     # -- comparison ------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -10,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .data import ScalingData, as_scaling_data
+from .errors import ConvergenceWarning, FitError
 from .laws import LAWS, get_law
 from .result import LawFit, ScalingFit
 from .sampling import SamplerOptions, sample_law
@@ -86,11 +88,19 @@ def fit(
     if random_seed is None:
         random_seed = int(np.random.SeedSequence().generate_state(1)[0])
     seeds = np.random.SeedSequence(random_seed).generate_state(len(chosen))
-    fits = {}
+    fits, failed = {}, {}
     for law, seed in zip(chosen, seeds, strict=True):
-        post, stats, diag = sample_law(law, d, options, seed=int(seed))
+        try:
+            post, stats, diag = sample_law(law, d, options, seed=int(seed))
+        except Exception as err:  # one law failing must not stop the others
+            failed[law.name] = f"{type(err).__name__}: {err}"
+            warnings.warn(f"law {law.name!r} could not be fitted ({failed[law.name]}); the other laws "
+                          "are reported without it", ConvergenceWarning, stacklevel=2)
+            continue
         fits[law.name] = LawFit.from_samples(law, d, post, stats, diag, int(seed), options)
-    return ScalingFit(d, fits, seed=random_seed, options=options)
+    if not fits:
+        raise FitError("no law could be fitted: " + "; ".join(f"{k}: {v}" for k, v in failed.items()))
+    return ScalingFit(d, fits, seed=random_seed, options=options, failed=failed)
 
 
 def fit_many(
