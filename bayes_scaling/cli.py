@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 import warnings
+from pathlib import Path
 
 from .errors import BayesScalingError
 
@@ -66,35 +67,135 @@ def _demo(args) -> int:
     return 0
 
 
+def _write_outputs(fit, out: Path, forecast_n, prob: float, force: bool) -> None:
+    """Save the fit and its tables (CSV) and the text report into ``out``."""
+    import warnings as _w
+
+    fit.save(out, overwrite=force)
+    with _w.catch_warnings():
+        _w.simplefilter("ignore")
+        fit.compare().to_csv(out / "compare.csv")
+    fit.ppl_min(prob).to_csv(out / "ppl_min.csv")
+    fit.forecast(forecast_n, prob, law="all").to_csv(out / "forecast.csv", index=False)
+    fit.diagnostics().to_csv(out / "diagnostics.csv")
+    (out / "report.md").write_text("```\n" + report_text(fit, forecast_n, prob) + "\n```\n")
+
+
+def _default_forecast(fit) -> list[float]:
+    top = float(fit.data.distinct_n.max())
+    return [2 * top, 4 * top, 8 * top]
+
+
+def _fit(args) -> int:
+    import bayes_scaling as bs
+
+    laws = args.laws or None
+    print(f"fitting {', '.join(laws or bs.LAWS)} to {args.data} ({args.y} on {args.x}) ...", file=sys.stderr)
+    fit = bs.fit(args.data, x=args.x, y=args.y, laws=laws, draws=args.draws, random_seed=args.seed,
+                 progressbar=args.progress)
+    n = args.forecast or _default_forecast(fit)
+    print(report_text(fit, n, args.prob, title=f"bayes-scaling fit: {args.y} on {args.x} ({args.data})"))
+    if args.out:
+        _write_outputs(fit, Path(args.out), n, args.prob, args.force)
+        print(f"\nsaved to {args.out} (reload with bayes_scaling.load({str(args.out)!r}))", file=sys.stderr)
+    return 0
+
+
+def _report(args) -> int:
+    import bayes_scaling as bs
+
+    fit = bs.load(args.dir)
+    n = args.forecast or _default_forecast(fit)
+    print(report_text(fit, n, args.prob, title=f"bayes-scaling report: {args.dir}"))
+    return 0
+
+
+def _probability(text: str) -> float:
+    try:
+        p = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < p < 1:
+        raise argparse.ArgumentTypeError(f"must lie strictly between 0 and 1, got {text}")
+    return p
+
+
+def _positive(kind):
+    def parse(text: str):
+        try:
+            v = kind(float(text)) if kind is float else kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not v > 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return v
+    return parse
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line on stderr, exit status 2
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="bayes-scaling",
         description="Bayesian learning-curve and scaling-law analysis.",
     )
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    fitp = sub.add_parser("fit", help="fit the laws to a CSV of your own",
+                          description="Fit learning-curve laws to DATA.csv and print ranking, floors and "
+                                      "forecasts; with --out, save the fit and its tables.")
+    fitp.add_argument("data", help="CSV file, one row per run (comments with #, any delimiter pandas can tell)")
+    fitp.add_argument("--x", required=True, help="column of the sample count (samples, tokens, ...)")
+    fitp.add_argument("--y", required=True, help="column of the metric (PPL, loss, error rate, ...)")
+    fitp.add_argument("--laws", nargs="+", metavar="LAW", help="laws to fit (default: all registered)")
+    fitp.add_argument("--forecast", nargs="+", type=_positive(float), metavar="N",
+                      help="sample counts to forecast (default: 2x, 4x, 8x the largest observed)")
+    fitp.add_argument("--prob", type=_probability, default=0.9, help="interval mass (default 0.9)")
+    fitp.add_argument("--draws", type=_positive(int), default=1000, help="draws per chain (default 1000)")
+    fitp.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    fitp.add_argument("--out", metavar="DIR", help="directory for the saved fit, CSV tables and report.md")
+    fitp.add_argument("--force", action="store_true", help="replace a fit already saved in --out")
+    fitp.add_argument("--progress", action="store_true", help="show the sampler's progress bar")
+    fitp.set_defaults(func=_fit)
+    rep = sub.add_parser("report", help="print the report of a saved fit",
+                         description="Re-render the text report of a fit saved with `fit --out DIR`.")
+    rep.add_argument("dir", help="directory of a saved fit")
+    rep.add_argument("--forecast", nargs="+", type=_positive(float), metavar="N")
+    rep.add_argument("--prob", type=_probability, default=0.9)
+    rep.set_defaults(func=_report)
     demo = sub.add_parser("demo", help="fit the built-in seed table and print the analysis",
                           description="Fit power, saturation and exp_decay to the built-in 2-block "
                                       "seed table and print ranking, floors and forecasts.")
     demo.add_argument("--x", choices=["samples", "tokens"], default="samples",
                       help="sample-count column (default: samples)")
-    demo.add_argument("--prob", type=float, default=0.9, help="interval mass (default 0.9)")
+    demo.add_argument("--prob", type=_probability, default=0.9, help="interval mass (default 0.9)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    demo.add_argument("--draws", type=int, default=1000, help="draws per chain (default 1000)")
+    demo.add_argument("--draws", type=_positive(int), default=1000, help="draws per chain (default 1000)")
     demo.add_argument("--progress", action="store_true", help="show the sampler's progress bar")
     demo.set_defaults(func=_demo)
     return parser
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"bayes-scaling: warning: {message}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            if not args.debug:
+                warnings.showwarning = _show_warning
+            return args.func(args)
     except (BayesScalingError, ValueError, KeyError, OSError) as err:
         if args.debug:
             raise
-        print(f"bayes-scaling: error: {err}", file=sys.stderr)
+        message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        print(f"bayes-scaling: error: {message}", file=sys.stderr)
         return 2
 
 

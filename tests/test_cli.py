@@ -29,7 +29,8 @@ def test_bad_option_exits_2_with_one_line():
     proc = subprocess.run([sys.executable, "-m", "bayes_scaling.cli", "demo", "--prob", "1.5"],
                           capture_output=True, text=True)
     assert proc.returncode == 2
-    assert proc.stderr.strip().startswith("bayes-scaling: error:")
+    assert proc.stderr.strip().startswith("bayes-scaling demo: error:")
+    assert len(proc.stderr.strip().splitlines()) == 1
     assert "prob" in proc.stderr
     assert "Traceback" not in proc.stderr
 
@@ -39,3 +40,60 @@ def test_help_lists_demo(capsys):
         main(["--help"])
     assert exc.value.code == 0
     assert "demo" in capsys.readouterr().out
+
+
+@pytest.fixture
+def user_csv(tmp_path):
+    p = tmp_path / "runs.csv"
+    p.write_text("# my runs\ntokens;loss\n1e8;3.9\n2e8;3.6\n4e8;3.41\n8e8;3.3\n1.6e9;3.22\n")
+    return p
+
+
+def test_fit_own_csv_saves_tables_and_fit(user_csv, tmp_path, capsys):
+    import pandas as pd
+
+    import bayes_scaling as bs
+
+    out = tmp_path / "out"
+    assert main(["fit", str(user_csv), "--x", "tokens", "--y", "loss", "--forecast", "3.2e9", "6.4e9",
+                 "--draws", "500", "--seed", "3", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "loss on tokens" in text and "Forecasts" in text
+    for name in ["fit.json", "data.csv", "compare.csv", "ppl_min.csv", "forecast.csv", "diagnostics.csv",
+                 "report.md"]:
+        assert (out / name).is_file(), name
+    saved = pd.read_csv(out / "forecast.csv")
+    assert sorted(saved["n"].unique()) == [3.2e9, 6.4e9]
+    back = bs.load(out)
+    fc = back.forecast([3.2e9, 6.4e9], law="all")
+    pd.testing.assert_series_equal(fc["median"], saved["median"], check_exact=False, rtol=1e-12)
+    # re-render from the saved fit
+    assert main(["report", str(out), "--forecast", "3.2e9"]) == 0
+    assert "Model comparison" in capsys.readouterr().out
+    # never overwrite without --force
+    assert main(["fit", str(user_csv), "--x", "tokens", "--y", "loss", "--draws", "300", "--out", str(out)]) == 2
+    assert "--force" in capsys.readouterr().err
+
+
+def _exit_code(args) -> int:
+    try:
+        return main(args)
+    except SystemExit as exc:  # argparse's own errors
+        return exc.code
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["fit", "missing.csv", "--x", "n", "--y", "y"], "does not exist"),
+    (["fit", "{csv}", "--x", "token", "--y", "loss"], "Did you mean 'tokens'"),
+    (["fit", "{csv}", "--x", "tokens", "--y", "loss", "--laws", "cubic"], "unknown law 'cubic'"),
+    (["fit", "{csv}", "--x", "tokens", "--y", "loss", "--forecast", "-5"], "must be > 0"),
+    (["fit", "{csv}", "--x", "tokens"], "--y"),
+    (["report", "/nonexistent/dir"], "no fit.json"),
+])
+def test_bad_input_exits_2_with_one_clear_line(user_csv, capsys, args, needle):
+    code = _exit_code([a.replace("{csv}", str(user_csv)) for a in args])
+    assert code == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if "error" in line]
+    assert len(lines) == 1 and needle in lines[0]
+    assert "Traceback" not in err
