@@ -134,10 +134,10 @@ class LawFit:
         from .sampling import sample_law
 
         sub = self.data.subset(keep)
-        options = self.options or SamplerOptions()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            post, _, _ = sample_law(self.law, sub, options, seed=self.seed + 1 + i)
+        # one predictive density needs fewer draws than a posterior summary: half the draws, no retry
+        base = self.options or SamplerOptions()
+        options = dataclasses.replace(base, draws=max(250, base.draws // 2), retry=False)
+        post, _, _ = sample_law(self.law, sub, options, seed=self.seed + 1 + i, warn=False)
         params = {p.name: post[p.name].to_numpy().reshape(-1) for p in self.law.parameters}
         log_mu = np.log(curve_draws(self.law, params, sub, self.data.n[i : i + 1])[:, 0])
         sigma = post["sigma"].to_numpy().reshape(-1)

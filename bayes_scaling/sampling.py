@@ -241,13 +241,13 @@ def _run(law, data, options: SamplerOptions, seed: int):
     return posterior, stats
 
 
-def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0):
+def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0, warn: bool = True):
     """Sample one law's posterior.
 
     Returns ``(posterior Dataset, sample_stats Dataset, Diagnostics)``. When the first
     run fails a convergence check and ``options.retry`` is set, it is run once more
-    with :meth:`SamplerOptions.stricter`; the better of the two is kept and a
-    :class:`~bayes_scaling.errors.ConvergenceWarning` says what is still wrong.
+    with :meth:`SamplerOptions.stricter`; the better of the two is kept and (with
+    ``warn``) a :class:`~bayes_scaling.errors.ConvergenceWarning` says what is still wrong.
     """
     law = get_law(law)
     options = options or SamplerOptions()
@@ -260,11 +260,11 @@ def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0):
             trace, diag = trace2, diag2
         else:
             diag = dataclasses.replace(diag, retried=True)
-    if not diag.converged:
+    if not diag.converged and warn:
+        retry = " even after a retry with target_accept=0.99 and doubled tuning" if diag.retried else ""
         warnings.warn(
-            f"law {law.name!r} did not converge ({'; '.join(diag.problems())}) even after a retry "
-            "with target_accept=0.99 and doubled tuning. Treat its numbers with caution: "
-            "add data points, increase draws/tune, or drop this law.",
+            f"law {law.name!r} did not converge ({'; '.join(diag.problems())}){retry}. Treat its numbers "
+            "with caution: add data points, increase draws/tune, or drop this law.",
             ConvergenceWarning, stacklevel=3,
         )
     return trace[0], trace[1], diag
