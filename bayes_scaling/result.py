@@ -386,8 +386,9 @@ class ScalingFit:
         -------
         DataFrame
             One row per ``n`` (and law): ``n, law, mean, median, lower, upper`` for a
-            new measurement at ``n`` (observation noise included), ``curve_lower,
-            curve_upper`` for the mean curve, and ``converged``.
+            new measurement at ``n`` (observation noise included; the interval always
+            contains the curve band), ``curve_lower, curve_upper`` for the mean curve,
+            and ``converged``.
 
         Examples
         --------
@@ -421,5 +422,9 @@ class ScalingFit:
             converged = self.fits[name].converged
         cols = interval_columns(pred, prob)
         band = np.quantile(curve, [(1 - prob) / 2, (1 + prob) / 2], axis=0)
+        # a new measurement is at least as uncertain as the mean curve: where the noise is
+        # negligible, Monte Carlo error alone could put the measurement interval inside the band
+        cols["lower"] = np.minimum(cols["lower"], band[0])
+        cols["upper"] = np.maximum(cols["upper"], band[1])
         return pd.DataFrame({"n": n, "law": law, **cols, "curve_lower": band[0], "curve_upper": band[1],
                              "converged": converged})

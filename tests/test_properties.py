@@ -1,0 +1,72 @@
+"""Property-based checks (hypothesis) over random valid learning curves."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import bayes_scaling as bs
+
+
+@st.composite
+def curves(draw):
+    """3-30 points over 1-12 decades, any units, 0-20% noise, optional replicates, any family shape."""
+    m = draw(st.integers(3, 12))
+    decades = draw(st.floats(1.0, 12.0))
+    n0 = 10 ** draw(st.floats(0.0, 9.0))
+    reps = draw(st.integers(1, 3)) if m <= 10 else 1
+    scale = 10 ** draw(st.floats(-6.0, 4.0))
+    shape = draw(st.sampled_from(["power", "saturation", "exp_decay"]))
+    slope = draw(st.floats(0.05, 1.0))
+    floor_frac = draw(st.floats(0.05, 0.9))
+    noise = draw(st.sampled_from([0.0, 0.005, 0.05, 0.2]))
+    seed = draw(st.integers(0, 2**16))
+    n = np.repeat(n0 * np.logspace(0, decades, m), reps)
+    params = {"y_ref": scale, "slope": slope, "floor_frac": floor_frac, "c": 0.5}
+    d = bs.ScalingData.from_arrays(n, np.ones_like(n))
+    mu = np.exp(bs.get_law(shape).log_curve(d.u, params))
+    y = mu * np.exp(noise * np.random.default_rng(seed).standard_normal(n.size))
+    return pd.DataFrame({"n": n, "y": y})
+
+
+def check_fit_properties(df):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bs.BayesScalingWarning)
+        fit = bs.fit(df, draws=300, tune=300, random_seed=0)
+        table = fit.compare()
+    assert table["weight"].sum() == pytest.approx(1.0)
+    assert (table["weight"] >= -1e-12).all()
+    top = fit.data.distinct_n.max()
+    grid = top * np.array([1.0, 2.0, 8.0, 100.0])
+    fc = fit.forecast(grid, prob=0.9, law="all")
+    assert np.isfinite(fc[["mean", "median", "lower", "upper", "curve_lower", "curve_upper"]]).all().all()
+    assert (fc["lower"] <= fc["median"]).all() and (fc["median"] <= fc["upper"]).all()
+    assert (fc["lower"] <= fc["curve_lower"] * (1 + 1e-12)).all()
+    assert (fc["curve_upper"] <= fc["upper"] * (1 + 1e-12)).all()
+    for _, rows in fc.groupby("law"):
+        for col in ["median", "lower", "upper", "curve_lower", "curve_upper"]:
+            assert (np.diff(rows[col].to_numpy()) <= 1e-9 * rows[col].abs().max()).all(), col
+    for name, f in fit.fits.items():
+        if f.law.has_floor:
+            curve = f.curve(grid)
+            # below the curve (equal only where the curve has numerically reached its floor)
+            assert (f.draws["floor"][:, None] <= curve * (1 + 1e-12)).all(), name
+            assert (f.draws["floor"] > 0).all()
+    floors = fit.ppl_min()
+    assert (floors["lower"] <= floors["median"]).all() and (floors["median"] <= floors["upper"]).all()
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(curves())
+def test_properties_on_random_curves(df):
+    check_fit_properties(df)
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(curves())
+def test_properties_on_many_random_curves(df):
+    check_fit_properties(df)
