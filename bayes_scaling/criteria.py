@@ -126,7 +126,7 @@ def _to_z(law, data, params: dict) -> np.ndarray:
     return np.array(z)
 
 
-def max_likelihood(law, data, starts: list[dict]) -> MaximumLikelihood:
+def max_likelihood(law, data, starts: list[dict], max_nfev: int = 300) -> MaximumLikelihood:
     """Maximise the log-normal likelihood of ``law`` on ``data`` (``sigma`` profiled out).
 
     Profiling sigma turns this into least squares on log y. Each start (e.g. the best
@@ -168,7 +168,7 @@ def max_likelihood(law, data, starts: list[dict]) -> MaximumLikelihood:
         warnings.simplefilter("ignore", RuntimeWarning)
         for start in starts:
             res = least_squares(residuals, _to_z(law, data, start), jac=jacobian, method="trf",
-                                x_scale="jac", xtol=1e-10, ftol=1e-12, gtol=1e-10, max_nfev=300)
+                                x_scale="jac", xtol=1e-10, ftol=1e-12, gtol=1e-10, max_nfev=max_nfev)
             if best is None or res.cost < best.cost:
                 best = res
     rss = max(2.0 * float(best.cost), 1e-300)

@@ -29,9 +29,14 @@ def _rows(index: pd.Index, mask: np.ndarray, limit: int = 8) -> str:
     return ", ".join(labels) + (f" and {more} more" if more > 0 else "")
 
 
-def _read_table(data: pd.DataFrame | str | os.PathLike) -> pd.DataFrame:
+def _read_table(data) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         return data
+    if isinstance(data, dict):
+        try:
+            return pd.DataFrame(data)
+        except ValueError as err:
+            raise DataError(f"could not make a table of the dict's columns: {err}") from None
     if isinstance(data, (str, os.PathLike)):
         path = os.fspath(data)
         if not os.path.exists(path):
@@ -40,7 +45,8 @@ def _read_table(data: pd.DataFrame | str | os.PathLike) -> pd.DataFrame:
             return pd.read_csv(path, comment="#", sep=None, engine="python", encoding="utf-8-sig")
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as err:
             raise DataError(f"could not read {path!r} as CSV: {err}") from None
-    raise DataError(f"data must be a pandas DataFrame or a path to a CSV file, got {type(data).__name__}")
+    raise DataError(f"data must be a pandas DataFrame, a dict of columns or a path to a CSV file, "
+                    f"got {type(data).__name__}")
 
 
 def _column(table: pd.DataFrame, name: str, role: str) -> pd.Series:
@@ -54,6 +60,11 @@ def _column(table: pd.DataFrame, name: str, role: str) -> pd.Series:
     col = table[name]
     if isinstance(col, pd.DataFrame):
         raise DataError(f"column name {name!r} appears more than once in the data; rename the duplicates")
+    kind = col.dtype.kind
+    if kind in "mMb" or isinstance(col.dtype, pd.BooleanDtype):
+        what = {"m": "time spans", "M": "dates", "b": "true/false values"}.get(kind, "true/false values")
+        raise DataError(f"column {name!r} holds {what} ({col.dtype}), not numbers; convert it to a numeric "
+                        "count or metric first")
     values = pd.to_numeric(col, errors="coerce")
     bad = values.isna().to_numpy() & col.notna().to_numpy()
     if bad.any():
@@ -164,7 +175,7 @@ class ScalingData:
 
 
 def as_scaling_data(
-    data: pd.DataFrame | str | os.PathLike | ScalingData,
+    data: pd.DataFrame | dict | str | os.PathLike | ScalingData,
     x: str = "n",
     y: str = "y",
     *,
@@ -175,7 +186,7 @@ def as_scaling_data(
 
     Parameters
     ----------
-    data : DataFrame, str or path, or ScalingData
+    data : DataFrame, dict of columns, str or path, or ScalingData
         The learning curve. Never modified.
     x, y : str
         Column names of the sample count (or tokens) and of the metric.
@@ -202,7 +213,7 @@ def as_scaling_data(
     if distinct < min_distinct:
         raise DataError(
             f"column {x!r} has {distinct} distinct value(s) but at least {min_distinct} are needed "
-            "to fit a learning curve; add runs at more sample counts"
+            "for the chosen laws; add runs at more sample counts"
         )
     _warn_unusual(table, n, v, x, y)
     order = np.argsort(n, kind="stable")

@@ -151,9 +151,18 @@ class LawFit:
 
     @cached_property
     def mle(self) -> criteria.MaximumLikelihood:
-        best = np.argsort(self.log_lik.sum(axis=1))[::-1][:2]
-        starts = [{p: self.draws[p][i] for p in self.law.param_names} for i in best]
-        return criteria.max_likelihood(self.law, self.data, starts)
+        """Maximum-likelihood fit, started from the best posterior draws; if the optimiser does
+        not converge it is retried once from eight draws with ten times the evaluations."""
+        order = np.argsort(self.log_lik.sum(axis=1))[::-1]
+
+        def starts(k):
+            return [{p: self.draws[p][i] for p in self.law.param_names} for i in order[:k]]
+
+        result = criteria.max_likelihood(self.law, self.data, starts(2))
+        if not result.converged:
+            retry = criteria.max_likelihood(self.law, self.data, starts(8), max_nfev=3000)
+            result = retry if retry.converged or retry.log_lik > result.log_lik else result
+        return result
 
     def curve(self, n) -> np.ndarray:
         """Draws of the mean curve at ``n`` (draws x len(n))."""

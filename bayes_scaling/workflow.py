@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .data import ScalingData, as_scaling_data
-from .errors import ConvergenceWarning, FitError
+from .errors import ConvergenceWarning, DataWarning, FitError
 from .laws import LAWS, get_law
 from .result import LawFit, ScalingFit
 from .sampling import SamplerOptions, sample_law
@@ -83,8 +83,16 @@ def fit(
         raise ValueError("laws must name at least one law")
     options = SamplerOptions(draws=draws, tune=tune, chains=chains, target_accept=target_accept,
                              cores=cores, progressbar=progressbar)
-    d = as_scaling_data(data, x=x, y=y, keep=tuple(keep),
-                        min_distinct=max(law.min_distinct for law in chosen))
+    # laws the caller named must all be fittable; by default, laws that need more distinct n
+    # than the data have are left out with a warning
+    need = max(law.min_distinct for law in chosen) if laws is not None else min(law.min_distinct
+                                                                                for law in chosen)
+    d = as_scaling_data(data, x=x, y=y, keep=tuple(keep), min_distinct=need)
+    skipped = [law.name for law in chosen if law.min_distinct > d.distinct_n.size]
+    if skipped:
+        warnings.warn(f"left out {', '.join(skipped)}: {d.distinct_n.size} distinct {x} values are too few "
+                      f"for {'it' if len(skipped) == 1 else 'them'}", DataWarning, stacklevel=2)
+        chosen = [law for law in chosen if law.name not in skipped]
     if random_seed is None:
         random_seed = int(np.random.SeedSequence().generate_state(1)[0])
     seeds = np.random.SeedSequence(random_seed).generate_state(len(chosen))

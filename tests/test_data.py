@@ -84,5 +84,40 @@ def test_row_labels_in_messages_are_the_callers_index():
 def test_missing_file_and_wrong_type():
     with pytest.raises(bs.DataError, match="does not exist"):
         as_scaling_data("/no/such/file.csv", x="n", y="y")
-    with pytest.raises(bs.DataError, match="DataFrame or a path"):
+    with pytest.raises(bs.DataError, match="DataFrame, a dict of columns or a path"):
         as_scaling_data([1, 2, 3], x="n", y="y")
+
+
+def test_dict_of_columns_is_accepted():
+    d = as_scaling_data({"n": [300, 100, 200], "y": [2.0, 3.0, 2.5]}, x="n", y="y")
+    assert d.n.tolist() == [100, 200, 300]
+
+
+@pytest.mark.parametrize(("values", "word"), [
+    (pd.to_datetime(["2020-01-01", "2020-02-01", "2020-03-01"]), "dates"),
+    (pd.to_timedelta([1, 2, 3], unit="D"), "time spans"),
+    ([True, False, True], "true/false"),
+    (pd.array([True, False, True], dtype="boolean"), "true/false"),
+])
+def test_non_numeric_dtypes_are_refused(values, word):
+    with pytest.raises(bs.DataError, match=f"column 'n' holds {word}"):
+        as_scaling_data(pd.DataFrame({"n": values, "y": [3.0, 2.0, 1.0]}), x="n", y="y")
+
+
+def test_laws_needing_more_points_are_left_out_or_refused(monkeypatch):
+    import bayes_scaling.workflow as wf
+
+    calls = []
+    monkeypatch.setattr(wf, "sample_law", lambda law, *a, **k: calls.append(law.name) or (_ for _ in ()).throw(
+        RuntimeError("stop here")))
+    df = pd.DataFrame({"n": [100, 1000, 10000], "y": [5.0, 3.0, 2.6]})
+    # by default exp_decay (4 curve parameters) is left out of a 3-point fit, with a warning
+    with pytest.warns(bs.DataWarning, match="left out exp_decay"), pytest.warns(bs.ConvergenceWarning):
+        with pytest.raises(bs.FitError):
+            bs.fit(df)
+    assert calls == ["power", "saturation"]
+    # asked for by name, it is refused before sampling
+    calls.clear()
+    with pytest.raises(bs.DataError, match="at least 4 are needed"):
+        bs.fit(df, laws=["exp_decay"])
+    assert calls == []

@@ -51,6 +51,7 @@ class ExpDecay(Law):
     parameters = (Y_REF, SLOPE, FLOOR_FRAC, STRETCH)
     has_floor = True
     order = 2
+    min_distinct = 4  # four curve parameters: with three distinct n the posterior is the prior's
     curve_grad = _curve_grad
     logp_source = _logp
 
