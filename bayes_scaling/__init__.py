@@ -8,6 +8,7 @@
 from .data import ScalingData
 from .datasets import load_example
 from .errors import (
+    ArgumentError,
     BayesScalingError,
     BayesScalingWarning,
     ConvergenceWarning,
@@ -15,6 +16,7 @@ from .errors import (
     DataWarning,
     FitError,
     LooWarning,
+    NotFoundError,
 )
 from .io import LoadError, load, save
 from .laws import LAWS, Law, get_law, register
@@ -25,6 +27,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "LAWS",
+    "ArgumentError",
     "BayesScalingError",
     "BayesScalingWarning",
     "ConvergenceWarning",
@@ -34,6 +37,7 @@ __all__ = [
     "Law",
     "LoadError",
     "LooWarning",
+    "NotFoundError",
     "ScalingData",
     "ScalingFit",
     "__version__",

@@ -191,11 +191,10 @@ def main(argv: list[str] | None = None) -> int:
             if not args.debug:
                 warnings.showwarning = _show_warning
             return args.func(args)
-    except (BayesScalingError, ValueError, KeyError, OSError) as err:
+    except (BayesScalingError, OSError) as err:
         if args.debug:
             raise
-        message = err.args[0] if isinstance(err, KeyError) and err.args else err
-        print(f"bayes-scaling: error: {message}", file=sys.stderr)
+        print(f"bayes-scaling: error: {err}", file=sys.stderr)
         return 2
 
 

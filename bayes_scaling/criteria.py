@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp
 
+from .errors import ArgumentError
+
 __all__ = ["MaximumLikelihood", "aic_least_squares", "information_criteria", "max_likelihood", "waic"]
 
 
@@ -60,7 +62,7 @@ def waic(log_lik) -> dict:
     """
     ll = np.asarray(log_lik, dtype=float)
     if ll.ndim != 2:
-        raise ValueError(f"log_lik must have shape (draws, observations), got {ll.shape}")
+        raise ArgumentError(f"log_lik must have shape (draws, observations), got {ll.shape}")
     s = ll.shape[0]
     lppd_i = logsumexp(ll, axis=0) - math.log(s)
     p_i = ll.var(axis=0, ddof=1)

@@ -13,6 +13,17 @@ class DataError(BayesScalingError, ValueError):
     """The input table cannot be used; the message names the column, rows and remedy."""
 
 
+class ArgumentError(BayesScalingError, ValueError):
+    """An argument is invalid (probability, sample counts, sampler options); the message says which."""
+
+
+class NotFoundError(BayesScalingError, KeyError):
+    """A law, example or fitted law of that name does not exist; the message lists what does."""
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
 class FitError(BayesScalingError, RuntimeError):
     """No law could be fitted at all (each law's reason is in the message)."""
 

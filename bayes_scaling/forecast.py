@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .errors import ArgumentError
+
 __all__ = [
     "check_n",
     "check_prob",
@@ -25,9 +27,9 @@ def check_prob(prob) -> float:
     try:
         p = float(prob)
     except (TypeError, ValueError):
-        raise ValueError(f"prob must be a number in (0, 1), got {prob!r}") from None
+        raise ArgumentError(f"prob must be a number in (0, 1), got {prob!r}") from None
     if not 0 < p < 1:
-        raise ValueError(f"prob must lie strictly between 0 and 1, got {prob!r}")
+        raise ArgumentError(f"prob must lie strictly between 0 and 1, got {prob!r}")
     return p
 
 
@@ -36,12 +38,12 @@ def check_n(n) -> np.ndarray:
     try:
         arr = np.atleast_1d(np.asarray(n, dtype=float))
     except (TypeError, ValueError):
-        raise ValueError(f"n must be positive numbers, got {n!r}") from None
+        raise ArgumentError(f"n must be positive numbers, got {n!r}") from None
     if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"n must be a number or a 1-d sequence of numbers, got {n!r}")
+        raise ArgumentError(f"n must be a number or a 1-d sequence of numbers, got {n!r}")
     bad = ~np.isfinite(arr) | (arr <= 0)
     if bad.any():
-        raise ValueError(f"n must be finite and > 0; got {arr[bad].tolist()}")
+        raise ArgumentError(f"n must be finite and > 0; got {arr[bad].tolist()}")
     return arr
 
 

@@ -13,7 +13,7 @@ import xarray as xr
 from scipy.special import logsumexp
 
 from . import criteria
-from .errors import ConvergenceWarning, LooWarning
+from .errors import ArgumentError, ConvergenceWarning, LooWarning, NotFoundError
 from .forecast import (
     check_n,
     check_prob,
@@ -220,7 +220,7 @@ class ScalingFit:
     def __getitem__(self, law: str) -> LawFit:
         name = get_law(law).name
         if name not in self.fits:
-            raise KeyError(f"law {name!r} was not fitted; fitted laws: {', '.join(self.fits)}")
+            raise NotFoundError(f"law {name!r} was not fitted; fitted laws: {', '.join(self.fits)}")
         return self.fits[name]
 
     def save(self, path, overwrite: bool = False):
@@ -426,7 +426,7 @@ class ScalingFit:
             name = law if isinstance(law, str) else getattr(law, "name", law)
             if name not in self.fits:
                 choices = [*self.fits, "best", "averaged", "all"]
-                raise ValueError(f"law {law!r} was not fitted; use one of {choices}")
+                raise ArgumentError(f"law {law!r} was not fitted; use one of {choices}")
             curve, pred = self._law_draws(name, n, 1)
             converged = self.fits[name].converged
         cols = interval_columns(pred, prob)

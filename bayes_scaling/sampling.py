@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ConvergenceWarning
+from .errors import ArgumentError, ConvergenceWarning
 from .laws import get_law
 from .laws._kernels import EXPAND_SIG
 
@@ -49,9 +49,9 @@ class SamplerOptions:
         for name in ("draws", "tune", "chains"):
             v = getattr(self, name)
             if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+                raise ArgumentError(f"{name} must be a positive integer, got {v!r}")
         if not 0 < self.target_accept < 1:
-            raise ValueError(f"target_accept must lie in (0, 1), got {self.target_accept!r}")
+            raise ArgumentError(f"target_accept must lie in (0, 1), got {self.target_accept!r}")
 
     def stricter(self) -> SamplerOptions:
         """Settings for the one retry: smaller steps and twice the tuning."""

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .data import ScalingData, as_scaling_data
-from .errors import ConvergenceWarning, DataWarning, FitError
+from .errors import ArgumentError, ConvergenceWarning, DataWarning, FitError
 from .laws import LAWS, get_law
 from .result import LawFit, ScalingFit
 from .sampling import SamplerOptions, sample_law
@@ -80,7 +80,7 @@ def fit(
     """
     chosen = [get_law(k) for k in (LAWS if laws is None else laws)]
     if not chosen:
-        raise ValueError("laws must name at least one law")
+        raise ArgumentError("laws must name at least one law")
     options = SamplerOptions(draws=draws, tune=tune, chains=chains, target_accept=target_accept,
                              cores=cores, progressbar=progressbar)
     # laws the caller named must all be fittable; by default, laws that need more distinct n

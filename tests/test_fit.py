@@ -157,8 +157,9 @@ def test_fit_options_pass_through(seed_df):
 ])
 def test_invalid_forecast_arguments(seed_fit, kwargs, match):
     args = {"n": 6400, "prob": 0.9, "law": "averaged"} | kwargs
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(bs.ArgumentError, match=match) as err:
         seed_fit.forecast(args["n"], prob=args["prob"], law=args["law"])
+    assert isinstance(err.value, ValueError) and isinstance(err.value, bs.BayesScalingError)
 
 
 def test_invalid_ppl_min_prob(seed_fit):
@@ -167,10 +168,13 @@ def test_invalid_ppl_min_prob(seed_fit):
 
 
 def test_invalid_sampler_options(seed_df):
-    with pytest.raises(ValueError, match="draws"):
+    with pytest.raises(bs.ArgumentError, match="draws"):
         bs.fit(seed_df, x="samples", y="val_ppl", draws=0)
-    with pytest.raises(KeyError, match="unknown law"):
+    with pytest.raises(bs.NotFoundError, match="unknown law 'cubic'; registered laws: power") as err:
         bs.fit(seed_df, x="samples", y="val_ppl", laws=["cubic"])
+    assert isinstance(err.value, KeyError) and str(err.value).startswith("unknown law")
+    with pytest.raises(bs.NotFoundError, match="was not fitted"):
+        bs.fit(seed_df, x="samples", y="val_ppl", laws=["power"], draws=300, random_seed=0)["saturation"]
 
 
 def test_tokens_and_samples_tell_the_same_story(seed_fit, seed_fit_tokens):

@@ -6,6 +6,8 @@ from importlib import resources
 
 import pandas as pd
 
+from ..errors import NotFoundError
+
 __all__ = ["EXAMPLES", "load_example"]
 
 EXAMPLES = {
@@ -33,7 +35,7 @@ def load_example(name: str = "two_block") -> pd.DataFrame:
     [258.3, 187.6, 150.5, 127.4, 114.8]
     """
     if name not in EXAMPLES:
-        raise KeyError(f"unknown example {name!r}; available: {', '.join(sorted(EXAMPLES))}")
+        raise NotFoundError(f"unknown example {name!r}; available: {', '.join(sorted(EXAMPLES))}")
     path = resources.files(__name__) / EXAMPLES[name][0]
     with resources.as_file(path) as p:
         return pd.read_csv(p, comment="#")

@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..errors import ArgumentError, NotFoundError
 from . import _kernels as K
 
 __all__ = ["LAWS", "NOISE", "Law", "Parameter", "Prior", "get_law", "register"]
@@ -58,9 +59,9 @@ class Prior:
 
     def __post_init__(self):
         if self.dist not in self._KINDS:
-            raise ValueError(f"unknown prior distribution {self.dist!r}; use one of {sorted(self._KINDS)}")
+            raise ArgumentError(f"unknown prior distribution {self.dist!r}; use one of {sorted(self._KINDS)}")
         if not self.b > 0 or (self.dist in ("beta", "invgamma_variance") and not self.a > 0):
-            raise ValueError(f"invalid parameters for a {self.dist} prior: {self.a}, {self.b}")
+            raise ArgumentError(f"invalid parameters for a {self.dist} prior: {self.a}, {self.b}")
 
     def resolve(self, data) -> tuple[int, float, float]:
         """The ``(kind, p1, p2)`` triple for the kernels, with data shifts applied."""
@@ -265,7 +266,7 @@ def get_law(name: str | Law) -> Law:
     try:
         return LAWS[name]
     except KeyError:
-        raise KeyError(f"unknown law {name!r}; registered laws: {', '.join(LAWS)}") from None
+        raise NotFoundError(f"unknown law {name!r}; registered laws: {', '.join(LAWS)}") from None
 
 
 def _discover() -> None:
