@@ -12,7 +12,7 @@ import pandas as pd
 import xarray as xr
 from scipy.special import logsumexp
 
-from . import criteria
+from . import criteria, decisions
 from .errors import ArgumentError, ConvergenceWarning, LooWarning, NotFoundError
 from .forecast import (
     check_n,
@@ -367,15 +367,50 @@ class ScalingFit:
         columns = ["mean", "median", "lower", "upper", "hdi_lower", "hdi_upper", "converged"]
         return pd.DataFrame.from_dict(rows, orient="index", columns=columns).rename_axis("law")
 
+    # -- budget decisions (bayes_scaling.decisions) ---------------------------------
+    def samples_needed(self, target, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
+        """See :func:`bayes_scaling.decisions.samples_needed`."""
+        return decisions.samples_needed(self, target, prob, law)
+
+    def doubling_gain(self, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
+        """See :func:`bayes_scaling.decisions.doubling_gain`."""
+        return decisions.doubling_gain(self, n, prob, law)
+
+    def local_exponent(self, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
+        """See :func:`bayes_scaling.decisions.local_exponent`."""
+        return decisions.local_exponent(self, n, prob, law)
+
+    def gap_to_floor(self, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
+        """See :func:`bayes_scaling.decisions.gap_to_floor`."""
+        return decisions.gap_to_floor(self, n, prob, law)
+
+    def decision_summary(self, target: float, budgets, prob: float = 0.9, law: str = "averaged",
+                         per: float = 1000.0) -> pd.DataFrame:
+        """See :func:`bayes_scaling.decisions.decision_summary`."""
+        return decisions.decision_summary(self, target, budgets, prob, law, per)
+
     # -- forecasts -------------------------------------------------------------
     def _rng(self, *key: int) -> np.random.Generator:
         return np.random.default_rng([self.seed, *key])
 
-    def _law_draws(self, name: str, n: np.ndarray, key: int) -> tuple[np.ndarray, np.ndarray]:
+    def components(self, law: str = "averaged") -> list[tuple[LawFit, np.ndarray]]:
+        """The posterior draws behind ``law``: ``(LawFit, draw indices)`` pairs.
+
+        A law name gives all its draws; ``"best"`` the law ranked first; ``"averaged"``
+        each law's share of the stacking-weighted mixture (seeded, deterministic).
+        """
+        if law == "best":
+            law = self.best_law()
+        if law == "averaged":
+            sizes = {k: f.draws["sigma"].size for k, f in self.fits.items()}
+            picks = mixture_indices(self.weights(), sizes, self._rng(2))
+            return [(self.fits[k], idx) for k, idx in picks.items()]
+        name = law if isinstance(law, str) else getattr(law, "name", law)
+        if name not in self.fits:
+            choices = [*self.fits, "best", "averaged", "all"]
+            raise ArgumentError(f"law {law!r} was not fitted; use one of {choices}")
         f = self.fits[name]
-        curve = f.curve(n)
-        index = list(self.fits).index(name)
-        return curve, predictive_draws(curve, f.draws["sigma"], self._rng(key, index))
+        return [(f, np.arange(f.draws["sigma"].size))]
 
     def forecast(self, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
         """Forecast the metric at sample counts ``n``.
@@ -414,21 +449,15 @@ class ScalingFit:
                              ignore_index=True)
         if law == "best":
             law = self.best_law()
-        if law == "averaged":
-            weights = self.weights()
-            picks = mixture_indices(weights, {k: f.draws["sigma"].size for k, f in self.fits.items()},
-                                    self._rng(2))
-            parts = [self._law_draws(k, n, 1) for k in picks]
-            curve = np.concatenate([c[idx] for (c, _), idx in zip(parts, picks.values(), strict=True)])
-            pred = np.concatenate([p[idx] for (_, p), idx in zip(parts, picks.values(), strict=True)])
-            converged = all(self.fits[k].converged for k in picks)
-        else:
-            name = law if isinstance(law, str) else getattr(law, "name", law)
-            if name not in self.fits:
-                choices = [*self.fits, "best", "averaged", "all"]
-                raise ArgumentError(f"law {law!r} was not fitted; use one of {choices}")
-            curve, pred = self._law_draws(name, n, 1)
-            converged = self.fits[name].converged
+        parts = self.components(law)
+        curves, preds = [], []
+        for f, idx in parts:
+            curve = f.curve(n)
+            rng = self._rng(1, list(self.fits).index(f.law.name))
+            curves.append(curve[idx])
+            preds.append(predictive_draws(curve, f.draws["sigma"], rng)[idx])
+        curve, pred = np.concatenate(curves), np.concatenate(preds)
+        converged = all(f.converged for f, _ in parts)
         cols = interval_columns(pred, prob)
         band = np.quantile(curve, [(1 - prob) / 2, (1 + prob) / 2], axis=0)
         # a new measurement is at least as uncertain as the mean curve: where the noise is
