@@ -78,7 +78,23 @@ def _write_outputs(fit, out: Path, forecast_n, prob: float, force: bool) -> None
     fit.ppl_min(prob).to_csv(out / "ppl_min.csv")
     fit.forecast(forecast_n, prob, law="all").to_csv(out / "forecast.csv", index=False)
     fit.diagnostics().to_csv(out / "diagnostics.csv")
-    (out / "report.md").write_text("```\n" + report_text(fit, forecast_n, prob) + "\n```\n")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from . import plots
+
+    figures = {"fit.png": plots.plot_fit(fit, prob=prob)[0],
+               "forecast.png": plots.plot_forecast(fit, n_max=1.2 * max(forecast_n))[0],
+               "compare.png": plots.plot_compare(fit)[0]}
+    if len(fit.ppl_min(prob)):
+        figures["floor.png"] = plots.plot_floor(fit, prob)[0]
+    for name, fig in figures.items():
+        fig.savefig(out / name, dpi=120)
+        plt.close(fig)
+    images = "\n".join(f"![{name[:-4]}]({name})" for name in figures)
+    (out / "report.md").write_text("```\n" + report_text(fit, forecast_n, prob) + "\n```\n\n" + images + "\n")
 
 
 def _default_forecast(fit) -> list[float]:

@@ -60,7 +60,7 @@ def test_fit_own_csv_saves_tables_and_fit(user_csv, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "loss on tokens" in text and "Forecasts" in text
     for name in ["fit.json", "data.csv", "compare.csv", "ppl_min.csv", "forecast.csv", "diagnostics.csv",
-                 "report.md"]:
+                 "report.md", "fit.png", "forecast.png", "compare.png", "floor.png"]:
         assert (out / name).is_file(), name
     saved = pd.read_csv(out / "forecast.csv")
     assert sorted(saved["n"].unique()) == [3.2e9, 6.4e9]

@@ -1,0 +1,113 @@
+"""Figures of a fit (matplotlib). Plots take results; no computation depends on this module.
+
+Every function returns the matplotlib ``Figure`` and ``Axes`` it drew on, and accepts an
+``ax`` to draw into an existing figure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["plot_compare", "plot_fit", "plot_floor", "plot_forecast"]
+
+COLORS = {"power": "#4C72B0", "saturation": "#DD8452", "exp_decay": "#55A868", "averaged": "#222222"}
+
+
+def _axes(ax, figsize=(6.4, 4.4)):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize, constrained_layout=True)
+        return fig, ax
+    return ax.figure, ax
+
+
+def _color(name: str, i: int) -> str:
+    import matplotlib.pyplot as plt
+
+    return COLORS.get(name, plt.rcParams["axes.prop_cycle"].by_key()["color"][i % 10])
+
+
+def _data(ax, fit):
+    ax.scatter(fit.data.n, fit.data.y, s=28, color="black", zorder=5, label="observed")
+    ax.set_xlabel(fit.data.x_name)
+    ax.set_ylabel(fit.data.y_name)
+
+
+def plot_fit(fit, laws=None, prob: float = 0.9, extend: float = 4.0, loglog: bool = True, ax=None):
+    """The data with each law's posterior median curve and ``prob`` credible band.
+
+    The curves run from the smallest n to ``extend`` times the largest, so the
+    extrapolation each law implies is visible beside the data.
+    """
+    fig, ax = _axes(ax)
+    lo, hi = fit.data.distinct_n.min(), fit.data.distinct_n.max() * extend
+    grid = np.geomspace(lo, hi, 200)
+    for i, name in enumerate(laws or fit.laws):
+        f = fit[name]
+        curve = f.curve(grid)
+        q = np.quantile(curve, [(1 - prob) / 2, 0.5, (1 + prob) / 2], axis=0)
+        c = _color(name, i)
+        label = name if f.converged else f"{name} (not converged)"
+        ax.fill_between(grid, q[0], q[2], color=c, alpha=0.2, lw=0)
+        ax.plot(grid, q[1], color=c, lw=1.8, label=label, ls="-" if f.converged else "--")
+    _data(ax, fit)
+    ax.axvline(fit.data.distinct_n.max(), color="0.6", lw=0.8, ls=":")
+    if loglog:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+    ax.set_title(f"Posterior curves ({prob:.0%} bands)")
+    ax.legend(frameon=False)
+    return fig, ax
+
+
+def plot_forecast(fit, n_max: float | None = None, law: str = "averaged", probs=(0.5, 0.8, 0.95), ax=None):
+    """Forecast fan for a new measurement out to ``n_max`` (default 16x the largest n)."""
+    fig, ax = _axes(ax)
+    top = fit.data.distinct_n.max()
+    grid = np.geomspace(fit.data.distinct_n.min(), n_max or 16 * top, 120)
+    for k, p in enumerate(sorted(probs, reverse=True)):
+        fc = fit.forecast(grid, prob=p, law=law)
+        ax.fill_between(grid, fc["lower"], fc["upper"], color=_color(law, 0), alpha=0.12 + 0.12 * k, lw=0,
+                        label=f"{p:.0%} interval")
+    ax.plot(grid, fc["median"], color=_color(law, 0), lw=1.8, label=f"median ({law})")
+    _data(ax, fit)
+    ax.axvline(top, color="0.6", lw=0.8, ls=":")
+    ax.set_xscale("log")
+    ax.set_title(f"Forecast of a new measurement ({law})")
+    ax.legend(frameon=False)
+    return fig, ax
+
+
+def plot_floor(fit, prob: float = 0.9, ax=None):
+    """Posterior of the floor (PPL_min) for each law that has one, with the smallest observation."""
+    fig, ax = _axes(ax)
+    table = fit.ppl_min(prob)
+    for i, name in enumerate(table.index):
+        v = fit[name].draws["floor"]
+        ax.hist(v, bins=60, density=True, histtype="stepfilled", alpha=0.35, color=_color(name, i),
+                label=f"{name}: {table.loc[name, 'median']:.4g} [{table.loc[name, 'lower']:.4g}, "
+                      f"{table.loc[name, 'upper']:.4g}]")
+    ax.axvline(fit.data.y.min(), color="black", lw=1, ls="--", label="smallest observation")
+    ax.set_xlabel(f"floor of {fit.data.y_name}")
+    ax.set_ylabel("posterior density")
+    ax.set_title(f"Floor posterior (median, {prob:.0%} interval)")
+    ax.legend(frameon=False, fontsize="small")
+    return fig, ax
+
+
+def plot_compare(fit, ax=None):
+    """ELPD (PSIS-LOO with exact refits) with one standard error per law, and stacking weights."""
+    import warnings
+
+    fig, ax = _axes(ax, figsize=(6.4, 0.6 + 0.6 * len(fit.laws)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = fit.compare()
+    y = np.arange(len(table))[::-1]
+    ax.errorbar(table["elpd_loo"], y, xerr=table["se"], fmt="o", color="black", capsize=3)
+    ax.set_yticks(y, [f"{k}  (w={w:.2f})" + ("" if c else " !") for k, w, c in
+                      zip(table.index, table["weight"], table["converged"], strict=True)])
+    ax.set_xlabel("ELPD (LOO), higher is better")
+    ax.set_title("Model comparison")
+    return fig, ax
