@@ -27,7 +27,7 @@ def test_plot_fit_draws_a_band_and_median_per_law(seed_fit, tmp_path):
 
 
 def test_plot_forecast_fan_is_nested(seed_fit):
-    fig, ax = plots.plot_forecast(seed_fit, n_max=50_000, probs=(0.5, 0.9))
+    _fig, ax = plots.plot_forecast(seed_fit, n_max=50_000, probs=(0.5, 0.9))
     wide, narrow = ax.collections[0], ax.collections[1]
     # the 90% band's vertical extent contains the 50% band's
     assert wide.get_paths()[0].vertices[:, 1].max() >= narrow.get_paths()[0].vertices[:, 1].max()
@@ -36,9 +36,9 @@ def test_plot_forecast_fan_is_nested(seed_fit):
 
 
 def test_plot_floor_and_compare(seed_fit):
-    fig, ax = plots.plot_floor(seed_fit)
+    _fig, ax = plots.plot_floor(seed_fit)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels[0].startswith("saturation") and labels[-1] == "smallest observation"
-    fig, ax = plots.plot_compare(seed_fit)
+    _fig, ax = plots.plot_compare(seed_fit)
     ticks = [t.get_text() for t in ax.get_yticklabels()]
     assert ticks[0].startswith(seed_fit.best_law()) and len(ticks) == len(seed_fit.laws)
