@@ -31,12 +31,16 @@ __all__ = ["PARETO_K_MAX", "LawFit", "ScalingFit"]
 PARETO_K_MAX = 0.7
 
 
+def _lognormal_logpdf(log_y, log_mu, sigma):
+    """log density of y when log y ~ Normal(log_mu, sigma) (the package's likelihood)."""
+    z = (log_y - log_mu) / sigma
+    return -0.5 * z**2 - np.log(sigma) - 0.5 * np.log(2 * np.pi) - log_y
+
+
 def _pointwise_log_lik(law: Law, params: dict, data) -> np.ndarray:
-    """log p(y_i | theta_s), log-normal on y: shape (draws, obs)."""
+    """log p(y_i | theta_s): shape (draws, obs)."""
     lm = law.log_curve(data.u[None, :], {k: np.asarray(v)[:, None] for k, v in params.items()})
-    sigma = np.asarray(params["sigma"])[:, None]
-    z = (data.log_y[None, :] - lm) / sigma
-    return -0.5 * z**2 - np.log(sigma) - 0.5 * np.log(2 * np.pi) - data.log_y[None, :]
+    return _lognormal_logpdf(data.log_y[None, :], lm, np.asarray(params["sigma"])[:, None])
 
 
 @dataclass
@@ -140,9 +144,7 @@ class LawFit:
         post, _, _ = sample_law(self.law, sub, options, seed=self.seed + 1 + i, warn=False)
         params = {p.name: post[p.name].to_numpy().reshape(-1) for p in self.law.parameters}
         log_mu = np.log(curve_draws(self.law, params, sub, self.data.n[i : i + 1])[:, 0])
-        sigma = post["sigma"].to_numpy().reshape(-1)
-        ly = self.data.log_y[i]
-        ll = -0.5 * ((ly - log_mu) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi) - ly
+        ll = _lognormal_logpdf(self.data.log_y[i], log_mu, post["sigma"].to_numpy().reshape(-1))
         return float(logsumexp(ll) - np.log(ll.size))
 
     @cached_property

@@ -9,6 +9,7 @@ reuses the same compiled code: the fast path for refits, backtests and exact LOO
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -92,6 +93,55 @@ class Diagnostics:
         return out
 
 
+@functools.cache
+def _model_class():
+    """nutpie's ``CompiledModel`` for our raw callbacks (built once; nutpie is imported lazily).
+
+    It mirrors nutpie's own PyMC model class: a log-density and an expand callback at
+    C addresses, both reading the same user-data array.
+    """
+    from nutpie import _lib
+    from nutpie.sample import CompiledModel
+
+    @dataclass(frozen=True)
+    class NutpieModel(CompiledModel):
+        names: tuple[str, ...] = ()
+        logp_address: int = 0
+        expand_address: int = 0
+        user_data: Any = None  # float64 array; kept alive by this object while nutpie samples
+        init: Any = None
+
+        @property
+        def n_dim(self):
+            return len(self.names)
+
+        @property
+        def shapes(self):
+            return {n: () for n in self.names}
+
+        @property
+        def coords(self):
+            return {}
+
+        def _make_sampler(self, settings, init_mean, cores, progress_type, *rest):
+            return _lib.PySampler.from_pymc(settings, cores, self._make_model(init_mean), progress_type, *rest)
+
+        def _make_model(self, init_mean):
+            dim, init, address = self.n_dim, self.init, self.user_data.ctypes.data
+
+            def initial_point(seed):
+                return init + np.random.default_rng(seed).uniform(-0.5, 0.5, dim)
+
+            return _lib.PyMcModel(
+                _lib.LogpFunc(self.logp_address, address, self),
+                _lib.ExpandFunc(dim, dim, self.expand_address, address, self),
+                _lib.PyVariable.new_variables(list(self.names), ["float64"] * dim, [()] * dim, {}, {}),
+                dim, {}, {}, initial_point, None,
+            )
+
+    return NutpieModel
+
+
 @dataclass(frozen=True)
 class _CompiledLaw:
     """A law's compiled callbacks; ``model(data)`` binds data without recompiling."""
@@ -101,52 +151,11 @@ class _CompiledLaw:
     expand: Any
 
     def model(self, data):
-        from nutpie.sample import CompiledModel
-
-        law, logp, expand = self.law, self.logp, self.expand
-        names = law.sampled_names
-        user_data = law.user_data(data)
-        init = law.initial_point(data)
-
-        @dataclass(frozen=True)
-        class _Model(CompiledModel):
-            @property
-            def n_dim(self):
-                return len(names)
-
-            @property
-            def shapes(self):
-                return {n: () for n in names}
-
-            @property
-            def coords(self):
-                return {}
-
-            def _make_sampler(self, settings, init_mean, cores, progress_type, *rest):
-                from nutpie import _lib
-
-                return _lib.PySampler.from_pymc(settings, cores, self._make_model(init_mean),
-                                                progress_type, *rest)
-
-            def _make_model(self, init_mean):
-                from nutpie import _lib
-
-                dim = len(names)
-
-                def initial_point(seed):
-                    rng = np.random.default_rng(seed)
-                    return init + rng.uniform(-0.5, 0.5, dim)
-
-                return _lib.PyMcModel(
-                    _lib.LogpFunc(logp.address, user_data.ctypes.data, self),
-                    _lib.ExpandFunc(dim, dim, expand.address, user_data.ctypes.data, self),
-                    _lib.PyVariable.new_variables(names, ["float64"] * dim, [()] * dim, {}, {}),
-                    dim, {}, {}, initial_point, None,
-                )
-
-        m = _Model(dims={})
-        object.__setattr__(m, "_keepalive", user_data)
-        return m
+        return _model_class()(
+            dims={}, names=tuple(self.law.sampled_names), logp_address=self.logp.address,
+            expand_address=self.expand.address, user_data=self.law.user_data(data),
+            init=self.law.initial_point(data),
+        )
 
 
 _EXPAND = None

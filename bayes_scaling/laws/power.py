@@ -17,6 +17,8 @@ def _curve_grad(u, th, lm, dlm):
         dlm[j, 1] = -u[j]
 
 
+# nutpie's log-density callback. Every law file repeats these five lines on purpose: numba
+# caches the compiled callback only when it names the law's kernel as a module global.
 def _logp(dim, x_, g_, lp_, ud_):
     x, g, out, ud = K.views(dim, x_, g_, lp_, ud_)
     th, dth, lp = K.prior_part(x, g, ud)
