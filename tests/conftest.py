@@ -34,7 +34,12 @@ def simulate(law_name: str, params: dict, n, sigma: float, seed: int, replicates
     """Data simulated from a law's own likelihood (log-normal noise) at sample counts n."""
     law = bs.get_law(law_name)
     n = np.repeat(np.asarray(n, dtype=float), replicates)
-    d = bs.ScalingData.from_arrays(n, np.ones_like(n))
     rng = np.random.default_rng(seed)
-    mu = np.exp(law.log_curve(d.u, params))
+    mu = np.exp(law.log_curve(centred_log(n), params))
     return pd.DataFrame({"n": n, "y": mu * np.exp(sigma * rng.standard_normal(n.size))})
+
+
+def centred_log(n) -> np.ndarray:
+    """log(n / n_ref) with n_ref the geometric mean of the distinct n (the laws' scale)."""
+    n = np.asarray(n, dtype=float)
+    return np.log(n) - np.log(np.unique(n)).mean()

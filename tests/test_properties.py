@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import bayes_scaling as bs
+from tests.conftest import centred_log
 
 
 @st.composite
@@ -26,8 +27,7 @@ def curves(draw):
     seed = draw(st.integers(0, 2**16))
     n = np.repeat(n0 * np.logspace(0, decades, m), reps)
     params = {"y_ref": scale, "slope": slope, "floor_frac": floor_frac, "c": 0.5}
-    d = bs.ScalingData.from_arrays(n, np.ones_like(n))
-    mu = np.exp(bs.get_law(shape).log_curve(d.u, params))
+    mu = np.exp(bs.get_law(shape).log_curve(centred_log(n), params))
     y = mu * np.exp(noise * np.random.default_rng(seed).standard_normal(n.size))
     return pd.DataFrame({"n": n, "y": y})
 
