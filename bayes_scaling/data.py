@@ -103,7 +103,7 @@ class ScalingData:
     --------
     >>> from bayes_scaling.data import ScalingData
     >>> d = ScalingData.from_arrays([100, 400, 1600], [3.0, 2.0, 1.5])
-    >>> float(d.n_ref)
+    >>> round(d.n_ref, 9)
     400.0
     """
 

@@ -76,7 +76,7 @@ def samples_needed(fit, target, prob: float = 0.9, law: str = "averaged") -> pd.
     >>> import bayes_scaling as bs
     >>> fit = bs.fit(bs.load_example(), x="samples", y="val_ppl", random_seed=1)
     >>> row = fit.samples_needed(110, prob=0.5).iloc[0]
-    >>> 3200 < row["n"] < 100_000
+    >>> bool(3200 < row["n"] < 100_000)
     True
     """
     prob = check_prob(prob)

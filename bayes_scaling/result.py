@@ -23,7 +23,7 @@ from .forecast import (
     predictive_draws,
 )
 from .laws import Law, get_law
-from .sampling import Diagnostics, SamplerOptions
+from .sampling import Diagnostics, SamplerOptions, sample_law
 
 __all__ = ["PARETO_K_MAX", "LawFit", "ScalingFit"]
 
@@ -135,7 +135,6 @@ class LawFit:
         return result
 
     def _exact_loo_point(self, i: int, keep: np.ndarray) -> float:
-        from .sampling import sample_law
 
         sub = self.data.subset(keep)
         # one predictive density needs fewer draws than a posterior summary: half the draws, no retry
@@ -351,7 +350,7 @@ class ScalingFit:
         --------
         >>> import bayes_scaling as bs
         >>> fit = bs.fit(bs.load_example(), x="samples", y="val_ppl", random_seed=1)
-        >>> bool((fit.ppl_min()["upper"] < 114.8).all())
+        >>> bool(fit.ppl_min().loc["saturation", "upper"] < 114.8)
         True
         """
         from arviz_stats.base import array_stats

@@ -229,7 +229,7 @@ class Law:
         >>> d = as_scaling_data(bs.load_example(), x="samples", y="val_ppl")
         >>> m = bs.get_law("power").build_model(d)
         >>> sorted(v.name for v in m.free_RVs)
-        ['sigma', 'slope', 'y_ref']
+        ['sigma_sq', 'slope', 'y_ref']
         """
         import pymc as pm
 
