@@ -111,3 +111,28 @@ def plot_compare(fit, ax=None):
     ax.set_xlabel("ELPD (LOO), higher is better")
     ax.set_title("Model comparison")
     return fig, ax
+
+
+def plot_backtest(table, law: str = "averaged", ax=None):
+    """Backtest: each origin's forecasts (median and interval) against the realised values.
+
+    ``table`` is the output of :meth:`ScalingFit.backtest`.
+    """
+    fig, ax = _axes(ax)
+    rows = table[table["law"] == law]
+    origins = sorted(rows["k"].unique())
+    for i, k in enumerate(origins):
+        r = rows[rows["k"] == k]
+        shift = 1 + 0.04 * (i - (len(origins) - 1) / 2)  # side by side on the log axis
+        ax.errorbar(r["n"] * shift, r["median"], yerr=[r["median"] - r["lower"], r["upper"] - r["median"]],
+                    fmt="o", capsize=3, color=_color(f"origin{k}", i),
+                    label=f"fit on n <= {r['n_train_max'].iloc[0]:g}")
+    realised = rows.drop_duplicates("n")
+    ax.scatter(realised["n"], realised["y"], marker="x", s=60, color="black", zorder=5, label="realised")
+    ax.set_xscale("log")
+    ax.set_xlabel("n")
+    ax.set_ylabel("metric")
+    cover = rows["covered"].mean()
+    ax.set_title(f"Backtest ({law}): {cover:.0%} of realised values inside the intervals")
+    ax.legend(frameon=False, fontsize="small")
+    return fig, ax

@@ -390,6 +390,22 @@ class ScalingFit:
         """See :func:`bayes_scaling.decisions.decision_summary`."""
         return decisions.decision_summary(self, target, budgets, prob, law, per)
 
+    # -- backtests (bayes_scaling.backtest) --------------------------------------
+    def backtest(self, min_points: int = 3, origins=None, prob: float = 0.9) -> pd.DataFrame:
+        """See :func:`bayes_scaling.backtest.backtest`; ``summarize_backtest`` condenses it.
+
+        Examples
+        --------
+        >>> import bayes_scaling as bs
+        >>> fit = bs.fit(bs.load_example(), x="samples", y="val_ppl", random_seed=1)
+        >>> bt = fit.backtest(origins=[4])
+        >>> bt.loc[bt["law"] == "averaged", ["n", "covered"]].values.tolist()
+        [[3200.0, True]]
+        """
+        from .backtest import backtest
+
+        return backtest(self, min_points=min_points, origins=origins, prob=prob)
+
     # -- forecasts -------------------------------------------------------------
     def _rng(self, *key: int) -> np.random.Generator:
         return np.random.default_rng([self.seed, *key])

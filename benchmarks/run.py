@@ -10,6 +10,7 @@ Figures:
 * the hand-written baseline (``baseline_pymc.py``: three PyMC models, default ``pm.sample``,
   LOO compare) in a fresh process, and the ratio demo / baseline;
 * refit of each law in one process after its first fit, on new data of another length;
+* a full backtest of the seed table (every origin, three laws, exact-LOO weights);
 * a batch of synthetic curves (5-20 points each), three laws, compare + forecasts, via
   ``bs.fit_many`` (both cores), with the process's peak memory.
 """
@@ -97,6 +98,11 @@ def main() -> None:
             bs.fit(seed.iloc[rows_], x="samples", y="val_ppl", laws=[law], random_seed=i + 1)
             times.append(time.perf_counter() - t)
         report(f"refit {law} (new data, same process)", statistics.median(times))
+
+    fit = bs.fit(seed, x="samples", y="val_ppl", random_seed=0)
+    t = time.perf_counter()
+    fit.backtest()
+    report("backtest of the seed table (all origins, 3 laws)", time.perf_counter() - t)
 
     count = 20 if args.quick else 100
     curves = synthetic_curves(count)
