@@ -117,6 +117,21 @@ def _fit(args) -> int:
     return 0
 
 
+def _backtest(args) -> int:
+    import bayes_scaling as bs
+    from bayes_scaling.backtest import summarize_backtest
+
+    print(f"fitting and backtesting {args.y} on {args.x} ({args.data}) ...", file=sys.stderr)
+    fit = bs.fit(args.data, x=args.x, y=args.y, laws=args.laws or None, random_seed=args.seed)
+    table = fit.backtest(min_points=args.min_points, prob=args.prob)
+    print(f"Backtest: refit on the first k distinct {args.x}, forecast every later point "
+          f"({args.prob:.0%} intervals)\n")
+    print(_fmt(table.set_index(["k", "law", "n"]), "{:.5g}"))
+    print("\nSummary per law\n")
+    print(_fmt(summarize_backtest(table)))
+    return 0
+
+
 def _report(args) -> int:
     import bayes_scaling as bs
 
@@ -176,6 +191,17 @@ def build_parser() -> argparse.ArgumentParser:
     fitp.add_argument("--force", action="store_true", help="replace a fit already saved in --out")
     fitp.add_argument("--progress", action="store_true", help="show the sampler's progress bar")
     fitp.set_defaults(func=_fit)
+    bt = sub.add_parser("backtest", help="refit on the early points and score forecasts of the later ones",
+                        description="Refit on the first k distinct sample counts (k from --min-points up) "
+                                    "and score each law's and the averaged forecasts of the later points.")
+    bt.add_argument("data", help="CSV file, one row per run")
+    bt.add_argument("--x", required=True, help="column of the sample count")
+    bt.add_argument("--y", required=True, help="column of the metric")
+    bt.add_argument("--laws", nargs="+", metavar="LAW", help="laws to fit (default: all registered)")
+    bt.add_argument("--min-points", type=_positive(int), default=3, help="fewest distinct n to fit on (default 3)")
+    bt.add_argument("--prob", type=_probability, default=0.9, help="interval mass (default 0.9)")
+    bt.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    bt.set_defaults(func=_backtest)
     rep = sub.add_parser("report", help="print the report of a saved fit",
                          description="Re-render the text report of a fit saved with `fit --out DIR`.")
     rep.add_argument("dir", help="directory of a saved fit")

@@ -97,3 +97,11 @@ def test_bad_input_exits_2_with_one_clear_line(user_csv, capsys, args, needle):
     lines = [line for line in err.splitlines() if "error" in line]
     assert len(lines) == 1 and needle in lines[0]
     assert "Traceback" not in err
+
+
+def test_backtest_command(user_csv, capsys):
+    assert main(["backtest", str(user_csv), "--x", "tokens", "--y", "loss", "--laws", "power", "saturation"]) == 0
+    out = capsys.readouterr().out
+    assert "Summary per law" in out and "coverage" in out and "averaged" in out
+    assert _exit_code(["backtest", str(user_csv), "--x", "tokens", "--y", "loss", "--min-points", "9"]) == 2
+    assert "origins" in capsys.readouterr().err
