@@ -168,6 +168,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+def _data_arguments(p: argparse.ArgumentParser) -> None:
+    """The arguments every command that fits a CSV shares."""
+    p.add_argument("data", help="CSV file, one row per run (comments with #, any delimiter pandas can tell)")
+    p.add_argument("--x", required=True, help="column of the sample count (samples, tokens, ...)")
+    p.add_argument("--y", required=True, help="column of the metric (PPL, loss, error rate, ...)")
+    p.add_argument("--laws", nargs="+", metavar="LAW", help="laws to fit (default: all registered)")
+    p.add_argument("--prob", type=_probability, default=0.9, help="interval mass (default 0.9)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="bayes-scaling",
@@ -178,15 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
     fitp = sub.add_parser("fit", help="fit the laws to a CSV of your own",
                           description="Fit learning-curve laws to DATA.csv and print ranking, floors and "
                                       "forecasts; with --out, save the fit and its tables.")
-    fitp.add_argument("data", help="CSV file, one row per run (comments with #, any delimiter pandas can tell)")
-    fitp.add_argument("--x", required=True, help="column of the sample count (samples, tokens, ...)")
-    fitp.add_argument("--y", required=True, help="column of the metric (PPL, loss, error rate, ...)")
-    fitp.add_argument("--laws", nargs="+", metavar="LAW", help="laws to fit (default: all registered)")
+    _data_arguments(fitp)
     fitp.add_argument("--forecast", nargs="+", type=_positive(float), metavar="N",
                       help="sample counts to forecast (default: 2x, 4x, 8x the largest observed)")
-    fitp.add_argument("--prob", type=_probability, default=0.9, help="interval mass (default 0.9)")
     fitp.add_argument("--draws", type=_positive(int), default=1000, help="draws per chain (default 1000)")
-    fitp.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     fitp.add_argument("--out", metavar="DIR", help="directory for the saved fit, CSV tables and report.md")
     fitp.add_argument("--force", action="store_true", help="replace a fit already saved in --out")
     fitp.add_argument("--progress", action="store_true", help="show the sampler's progress bar")
@@ -194,13 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
     bt = sub.add_parser("backtest", help="refit on the early points and score forecasts of the later ones",
                         description="Refit on the first k distinct sample counts (k from --min-points up) "
                                     "and score each law's and the averaged forecasts of the later points.")
-    bt.add_argument("data", help="CSV file, one row per run")
-    bt.add_argument("--x", required=True, help="column of the sample count")
-    bt.add_argument("--y", required=True, help="column of the metric")
-    bt.add_argument("--laws", nargs="+", metavar="LAW", help="laws to fit (default: all registered)")
+    _data_arguments(bt)
     bt.add_argument("--min-points", type=_positive(int), default=3, help="fewest distinct n to fit on (default 3)")
-    bt.add_argument("--prob", type=_probability, default=0.9, help="interval mass (default 0.9)")
-    bt.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     bt.set_defaults(func=_backtest)
     rep = sub.add_parser("report", help="print the report of a saved fit",
                          description="Re-render the text report of a fit saved with `fit --out DIR`.")
