@@ -12,26 +12,21 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy.special import logsumexp
 
 from .errors import ArgumentError
-from .forecast import check_prob
+from .forecast import check_prob, log_mean_exp, lognormal_logpdf
 
 __all__ = ["backtest", "summarize_backtest"]
 
 
 def _score(fit, law: str, n: np.ndarray, y: np.ndarray, prob: float) -> dict:
     fc = fit.forecast(n, prob=prob, law=law)
-    lpd = []
-    for j in range(n.size):  # log mean predictive density of y_j over the draws behind `law`
-        parts = []
-        for f, idx in fit.components(law):
-            log_mu = np.log(f.curve(n[j : j + 1])[idx, 0])
-            sigma = f.draws["sigma"][idx]
-            z = (np.log(y[j]) - log_mu) / sigma
-            parts.append(-0.5 * z**2 - np.log(sigma) - 0.5 * np.log(2 * np.pi) - np.log(y[j]))
-        ll = np.concatenate(parts)
-        lpd.append(float(logsumexp(ll) - np.log(ll.size)))
+    # log mean predictive density of each y_j over the draws behind `law`
+    ll = np.concatenate([
+        lognormal_logpdf(np.log(y)[None, :], np.log(f.curve(n)[idx]), f.draws["sigma"][idx][:, None])
+        for f, idx in fit.components(law)
+    ])
+    lpd = log_mean_exp(ll, axis=0)
     return {"median": fc["median"].to_numpy(), "lower": fc["lower"].to_numpy(), "upper": fc["upper"].to_numpy(),
             "lpd": np.array(lpd), "converged": fc["converged"].to_numpy()}
 

@@ -26,9 +26,9 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp
 
 from .errors import ArgumentError
+from .forecast import log_mean_exp
 
 __all__ = ["MaximumLikelihood", "aic_least_squares", "information_criteria", "max_likelihood", "waic"]
 
@@ -63,8 +63,7 @@ def waic(log_lik) -> dict:
     ll = np.asarray(log_lik, dtype=float)
     if ll.ndim != 2:
         raise ArgumentError(f"log_lik must have shape (draws, observations), got {ll.shape}")
-    s = ll.shape[0]
-    lppd_i = logsumexp(ll, axis=0) - math.log(s)
+    lppd_i = log_mean_exp(ll, axis=0)
     p_i = ll.var(axis=0, ddof=1)
     elpd_i = lppd_i - p_i
     n = elpd_i.size

@@ -29,6 +29,11 @@ def _curve(fit, n, law) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(curves), np.concatenate(floors)
 
 
+def _label(fit, law: str) -> str:
+    """The law's name in tables (``"best"`` resolved to the law ranked first)."""
+    return fit.best_law() if law == "best" else law
+
+
 def _summary(draws: np.ndarray, n: np.ndarray, prob: float, law: str, **extra) -> pd.DataFrame:
     return pd.DataFrame({"n": n, "law": law, **interval_columns(draws, prob), **extra})
 
@@ -83,11 +88,11 @@ def samples_needed(fit, target, prob: float = 0.9, law: str = "averaged") -> pd.
     targets = np.atleast_1d(np.asarray(target, dtype=float))
     if targets.ndim != 1 or not np.isfinite(targets).all() or (targets <= 0).any():
         raise ArgumentError(f"target must be positive finite numbers, got {target!r}")
-    label = fit.best_law() if law == "best" else law
+    label = _label(fit, law)
+    _, floor = _curve(fit, [fit.data.n_ref], law)
     rows = []
     for t in targets:
         n_draws = _n_at(fit, float(t), law)
-        _, floor = _curve(fit, [fit.data.n_ref], law)
         p_reach = float(np.mean(floor < t))
         n = float(np.quantile(n_draws, prob, method="inverted_cdf"))
         reason = ""
@@ -110,7 +115,7 @@ def doubling_gain(fit, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFr
     prob, n = check_prob(prob), check_n(n)
     curve, _ = _curve(fit, np.concatenate([n, 2 * n]), law)
     gain = 1.0 - curve[:, n.size:] / curve[:, : n.size]
-    return _summary(gain, n, prob, fit.best_law() if law == "best" else law)
+    return _summary(gain, n, prob, _label(fit, law))
 
 
 def local_exponent(fit, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
@@ -119,7 +124,7 @@ def local_exponent(fit, n, prob: float = 0.9, law: str = "averaged") -> pd.DataF
     h = 1e-4
     curve, _ = _curve(fit, np.concatenate([n * np.exp(-h), n * np.exp(h)]), law)
     slope = -(np.log(curve[:, n.size:]) - np.log(curve[:, : n.size])) / (2 * h)
-    return _summary(slope, n, prob, fit.best_law() if law == "best" else law)
+    return _summary(slope, n, prob, _label(fit, law))
 
 
 def gap_to_floor(fit, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
@@ -133,7 +138,7 @@ def gap_to_floor(fit, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFra
     gap = curve - floor[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(floor[:, None] > 0, curve / floor[:, None] - 1.0, np.nan)
-    return _summary(gap, n, prob, fit.best_law() if law == "best" else law,
+    return _summary(gap, n, prob, _label(fit, law),
                     rel_median=np.nanmedian(rel, axis=0) if np.isfinite(rel).any() else np.nan)
 
 
@@ -156,7 +161,7 @@ def decision_summary(fit, target: float, budgets, prob: float = 0.9, law: str = 
     y, lo, hi = curve[:, : n.size], curve[:, n.size: 2 * n.size], curve[:, 2 * n.size:]
     gain = -(hi - lo) / (n * (np.exp(h) - np.exp(-h))) * per
     g = np.quantile(gain, [(1 - prob) / 2, 0.5, (1 + prob) / 2], axis=0)
-    table = _summary(y, n, prob, fit.best_law() if law == "best" else law)
+    table = _summary(y, n, prob, _label(fit, law))
     table[f"p_at_or_below_{target:g}"] = np.mean(y <= target, axis=0)
     table[f"gain_per_{per:g}_median"] = g[1]
     table[f"gain_per_{per:g}_lower"] = g[0]

@@ -16,6 +16,8 @@ __all__ = [
     "check_prob",
     "curve_draws",
     "interval_columns",
+    "log_mean_exp",
+    "lognormal_logpdf",
     "mixture_indices",
     "predictive_draws",
     "prior_predictive",
@@ -45,6 +47,21 @@ def check_n(n) -> np.ndarray:
     if bad.any():
         raise ArgumentError(f"n must be finite and > 0; got {arr[bad].tolist()}")
     return arr
+
+
+def lognormal_logpdf(log_y, log_mu, sigma):
+    """log density of y when log y ~ Normal(log_mu, sigma): the package's likelihood."""
+    z = (log_y - log_mu) / sigma
+    return -0.5 * z**2 - np.log(sigma) - 0.5 * np.log(2 * np.pi) - log_y
+
+
+def log_mean_exp(a, axis=None):
+    """``log(mean(exp(a)))`` along ``axis``, computed stably (a predictive density over draws)."""
+    from scipy.special import logsumexp
+
+    a = np.asarray(a)
+    size = a.size if axis is None else a.shape[axis]
+    return logsumexp(a, axis=axis) - np.log(size)
 
 
 def curve_draws(law, params: dict, data, n) -> np.ndarray:

@@ -10,7 +10,6 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 import xarray as xr
-from scipy.special import logsumexp
 
 from . import criteria, decisions
 from .errors import ArgumentError, ConvergenceWarning, LooWarning, NotFoundError
@@ -19,6 +18,8 @@ from .forecast import (
     check_prob,
     curve_draws,
     interval_columns,
+    log_mean_exp,
+    lognormal_logpdf,
     mixture_indices,
     predictive_draws,
 )
@@ -31,16 +32,10 @@ __all__ = ["PARETO_K_MAX", "LawFit", "ScalingFit"]
 PARETO_K_MAX = 0.7
 
 
-def _lognormal_logpdf(log_y, log_mu, sigma):
-    """log density of y when log y ~ Normal(log_mu, sigma) (the package's likelihood)."""
-    z = (log_y - log_mu) / sigma
-    return -0.5 * z**2 - np.log(sigma) - 0.5 * np.log(2 * np.pi) - log_y
-
-
 def _pointwise_log_lik(law: Law, params: dict, data) -> np.ndarray:
     """log p(y_i | theta_s): shape (draws, obs)."""
     lm = law.log_curve(data.u[None, :], {k: np.asarray(v)[:, None] for k, v in params.items()})
-    return _lognormal_logpdf(data.log_y[None, :], lm, np.asarray(params["sigma"])[:, None])
+    return lognormal_logpdf(data.log_y[None, :], lm, np.asarray(params["sigma"])[:, None])
 
 
 @dataclass
@@ -124,7 +119,7 @@ class LawFit:
             result = psis
         else:
             n = elpd_i.size
-            lppd = float(np.sum(logsumexp(self.log_lik, axis=0) - np.log(self.log_lik.shape[0])))
+            lppd = float(np.sum(log_mean_exp(self.log_lik, axis=0)))
             result = dataclasses.replace(
                 psis, elpd=float(elpd_i.sum()), se=float(np.sqrt(n * np.var(elpd_i, ddof=1))),
                 p=lppd - float(elpd_i.sum()), warning=bool(failed),
@@ -135,7 +130,6 @@ class LawFit:
         return result
 
     def _exact_loo_point(self, i: int, keep: np.ndarray) -> float:
-
         sub = self.data.subset(keep)
         # one predictive density needs fewer draws than a posterior summary: half the draws, no retry
         base = self.options or SamplerOptions()
@@ -143,8 +137,8 @@ class LawFit:
         post, _, _ = sample_law(self.law, sub, options, seed=self.seed + 1 + i, warn=False)
         params = {p.name: post[p.name].to_numpy().reshape(-1) for p in self.law.parameters}
         log_mu = np.log(curve_draws(self.law, params, sub, self.data.n[i : i + 1])[:, 0])
-        ll = _lognormal_logpdf(self.data.log_y[i], log_mu, post["sigma"].to_numpy().reshape(-1))
-        return float(logsumexp(ll) - np.log(ll.size))
+        ll = lognormal_logpdf(self.data.log_y[i], log_mu, post["sigma"].to_numpy().reshape(-1))
+        return float(log_mean_exp(ll))
 
     @cached_property
     def waic(self) -> dict:
