@@ -164,11 +164,13 @@ def max_likelihood(law, data, starts: list[dict], max_nfev: int = 300) -> Maximu
         return np.where(np.isfinite(j), j, 0.0)
 
     assert all(k in (BETA, LOGNORMAL, 0) for k in kinds)
+    # MINPACK's Levenberg-Marquardt (4x faster here, same optima) needs residuals >= parameters
+    method = "lm" if n >= len(kinds) else "trf"
     best = None
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         for start in starts:
-            res = least_squares(residuals, _to_z(law, data, start), jac=jacobian, method="trf",
+            res = least_squares(residuals, _to_z(law, data, start), jac=jacobian, method=method,
                                 x_scale="jac", xtol=1e-10, ftol=1e-12, gtol=1e-10, max_nfev=max_nfev)
             if best is None or res.cost < best.cost:
                 best = res

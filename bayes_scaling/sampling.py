@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import time
+import threading
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,6 +93,42 @@ class Diagnostics:
         return out
 
 
+_NUTPIE_LOCK = threading.Lock()
+
+
+@functools.cache
+def _nutpie():
+    """Import nutpie without paying for the full ``arviz`` namespace.
+
+    ``nutpie.sample`` imports ``arviz`` (arviz_plots and matplotlib with it, ~1 s) only to
+    convert traces, which we never ask it to do: we read its raw Arrow trace. If nothing
+    has imported ``arviz`` yet, nutpie is imported with a stand-in module in
+    ``sys.modules`` that forwards every attribute to the real ``arviz`` on first use; the
+    stand-in is removed right after, so anyone else's ``import arviz`` gets the real one.
+    """
+    import importlib
+    import sys
+    import types
+
+    class _ArvizOnDemand(types.ModuleType):
+        def __getattr__(self, name):
+            if name.startswith("__"):
+                raise AttributeError(name)
+            return getattr(importlib.import_module("arviz"), name)
+
+    with _NUTPIE_LOCK:
+        standin = "arviz" not in sys.modules and "nutpie" not in sys.modules
+        if standin:
+            sys.modules["arviz"] = _ArvizOnDemand("arviz")
+        try:
+            import nutpie
+            import nutpie.sample
+        finally:
+            if standin:
+                del sys.modules["arviz"]
+    return nutpie
+
+
 @functools.cache
 def _model_class():
     """nutpie's ``CompiledModel`` for our raw callbacks (built once; nutpie is imported lazily).
@@ -100,6 +136,7 @@ def _model_class():
     It mirrors nutpie's own PyMC model class: a log-density and an expand callback at
     C addresses, both reading the same user-data array.
     """
+    _nutpie()
     from nutpie import _lib
     from nutpie.sample import CompiledModel
 
@@ -176,17 +213,19 @@ def compiled_law(law) -> _CompiledLaw:
 
 
 def diagnose(posterior, sample_stats, retried: bool = False) -> Diagnostics:
-    """r_hat (rank-normalised), bulk and tail ESS of every posterior variable, and divergences."""
-    import pandas as pd
-    from arviz_stats.base import array_stats
+    """r_hat (rank-normalised), bulk and tail ESS of every posterior variable, and divergences.
 
-    rows = {}
-    for name, da in posterior.data_vars.items():
-        a = da.to_numpy()
-        rows[name] = {"r_hat": float(array_stats.rhat(a)),
-                      "ess_bulk": float(array_stats.ess(a, method="bulk")),
-                      "ess_tail": float(array_stats.ess(a, method="tail", prob=0.05))}
-    table = pd.DataFrame.from_dict(rows, orient="index")
+    The estimators are those of ``arviz_stats``, vectorised over variables
+    (:mod:`bayes_scaling._convergence`).
+    """
+    import pandas as pd
+
+    from . import _convergence
+
+    names = list(posterior.data_vars)
+    a = np.stack([posterior[k].to_numpy() for k in names], axis=-1)
+    table = pd.DataFrame({"r_hat": _convergence.rhat(a), "ess_bulk": _convergence.ess(a, "bulk"),
+                          "ess_tail": _convergence.ess(a, "tail", prob=0.05)}, index=names)
     return Diagnostics(
         divergences=int(np.asarray(sample_stats["diverging"]).sum()),
         r_hat_max=float(np.nanmax(table["r_hat"].to_numpy())),
@@ -211,28 +250,18 @@ def _run(law, data, options: SamplerOptions, seed: int):
     nutpie's raw (Arrow) trace is read directly into xarray: the generic conversion
     costs more than sampling these small models.
     """
-    import nutpie
     import xarray as xr
 
+    nutpie = _nutpie()
     model = compiled_law(law).model(data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        sampler = nutpie.sample(
+        # blocking: nutpie releases the GIL while it samples, so fit_many's other threads run meanwhile
+        raw = nutpie.sample(
             model, draws=options.draws, tune=options.tune, chains=options.chains,
             cores=options.cores, seed=seed, save_warmup=False, progress_bar=options.progressbar,
             adaptation=options.adaptation, target_accept=options.target_accept, return_raw_trace=True,
-            blocking=False,
         )
-        # poll instead of a blocking wait, which holds the GIL: other threads (fit_many)
-        # compute criteria while this one samples
-        while True:
-            try:
-                if sampler.is_finished:
-                    break
-            except TimeoutError:  # nutpie's way of saying "not yet"
-                pass
-            time.sleep(0.002)
-        raw = sampler.wait()
     draw_batches, stat_batches = raw.get_arrow_trace()
     keep = [~np.asarray(st.column("tuning").to_numpy(), dtype=bool) for st in stat_batches]
 
@@ -250,10 +279,13 @@ def _run(law, data, options: SamplerOptions, seed: int):
     return posterior, stats
 
 
-def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0, warn: bool = True):
+def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0, warn: bool = True,
+               check: bool = True):
     """Sample one law's posterior.
 
-    Returns ``(posterior Dataset, sample_stats Dataset, Diagnostics)``. When the first
+    Returns ``(posterior Dataset, sample_stats Dataset, Diagnostics)``; with ``check=False``
+    (for internal refits whose draws only feed a predictive density) no diagnostics are
+    computed, nothing is retried and the third item is ``None``. When the first
     run fails a convergence check and ``options.retry`` is set, it is run once more
     with :meth:`SamplerOptions.stricter`; the better of the two is kept and (with
     ``warn``) a :class:`~bayes_scaling.errors.ConvergenceWarning` says what is still wrong.
@@ -261,6 +293,8 @@ def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0, 
     law = get_law(law)
     options = options or SamplerOptions()
     trace = _run(law, data, options, seed)
+    if not check:
+        return trace[0], trace[1], None
     diag = diagnose(*trace)
     if not diag.converged and options.retry:
         trace2 = _run(law, data, options.stricter(), seed + 7919)
