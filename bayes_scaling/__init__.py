@@ -18,6 +18,7 @@ from .errors import (
     LooWarning,
     NotFoundError,
 )
+from .grouped import GroupedFit
 from .io import LoadError, load, save
 from .laws import LAWS, Law, get_law, register
 from .result import ScalingFit
@@ -34,6 +35,7 @@ __all__ = [
     "DataError",
     "DataWarning",
     "FitError",
+    "GroupedFit",
     "Law",
     "LoadError",
     "LooWarning",

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .errors import DataError, DataWarning
 
-__all__ = ["MIN_DISTINCT_X", "ScalingData", "as_scaling_data"]
+__all__ = ["MIN_DISTINCT_X", "ScalingData", "as_scaling_data", "split_groups"]
 
 #: the fewest distinct x values any analysis accepts
 MIN_DISTINCT_X = 3
@@ -221,6 +221,59 @@ def as_scaling_data(
         n=n[order], y=v[order], x_name=str(x), y_name=str(y),
         index=tuple(table.index[order]), extra={k: a[order] for k, a in extra.items()},
     )
+
+
+def split_groups(
+    data: pd.DataFrame | dict | str | os.PathLike,
+    group: str,
+    x: str = "n",
+    y: str = "y",
+    *,
+    keep: tuple[str, ...] = (),
+    min_distinct: int = MIN_DISTINCT_X,
+) -> dict[str, ScalingData]:
+    """Split a table with a configuration column into one validated curve per configuration.
+
+    Groups keep the order in which they first appear; their labels become strings.
+    Each group is validated like :func:`as_scaling_data`, and an error says which group
+    (and which of its rows) is at fault.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bayes_scaling.data import split_groups
+    >>> df = pd.DataFrame({"cfg": ["a"] * 3 + ["b"] * 3, "n": [1, 2, 4] * 2, "y": [3, 2, 1.5, 4, 3, 2.5]})
+    >>> {k: d.n_obs for k, d in split_groups(df, "cfg", "n", "y").items()}
+    {'a': 3, 'b': 3}
+    """
+    table = _read_table(data)
+    if len(table) == 0:
+        raise DataError("the data table is empty")
+    if group not in table.columns:
+        cols = [str(c) for c in table.columns]
+        close = difflib.get_close_matches(str(group), cols, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise DataError(f"column {group!r} (given as group) is not in the data; columns are {cols}.{hint}")
+    labels = table[group]
+    if isinstance(labels, pd.DataFrame):
+        raise DataError(f"column name {group!r} appears more than once in the data; rename the duplicates")
+    missing = labels.isna().to_numpy()
+    if missing.any():
+        raise DataError(f"column {group!r} (group) is empty in rows {_rows(table.index, missing)}; "
+                        "fill in the configuration of those runs or drop them")
+    text = labels.astype(str)
+    names = list(dict.fromkeys(text))
+    if len(names) < 2:
+        raise DataError(f"column {group!r} holds a single configuration ({names[0]!r}); fit without group= "
+                        "or add the other configurations")
+    out = {}
+    for name in names:
+        try:
+            out[name] = as_scaling_data(table[(text == name).to_numpy()], x=x, y=y, keep=keep,
+                                        min_distinct=min_distinct)
+        except DataError as err:
+            raise DataError(f"group {name!r} (column {group!r}): {err}") from None
+    return out
 
 
 def _warn_unusual(table: pd.DataFrame, n: np.ndarray, y: np.ndarray, x: str, yname: str) -> None:

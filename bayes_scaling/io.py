@@ -6,6 +6,10 @@ Layout of a saved fit::
     DIR/data.csv              the validated data (sorted by n)
     DIR/posteriors/LAW.zarr   each law's posterior DataTree (zarr, readable by xarray/ArviZ)
 
+A grouped fit (``fit(..., group=...)``) is ``DIR/fit.json`` (format
+``bayes_scaling.grouped``: the group column, the pooling, the group names in order)
+and one saved fit as above per group in ``DIR/groups/0``, ``DIR/groups/1``, ...
+
 Everything a table depends on is either stored (posterior draws, seed, options) or
 recomputed deterministically from it, so ``load(DIR)`` reproduces every table exactly.
 """
@@ -26,6 +30,7 @@ from .errors import BayesScalingError
 __all__ = ["FORMAT", "LoadError", "load", "save"]
 
 FORMAT = "bayes_scaling.fit"
+GROUPED_FORMAT = "bayes_scaling.grouped"
 FORMAT_VERSION = 1
 
 
@@ -49,6 +54,7 @@ def save(fit, path: str | os.PathLike, overwrite: bool = False) -> Path:
     True
     """
     from . import __version__
+    from .grouped import GroupedFit
 
     path = Path(path)
     if path.exists() and not path.is_dir():
@@ -56,6 +62,16 @@ def save(fit, path: str | os.PathLike, overwrite: bool = False) -> Path:
     if path.exists() and any(path.iterdir()) and not overwrite:
         raise FileExistsError(f"{path} is not empty; pass overwrite=True (CLI: --force) to replace the saved fit")
     path.mkdir(parents=True, exist_ok=True)
+    if isinstance(fit, GroupedFit):
+        groups = path / "groups"
+        if groups.exists():
+            shutil.rmtree(groups)
+        for i, f in enumerate(fit.fits.values()):
+            save(f, groups / str(i))
+        meta = {"format": GROUPED_FORMAT, "format_version": FORMAT_VERSION, "bayes_scaling": __version__,
+                "group": fit.group, "pooling": fit.pooling, "groups": list(fit.fits)}
+        (path / "fit.json").write_text(json.dumps(meta, indent=2))
+        return path
     posteriors = path / "posteriors"
     if posteriors.exists():
         shutil.rmtree(posteriors)
@@ -78,7 +94,8 @@ def save(fit, path: str | os.PathLike, overwrite: bool = False) -> Path:
 
 
 def load(path: str | os.PathLike):
-    """Load a fit saved by :func:`save` (or ``bayes-scaling fit --out``)."""
+    """Load a fit saved by :func:`save` (or ``bayes-scaling fit --out``): a ``ScalingFit``, or a
+    ``GroupedFit`` for a fit with ``group=``."""
     import xarray as xr
 
     from .data import ScalingData
@@ -94,6 +111,8 @@ def load(path: str | os.PathLike):
         meta = json.loads(meta_file.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise LoadError(f"{meta_file} is corrupt: {err}") from None
+    if isinstance(meta, dict) and meta.get("format") == GROUPED_FORMAT:
+        return _load_grouped(path, meta)
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise LoadError(f"{meta_file} is not a bayes_scaling fit (format {meta.get('format')!r})"
                         if isinstance(meta, dict) else f"{meta_file} is not a bayes_scaling fit")
@@ -110,7 +129,7 @@ def load(path: str | os.PathLike):
         for name in meta["laws"]:
             law = get_law(name)
             tree = xr.open_datatree(path / "posteriors" / f"{name}.zarr", engine="zarr", consolidated=False).load()
-            post = tree.posterior.to_dataset()[law.param_names]
+            post = tree.posterior.to_dataset()[list(tree.attrs.get("diagnosed", law.param_names))]
             diag = diagnose(post, tree.sample_stats.to_dataset(), retried=meta["retried"][name])
             fits[name] = LawFit(law=law, tree=tree, diagnostics=diag, seed=int(meta["law_seeds"][name]),
                                 data=data, options=options)
@@ -119,3 +138,15 @@ def load(path: str | os.PathLike):
     if not np.array_equal(data.n, np.sort(data.n)):
         raise LoadError(f"{path / 'data.csv'} is not sorted by {x}: it was edited after saving")
     return ScalingFit(data, fits, seed=meta["seed"], options=options, failed=meta.get("failed") or {})
+
+
+def _load_grouped(path: Path, meta: dict):
+    from .grouped import GroupedFit
+
+    if meta.get("format_version", 0) > FORMAT_VERSION:
+        raise LoadError(f"{path} was saved by a newer bayes_scaling ({meta.get('bayes_scaling')}); upgrade")
+    try:
+        fits = {str(name): load(path / "groups" / str(i)) for i, name in enumerate(meta["groups"])}
+        return GroupedFit(fits, group=meta["group"], pooling=meta["pooling"])
+    except (KeyError, TypeError) as err:
+        raise LoadError(f"{path} holds an incomplete or corrupt grouped fit: {type(err).__name__}: {err}") from None

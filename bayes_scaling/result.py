@@ -50,10 +50,13 @@ class LawFit:
     options: SamplerOptions | None = field(default=None, repr=False)
 
     @classmethod
-    def from_samples(cls, law, data, posterior, sample_stats, diagnostics, seed, options=None) -> LawFit:
+    def from_samples(cls, law, data, posterior, sample_stats, diagnostics, seed, options=None,
+                     pooled: bool = False) -> LawFit:
+        """Wrap sampled draws (the law's parameters, and any hyper-parameters of a pooled fit)."""
         flat = {k: posterior[k].to_numpy().reshape(-1) for k in law.param_names}
         shape = (posterior.sizes["chain"], posterior.sizes["draw"])
-        post = posterior[law.param_names].copy()
+        post = posterior.copy()
+        diagnosed = list(post.data_vars)
         for k, v in law.derived(flat, data.n_ref).items():
             post[k] = (("chain", "draw"), np.asarray(v).reshape(shape))
         ll = _pointwise_log_lik(law, flat, data).reshape(*shape, data.n_obs)
@@ -65,8 +68,14 @@ class LawFit:
             "observed_data": xr.Dataset({"y": ("obs", data.y)}, coords=obs),
             "constant_data": xr.Dataset({"n": ("obs", data.n), "u": ("obs", data.u)}, coords=obs),
         })
-        tree.attrs.update({"law": law.name, "n_ref": data.n_ref, "seed": int(seed)})
+        tree.attrs.update({"law": law.name, "n_ref": data.n_ref, "seed": int(seed), "pooled": int(pooled),
+                           "diagnosed": diagnosed})
         return cls(law=law, tree=tree, diagnostics=diagnostics, seed=int(seed), data=data, options=options)
+
+    @property
+    def pooled(self) -> bool:
+        """Drawn from a hierarchical model over several configurations (:mod:`bayes_scaling.pooling`)."""
+        return bool(self.tree.attrs.get("pooled", 0))
 
     @cached_property
     def draws(self) -> dict[str, np.ndarray]:
@@ -114,11 +123,16 @@ class LawFit:
         k = np.asarray(psis.pareto_k)
         bad = np.flatnonzero(k > PARETO_K_MAX)
         elpd_i = np.asarray(psis.elpd_i, dtype=float).copy()
-        refitted, failed = [], []
+        refitted, failed, reason = [], [], ""
         for i in bad:
             keep = np.arange(self.data.n_obs) != i
+            if self.pooled:
+                failed.append(int(i))
+                reason = "a pooled fit is not refitted point by point"
+                continue
             if np.unique(self.data.n[keep]).size < self.law.min_distinct:
                 failed.append(int(i))
+                reason = "too few points left to refit"
                 continue
             elpd_i[i] = self._exact_loo_point(int(i), keep)
             refitted.append(int(i))
@@ -134,6 +148,7 @@ class LawFit:
             )
         result.n_refits = len(refitted)
         result.refit_failed = failed
+        result.refit_reason = reason
         return result
 
     def _exact_loo_point(self, i: int, keep: np.ndarray) -> float:
@@ -272,7 +287,7 @@ class ScalingFit:
                 if loo.refit_failed:
                     where = ", ".join(f"n={self.data.n[i]:g}" for i in loo.refit_failed)
                     notes.append(f"Pareto k > {PARETO_K_MAX} at {where}: LOO unreliable there "
-                                 "(too few points left to refit)")
+                                 f"({loo.refit_reason})")
             if not f.mle.converged:
                 notes.append("maximum-likelihood optimiser did not converge")
             rows[name] = {

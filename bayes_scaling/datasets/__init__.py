@@ -16,6 +16,11 @@ EXAMPLES = {
         "2-block (p=0) language model: validation perplexity against training samples and tokens "
         "(seed note 002, 2025-12-03).",
     ),
+    "simulated_configs": (
+        "simulated_configs.csv",
+        "SIMULATED 2-block and 3-block curves (column blocks) with known floors 95 and 85, for the grouped "
+        "examples: not measurements.",
+    ),
 }
 
 

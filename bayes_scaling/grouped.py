@@ -1,0 +1,168 @@
+"""Several configurations at once: one fit per group, tables with a group column,
+and posterior probabilities that one configuration beats another.
+
+Built by ``bs.fit(df, x=..., y=..., group="config")``. Without pooling the groups are
+fitted independently, so draws of two groups are independent and
+``P(A < B)`` is computed over all pairs of draws (exactly, by sorting); with
+``pooling="partial"`` (:mod:`bayes_scaling.pooling`) the draws of all groups come
+from one joint posterior and are paired draw by draw.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+
+from .errors import NotFoundError
+from .forecast import check_n, check_prob
+from .result import ScalingFit
+
+__all__ = ["GroupedFit"]
+
+
+def _p_less(a: np.ndarray, b: np.ndarray, paired: bool) -> float:
+    """P(A < B) from draws: draw by draw when paired, else over all pairs (ties count half)."""
+    if paired:
+        return float(np.mean(a < b) + 0.5 * np.mean(a == b))
+    b = np.sort(b)
+    above = b.size - np.searchsorted(b, a, side="right")
+    ties = np.searchsorted(b, a, side="right") - np.searchsorted(b, a, side="left")
+    return float(np.mean((above + 0.5 * ties) / b.size))
+
+
+class GroupedFit:
+    """Fits of several configurations of one experiment, one :class:`ScalingFit` per group.
+
+    Every per-curve method of :class:`ScalingFit` (``compare``, ``ppl_min``,
+    ``forecast``, ``diagnostics``, ``samples_needed``, ``doubling_gain``,
+    ``local_exponent``, ``gap_to_floor``, ``decision_summary``) returns the same table
+    with a leading ``group`` column. :meth:`p_floor_lower` and :meth:`p_lower_at` compare
+    the groups pairwise.
+
+    Examples
+    --------
+    >>> import bayes_scaling as bs
+    >>> df = bs.load_example("simulated_configs")
+    >>> g = bs.fit(df, x="samples", y="val_ppl", group="blocks", laws=["saturation"], random_seed=0)
+    >>> g.groups
+    ['2-block', '3-block']
+    >>> float(g.p_floor_lower(law="saturation")["p_a_lower"].iloc[0]) < 0.05  # P(2-block floor < 3-block)
+    True
+    """
+
+    def __init__(self, fits: dict[str, ScalingFit], group: str, pooling: str = "none"):
+        self.fits = dict(fits)
+        self.group = group
+        self.pooling = pooling
+
+    def __repr__(self) -> str:
+        inner = "\n".join(f"  {k}: {f!r}" for k, f in self.fits.items())
+        return f"<GroupedFit by {self.group!r} ({len(self.fits)} groups, pooling={self.pooling!r})\n{inner}>"
+
+    @property
+    def groups(self) -> list[str]:
+        return list(self.fits)
+
+    @property
+    def laws(self) -> list[str]:
+        return list(next(iter(self.fits.values())).fits)
+
+    def __getitem__(self, group: str) -> ScalingFit:
+        if str(group) not in self.fits:
+            raise NotFoundError(f"group {group!r} is not in this fit; groups: {', '.join(self.fits)}")
+        return self.fits[str(group)]
+
+    def save(self, path, overwrite: bool = False):
+        """Save every group (see :func:`bayes_scaling.io.save`); ``bs.load(path)`` restores it."""
+        from .io import save
+
+        return save(self, path, overwrite=overwrite)
+
+    # -- per-group tables --------------------------------------------------------
+    def _stack(self, method: str, *args, **kwargs) -> pd.DataFrame:
+        parts = []
+        for name, f in self.fits.items():
+            table = getattr(f, method)(*args, **kwargs)
+            if table.index.name is not None:  # law-indexed tables: keep the law as a column
+                table = table.reset_index()
+            table.insert(0, "group", name)
+            parts.append(table)
+        return pd.concat(parts, ignore_index=True)
+
+    def compare(self) -> pd.DataFrame:
+        """Each group's model comparison (see :meth:`ScalingFit.compare`)."""
+        return self._stack("compare")
+
+    def diagnostics(self) -> pd.DataFrame:
+        return self._stack("diagnostics")
+
+    def ppl_min(self, prob: float = 0.9) -> pd.DataFrame:
+        return self._stack("ppl_min", prob)
+
+    def forecast(self, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
+        return self._stack("forecast", n, prob, law)
+
+    def samples_needed(self, target, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
+        return self._stack("samples_needed", target, prob, law)
+
+    def doubling_gain(self, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
+        return self._stack("doubling_gain", n, prob, law)
+
+    def local_exponent(self, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
+        return self._stack("local_exponent", n, prob, law)
+
+    def gap_to_floor(self, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
+        return self._stack("gap_to_floor", n, prob, law)
+
+    def decision_summary(self, target: float, budgets, prob: float = 0.9, law: str = "averaged",
+                         per: float = 1000.0) -> pd.DataFrame:
+        return self._stack("decision_summary", target, budgets, prob, law, per)
+
+    # -- pairwise comparisons ------------------------------------------------------
+    def _draws(self, what: str, law: str, n=None) -> dict[str, np.ndarray]:
+        from .decisions import _curve
+
+        out = {}
+        for name, f in self.fits.items():
+            curve, floor = _curve(f, n if n is not None else [f.data.n_ref], law)
+            out[name] = floor if what == "floor" else curve
+        return out
+
+    def _pairs(self, draws: dict[str, np.ndarray], prob: float, law: str, extra: dict | None = None):
+        paired = self.pooling != "none" and law not in ("averaged", "best")
+        rows = []
+        for a, b in itertools.combinations(self.fits, 2):
+            da, db = draws[a], draws[b]
+            m = min(da.size, db.size)
+            diff = da[:m] - db[:m] if paired else da[:m] - np.random.default_rng(0).permutation(db)[:m]
+            lo, med, hi = np.quantile(diff, [(1 - prob) / 2, 0.5, (1 + prob) / 2])
+            converged = all(self.fits[g].diagnostics()["converged"].all() for g in (a, b))
+            rows.append({"a": a, "b": b, **(extra or {}), "law": law, "p_a_lower": _p_less(da, db, paired),
+                         "diff_median": med, "diff_lower": lo, "diff_upper": hi, "converged": bool(converged)})
+        return rows
+
+    def p_floor_lower(self, law: str = "averaged", prob: float = 0.9) -> pd.DataFrame:
+        """``P(PPL_min of a < PPL_min of b)`` for every pair of groups.
+
+        ``law`` is a law name or ``"averaged"`` (each group's stacking mixture; a law
+        without a floor contributes floor 0). Columns ``a, b, law, p_a_lower`` and the
+        posterior median and ``prob`` interval of ``floor_a - floor_b``, and whether
+        every law of both groups converged.
+        """
+        prob = check_prob(prob)
+        return pd.DataFrame(self._pairs(self._draws("floor", law), prob, law))
+
+    def p_lower_at(self, n, law: str = "averaged", prob: float = 0.9) -> pd.DataFrame:
+        """``P(mean curve of a < mean curve of b at n)`` for every pair of groups and every n.
+
+        Columns ``a, b, n, law, p_a_lower, diff_median, diff_lower, diff_upper,
+        converged`` (``diff`` = curve of a minus curve of b).
+        """
+        prob, n = check_prob(prob), check_n(n)
+        curves = self._draws("curve", law, n)
+        rows = []
+        for j, nj in enumerate(n):
+            rows += self._pairs({k: v[:, j] for k, v in curves.items()}, prob, law, {"n": float(nj)})
+        return pd.DataFrame(rows)

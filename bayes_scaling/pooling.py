@@ -1,0 +1,134 @@
+"""Partial pooling across configurations: one hierarchical model per law.
+
+With a handful of points per configuration, each configuration's exponent and noise
+are poorly pinned down on their own, while configurations of one study (2-block vs
+3-block, two tokenizers, ...) usually learn at similar rates and are measured by the
+same evaluation. ``bs.fit(df, ..., group="config", pooling="partial")`` then fits,
+for each law, one joint model over the configurations g:
+
+* ``log slope_g = mu + tau * z_g``, ``z_g ~ Normal(0, 1)`` (non-centred):
+  ``mu ~ Normal(log 0.3, 1)`` is the unpooled slope prior, ``tau ~ HalfNormal(0.5)``
+  the spread of the exponents across configurations on the log scale (0.5: they
+  differ by a factor ~1.6 typically). ``slope`` is the local exponent at each
+  configuration's ``n_ref``, the same for configurations measured at the same n.
+* ``y_ref_g``, ``floor_frac_g`` (and the law's other parameters): the unpooled priors,
+  independently per configuration, so levels and floors are each configuration's own.
+* one noise level for all configurations, ``sigma^2 ~ InvGamma(1, 0.02^2 log 2)``
+  (the unpooled noise prior): the runs share an evaluation pipeline.
+
+The joint model is built in PyMC from the law's own curve expression and sampled by
+``pymc.sample`` (nutpie when installed); its compilation takes ~10-15 s per law,
+so pooling is an option, not the default. The posterior of each configuration is then
+reported exactly like an unpooled fit (a :class:`~bayes_scaling.result.LawFit` per
+configuration), plus the hyper-parameters ``slope_mu`` and ``slope_tau``.
+PSIS-LOO is computed per configuration from the joint posterior; points with Pareto
+k > 0.7 are not refitted (that would refit the joint model) and are flagged instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import numpy as np
+
+from .errors import ConvergenceWarning
+from .laws import _kernels as K
+
+__all__ = ["HYPER", "fit_pooled_law", "pooled_model"]
+
+#: hyper-parameters stored with every configuration's posterior
+HYPER = ("slope_mu", "slope_tau")
+SLOPE_TAU_SCALE = 0.5
+
+
+def pooled_model(law, datas: dict):
+    """The hierarchical ``pymc.Model`` of ``law`` over the configurations in ``datas``."""
+    import pymc as pm
+
+    from .laws.base import NOISE
+
+    groups = list(datas)
+    u = np.concatenate([d.u for d in datas.values()])
+    log_y = np.concatenate([d.log_y for d in datas.values()])
+    gi = np.concatenate([np.full(d.n_obs, i) for i, d in enumerate(datas.values())])
+    with pm.Model(coords={"group": groups, "obs": np.arange(u.size)}) as model:
+        params = {}
+        for p in law.parameters:
+            triples = np.array([p.prior.resolve(d) for d in datas.values()])
+            kind, a, b = int(triples[0, 0]), triples[:, 1], triples[:, 2]
+            if p.name == "slope":
+                mu = pm.Normal("slope_mu", float(a.mean()), float(b.mean()))
+                tau = pm.HalfNormal("slope_tau", SLOPE_TAU_SCALE)
+                z = pm.Normal("slope_z", 0.0, 1.0, dims="group")
+                params[p.name] = pm.Deterministic("slope", pm.math.exp(mu + tau * z), dims="group")
+            elif kind == K.NORMAL:
+                params[p.name] = pm.Normal(p.name, a, b, dims="group")
+            elif kind == K.LOGNORMAL:
+                params[p.name] = pm.LogNormal(p.name, a, b, dims="group")
+            else:
+                params[p.name] = pm.Beta(p.name, a, b, dims="group")
+        _, alpha, beta = NOISE.prior.resolve(next(iter(datas.values())))
+        sigma = pm.Deterministic("sigma", pm.math.sqrt(pm.InverseGamma("sigma_sq", alpha, beta)))
+        log_mu = law.log_curve(u, {k: v[gi] for k, v in params.items()}, xp=pm.math)
+        pm.Normal("log_y", mu=log_mu, sigma=sigma, observed=log_y, dims="obs")
+    return model
+
+
+def _sample(model, options, seed: int):
+    import logging
+
+    import pymc as pm
+
+    logger = logging.getLogger("pymc")
+    level = logger.level
+    if not options.progressbar:  # PyMC logs its sampler choice at INFO
+        logger.setLevel(logging.WARNING)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return pm.sample(draws=options.draws, tune=options.tune, chains=options.chains,
+                             cores=options.cores,
+                             random_seed=seed, progressbar=options.progressbar,
+                             target_accept=options.target_accept, compute_convergence_checks=False, model=model)
+        finally:
+            logger.setLevel(level)
+
+
+def _split(law, datas: dict, tree):
+    """Per configuration: its posterior (law parameters, shared sigma, hyper-parameters)."""
+    post = tree.posterior.to_dataset()
+    out = {}
+    for name in datas:
+        ds = post[[*law.param_names, *HYPER]].sel(group=name, drop=True)
+        ds = ds.drop_vars([c for c in ds.coords if c not in ("chain", "draw")])
+        out[name] = ds
+    return out
+
+
+def fit_pooled_law(law, datas: dict, options, seed: int, warn: bool = True) -> dict:
+    """Sample the pooled model of one law; ``{group: (posterior, sample_stats, Diagnostics)}``.
+
+    Like :func:`~bayes_scaling.sampling.sample_law`, a run that fails a convergence check
+    is repeated once with ``options.stricter()``; the diagnostics of every configuration
+    cover its own parameters, the shared noise and the hyper-parameters.
+    """
+    from .sampling import diagnose
+
+    def run(opts, s):
+        tree = _sample(pooled_model(law, datas), opts, s)
+        stats = tree.sample_stats.to_dataset()[["diverging"]]
+        parts = _split(law, datas, tree)
+        return {g: (p, stats, diagnose(p, stats)) for g, p in parts.items()}
+
+    result = run(options, seed)
+    if options.retry and not all(d.converged for _, _, d in result.values()):
+        second = run(options.stricter(), seed + 7919)
+        result = {g: (p, s, dataclasses.replace(d, retried=True)) for g, (p, s, d) in second.items()}
+    bad = [g for g, (_, _, d) in result.items() if not d.converged]
+    if bad and warn:
+        problems = "; ".join(result[bad[0]][2].problems())
+        warnings.warn(f"pooled law {law.name!r} did not converge ({problems}) even after a retry with "
+                      "target_accept=0.99 and doubled tuning. Treat its numbers with caution.",
+                      ConvergenceWarning, stacklevel=3)
+    return result
