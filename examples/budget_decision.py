@@ -18,6 +18,12 @@ warnings.simplefilter("ignore", bs.LooWarning)
 df = bs.load_example("two_block")
 fit = bs.fit(df, x="samples", y="val_ppl", random_seed=7, keep=("tokens",))
 
+print("The seed's forecast table (6,400 / 12,800 / 25,600 / infinity), now with 90% intervals")
+table = fit.forecast([6400, 12800, 25600])[["n", "median", "lower", "upper"]]
+floor = fit.ppl_min().loc["saturation"]  # infinity: the floor of the saturation law, as in the notes
+table.loc[len(table)] = [float("inf"), floor["median"], floor["lower"], floor["upper"]]
+print(table.to_string(index=False), "\n")
+
 print("The seed's alpha table, per doubling, now with 90% intervals (gain = 1 - PPL(2n)/PPL(n))")
 print(fit.doubling_gain([200, 400, 800, 1600, 3200, 6400]), "\n")
 
