@@ -16,48 +16,13 @@ __all__ = ["main", "run"]
 DEMO_FORECAST = (6400, 12800, 25600)
 
 
-def _fmt(df, floats: str = "{:.4g}") -> str:
-    import pandas as pd
-
-    with pd.option_context("display.width", 160, "display.max_columns", 40):
-        return df.to_string(float_format=lambda v: floats.format(v))
-
-
-def report_text(fit, forecast_n, prob: float = 0.9, *, title: str = "") -> str:
-    """The plain-text report the CLI prints: comparison, floors, forecasts, diagnostics."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cmp = fit.compare()
-    pct = f"{prob:.0%}"
-    lines = []
-    if title:
-        lines += [title, "=" * len(title), ""]
-    lines += [repr(fit), ""]
-    lines += ["Model comparison (PSIS-LOO, higher elpd is better; AIC/AICc/BIC lower is better; "
-              "weight = stacking)", ""]
-    lines += [_fmt(cmp.drop(columns="notes")), ""]
-    for name, note in cmp["notes"].items():
-        if note:
-            lines.append(f"  ! {name}: {note}")
-    floor = fit.ppl_min(prob)
-    if len(floor):
-        lines += ["", f"Floor {fit.data.y_name} as n -> infinity (PPL_min): posterior mean, median, "
-                      f"{pct} equal-tailed and highest-density intervals", "", _fmt(floor)]
-    fc = fit.forecast(forecast_n, prob, law="all")
-    lines += ["", f"Forecasts of a new measurement of {fit.data.y_name} ({pct} intervals; curve_* is the "
-                  "band of the mean curve)", "", _fmt(fc.set_index(["law", "n"]), "{:.5g}")]
-    diag = fit.diagnostics()
-    lines += ["", "Sampler diagnostics (converged: 0 divergences, r_hat <= 1.01, ESS >= 100 per chain)",
-              "", _fmt(diag)]
-    return "\n".join(lines)
-
-
 def _demo(args) -> int:
     import bayes_scaling as bs
+    from bayes_scaling.report import report_text
 
     t0 = time.perf_counter()
     df = bs.load_example("two_block")
-    fit = bs.fit(df, x=args.x, y="val_ppl", random_seed=args.seed, progressbar=args.progress,
+    fit = bs.fit(df, x=args.x, y="val_ppl", random_seed=args.seed, progressbar=_progress(args),
                  draws=args.draws)
     # on tokens, forecast at the same sample counts converted with the observed tokens per sample
     per_sample = 1.0 if args.x == "samples" else float((df["tokens"] / df["samples"]).mean())
@@ -68,77 +33,71 @@ def _demo(args) -> int:
     return 0
 
 
-def _write_outputs(fit, out: Path, forecast_n, prob: float, force: bool) -> None:
-    """Save the fit and its tables (CSV) and the text report into ``out``."""
-    import warnings as _w
-
-    fit.save(out, overwrite=force)
-    with _w.catch_warnings():
-        _w.simplefilter("ignore")
-        fit.compare().to_csv(out / "compare.csv")
-    fit.ppl_min(prob).to_csv(out / "ppl_min.csv")
-    fit.forecast(forecast_n, prob, law="all").to_csv(out / "forecast.csv", index=False)
-    fit.diagnostics().to_csv(out / "diagnostics.csv")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from . import plots
-
-    figures = {"fit.png": plots.plot_fit(fit, prob=prob)[0],
-               "forecast.png": plots.plot_forecast(fit, n_max=1.2 * max(forecast_n))[0],
-               "compare.png": plots.plot_compare(fit)[0]}
-    if len(fit.ppl_min(prob)):
-        figures["floor.png"] = plots.plot_floor(fit, prob)[0]
-    for name, fig in figures.items():
-        fig.savefig(out / name, dpi=120)
-        plt.close(fig)
-    images = "\n".join(f"![{name[:-4]}]({name})" for name in figures)
-    (out / "report.md").write_text("```\n" + report_text(fit, forecast_n, prob) + "\n```\n\n" + images + "\n")
-
-
-def _default_forecast(fit) -> list[float]:
-    top = float(fit.data.distinct_n.max())
-    return [2 * top, 4 * top, 8 * top]
+def _progress(args) -> bool:
+    """Sampler progress bars: asked for, or by default when stderr is a terminal."""
+    return args.progress if args.progress is not None else sys.stderr.isatty()
 
 
 def _fit(args) -> int:
     import bayes_scaling as bs
+    from bayes_scaling.report import default_forecast, report_text, write_report
 
     laws = args.laws or None
-    print(f"fitting {', '.join(laws or bs.LAWS)} to {args.data} ({args.y} on {args.x}) ...", file=sys.stderr)
+    what = f"{args.y} on {args.x}" + (f", one fit per {args.group!r}" if args.group else "")
+    print(f"fitting {', '.join(laws or bs.LAWS)} to {args.data} ({what}) ...", file=sys.stderr)
     fit = bs.fit(args.data, x=args.x, y=args.y, laws=laws, draws=args.draws, random_seed=args.seed,
-                 progressbar=args.progress)
-    n = args.forecast or _default_forecast(fit)
-    print(report_text(fit, n, args.prob, title=f"bayes-scaling fit: {args.y} on {args.x} ({args.data})"))
+                 progressbar=_progress(args), group=args.group, pooling=args.pooling)
+    n = args.forecast or default_forecast(fit)
+    title = f"bayes-scaling fit: {args.y} on {args.x} ({args.data})"
+    print(report_text(fit, n, args.prob, title=title, target=args.target))
     if args.out:
-        _write_outputs(fit, Path(args.out), n, args.prob, args.force)
-        print(f"\nsaved to {args.out} (reload with bayes_scaling.load({str(args.out)!r}))", file=sys.stderr)
+        write_report(fit, Path(args.out), n, args.prob, target=args.target, overwrite=args.force, title=title)
+        print(f"\nreport in {args.out}/report.html (and report.md, CSV tables, PNG figures); reload the fit "
+              f"with bayes_scaling.load({str(args.out)!r})", file=sys.stderr)
     return 0
 
 
 def _backtest(args) -> int:
     import bayes_scaling as bs
     from bayes_scaling.backtest import summarize_backtest
+    from bayes_scaling.report import format_table
 
     print(f"fitting and backtesting {args.y} on {args.x} ({args.data}) ...", file=sys.stderr)
     fit = bs.fit(args.data, x=args.x, y=args.y, laws=args.laws or None, random_seed=args.seed)
     table = fit.backtest(min_points=args.min_points, prob=args.prob)
     print(f"Backtest: refit on the first k distinct {args.x}, forecast every later point "
           f"({args.prob:.0%} intervals)\n")
-    print(_fmt(table.set_index(["k", "law", "n"]), "{:.5g}"))
+    print(format_table(table.set_index(["k", "law", "n"]), "{:.5g}"))
     print("\nSummary per law\n")
-    print(_fmt(summarize_backtest(table)))
+    print(format_table(summarize_backtest(table)))
+    if args.out:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from bayes_scaling.plots import plot_backtest
+
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out / "backtest.csv", index=False)
+        summarize_backtest(table).to_csv(out / "backtest_summary.csv")
+        plot_backtest(table)[0].savefig(out / "backtest.png", dpi=110)
+        print(f"\nbacktest table and figure written to {args.out}", file=sys.stderr)
     return 0
 
 
 def _report(args) -> int:
     import bayes_scaling as bs
+    from bayes_scaling.report import default_forecast, report_text, write_report
 
     fit = bs.load(args.dir)
-    n = args.forecast or _default_forecast(fit)
-    print(report_text(fit, n, args.prob, title=f"bayes-scaling report: {args.dir}"))
+    n = args.forecast or default_forecast(fit)
+    title = f"bayes-scaling report: {args.dir}"
+    print(report_text(fit, n, args.prob, title=title, target=args.target))
+    # re-rendered in the saved fit's own directory, or saved with the report into --out
+    out = Path(args.out or args.dir)
+    write_report(fit, out, n, args.prob, target=args.target, overwrite=args.force, title=title,
+                 save=args.out is not None)
+    print(f"\nreport written to {out}/report.html", file=sys.stderr)
     return 0
 
 
@@ -179,6 +138,22 @@ def _data_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
 
 
+def _output_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--forecast", nargs="+", type=_positive(float), metavar="N",
+                   help="sample counts to forecast (default: 2x, 4x, 8x the largest observed)")
+    p.add_argument("--target", type=_positive(float), metavar="T",
+                   help="target metric: samples needed to reach it with probability --prob, planning table")
+    p.add_argument("--out", metavar="DIR", help="directory for report.html, report.md, CSV tables, PNG figures "
+                   "and the saved fit")
+    p.add_argument("--force", action="store_true", help="replace what --out already holds")
+
+
+def _progress_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--progress", action="store_true", default=None,
+                   help="show the sampler's progress bars (default: when stderr is a terminal)")
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="never show progress bars")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="bayes-scaling",
@@ -190,24 +165,28 @@ def build_parser() -> argparse.ArgumentParser:
                           description="Fit learning-curve laws to DATA.csv and print ranking, floors and "
                                       "forecasts; with --out, save the fit and its tables.")
     _data_arguments(fitp)
-    fitp.add_argument("--forecast", nargs="+", type=_positive(float), metavar="N",
-                      help="sample counts to forecast (default: 2x, 4x, 8x the largest observed)")
+    fitp.add_argument("--group", metavar="COL", help="column naming each row's configuration: one fit per "
+                      "configuration and pairwise P(a < b) tables")
+    fitp.add_argument("--pooling", choices=["none", "partial"], default="none",
+                      help="with --group: partially pool the exponents across configurations (default none)")
+    _output_arguments(fitp)
     fitp.add_argument("--draws", type=_positive(int), default=1000, help="draws per chain (default 1000)")
-    fitp.add_argument("--out", metavar="DIR", help="directory for the saved fit, CSV tables and report.md")
-    fitp.add_argument("--force", action="store_true", help="replace a fit already saved in --out")
-    fitp.add_argument("--progress", action="store_true", help="show the sampler's progress bar")
+    _progress_arguments(fitp)
     fitp.set_defaults(func=_fit)
     bt = sub.add_parser("backtest", help="refit on the early points and score forecasts of the later ones",
                         description="Refit on the first k distinct sample counts (k from --min-points up) "
                                     "and score each law's and the averaged forecasts of the later points.")
     _data_arguments(bt)
     bt.add_argument("--min-points", type=_positive(int), default=3, help="fewest distinct n to fit on (default 3)")
+    bt.add_argument("--out", metavar="DIR", help="directory for backtest.csv, backtest_summary.csv, backtest.png")
     bt.set_defaults(func=_backtest)
     rep = sub.add_parser("report", help="print the report of a saved fit",
-                         description="Re-render the text report of a fit saved with `fit --out DIR`.")
+                         description="Re-render the report of a fit saved with `fit --out DIR`: print it and "
+                                     "rewrite DIR/report.html, report.md, the CSV tables and figures (or save "
+                                     "everything into --out).")
     rep.add_argument("dir", help="directory of a saved fit")
-    rep.add_argument("--forecast", nargs="+", type=_positive(float), metavar="N")
-    rep.add_argument("--prob", type=_probability, default=0.9)
+    rep.add_argument("--prob", type=_probability, default=0.9, help="interval mass (default 0.9)")
+    _output_arguments(rep)
     rep.set_defaults(func=_report)
     demo = sub.add_parser("demo", help="fit the built-in seed table and print the analysis",
                           description="Fit power, saturation and exp_decay to the built-in 2-block "
@@ -217,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--prob", type=_probability, default=0.9, help="interval mass (default 0.9)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     demo.add_argument("--draws", type=_positive(int), default=1000, help="draws per chain (default 1000)")
-    demo.add_argument("--progress", action="store_true", help="show the sampler's progress bar")
+    _progress_arguments(demo)
     demo.set_defaults(func=_demo)
     return parser
 

@@ -20,7 +20,7 @@ __all__ = ["decision_summary", "doubling_gain", "gap_to_floor", "local_exponent"
 _U_SEARCH = 1e4
 
 
-def _curve(fit, n, law) -> tuple[np.ndarray, np.ndarray]:
+def curve_and_floor(fit, n, law) -> tuple[np.ndarray, np.ndarray]:
     """Draws of the mean curve at n (draws x len(n)) and of the floor (0 without one)."""
     curves, floors = [], []
     for f, idx in fit.components(law):
@@ -89,7 +89,7 @@ def samples_needed(fit, target, prob: float = 0.9, law: str = "averaged") -> pd.
     if targets.ndim != 1 or not np.isfinite(targets).all() or (targets <= 0).any():
         raise ArgumentError(f"target must be positive finite numbers, got {target!r}")
     label = _label(fit, law)
-    _, floor = _curve(fit, [fit.data.n_ref], law)
+    _, floor = curve_and_floor(fit, [fit.data.n_ref], law)
     rows = []
     for t in targets:
         n_draws = _n_at(fit, float(t), law)
@@ -113,7 +113,7 @@ def doubling_gain(fit, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFr
     Columns ``n, law, mean, median, lower, upper``.
     """
     prob, n = check_prob(prob), check_n(n)
-    curve, _ = _curve(fit, np.concatenate([n, 2 * n]), law)
+    curve, _ = curve_and_floor(fit, np.concatenate([n, 2 * n]), law)
     gain = 1.0 - curve[:, n.size:] / curve[:, : n.size]
     return _summary(gain, n, prob, _label(fit, law))
 
@@ -122,7 +122,7 @@ def local_exponent(fit, n, prob: float = 0.9, law: str = "averaged") -> pd.DataF
     """Posterior of ``-d log y / d log n`` at n (the seed notes' windowed alpha, with intervals)."""
     prob, n = check_prob(prob), check_n(n)
     h = 1e-4
-    curve, _ = _curve(fit, np.concatenate([n * np.exp(-h), n * np.exp(h)]), law)
+    curve, _ = curve_and_floor(fit, np.concatenate([n * np.exp(-h), n * np.exp(h)]), law)
     slope = -(np.log(curve[:, n.size:]) - np.log(curve[:, : n.size])) / (2 * h)
     return _summary(slope, n, prob, _label(fit, law))
 
@@ -134,7 +134,7 @@ def gap_to_floor(fit, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFra
     whose floor is 0).
     """
     prob, n = check_prob(prob), check_n(n)
-    curve, floor = _curve(fit, n, law)
+    curve, floor = curve_and_floor(fit, n, law)
     gap = curve - floor[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(floor[:, None] > 0, curve / floor[:, None] - 1.0, np.nan)
@@ -157,7 +157,7 @@ def decision_summary(fit, target: float, budgets, prob: float = 0.9, law: str = 
     """
     prob, n = check_prob(prob), check_n(budgets)
     h = 1e-4
-    curve, _ = _curve(fit, np.concatenate([n, n * np.exp(-h), n * np.exp(h)]), law)
+    curve, _ = curve_and_floor(fit, np.concatenate([n, n * np.exp(-h), n * np.exp(h)]), law)
     y, lo, hi = curve[:, : n.size], curve[:, n.size: 2 * n.size], curve[:, 2 * n.size:]
     gain = -(hi - lo) / (n * (np.exp(h) - np.exp(-h))) * per
     g = np.quantile(gain, [(1 - prob) / 2, 0.5, (1 + prob) / 2], axis=0)

@@ -122,11 +122,11 @@ class GroupedFit:
 
     # -- pairwise comparisons ------------------------------------------------------
     def _draws(self, what: str, law: str, n=None) -> dict[str, np.ndarray]:
-        from .decisions import _curve
+        from .decisions import curve_and_floor
 
         out = {}
         for name, f in self.fits.items():
-            curve, floor = _curve(f, n if n is not None else [f.data.n_ref], law)
+            curve, floor = curve_and_floor(f, n if n is not None else [f.data.n_ref], law)
             out[name] = floor if what == "floor" else curve
         return out
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["plot_compare", "plot_fit", "plot_floor", "plot_forecast"]
+__all__ = ["plot_backtest", "plot_compare", "plot_diagnostics", "plot_fit", "plot_floor", "plot_forecast",
+           "plot_groups"]
 
 COLORS = {"power": "#4C72B0", "saturation": "#DD8452", "exp_decay": "#55A868", "averaged": "#222222"}
 
@@ -26,6 +27,18 @@ def _color(name: str, i: int) -> str:
     import matplotlib.pyplot as plt
 
     return COLORS.get(name, plt.rcParams["axes.prop_cycle"].by_key()["color"][i % 10])
+
+
+def _loglog(ax) -> None:
+    """Log-log axes with plain-number tick labels (200, 300 rather than 2x10^2)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 3.0, 5.0)))
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(plain)
 
 
 def _data(ax, fit):
@@ -54,8 +67,7 @@ def plot_fit(fit, laws=None, prob: float = 0.9, extend: float = 4.0, loglog: boo
     _data(ax, fit)
     ax.axvline(fit.data.distinct_n.max(), color="0.6", lw=0.8, ls=":")
     if loglog:
-        ax.set_xscale("log")
-        ax.set_yscale("log")
+        _loglog(ax)
     ax.set_title(f"Posterior curves ({prob:.0%} bands)")
     ax.legend(frameon=False)
     return fig, ax
@@ -135,4 +147,46 @@ def plot_backtest(table, law: str = "averaged", ax=None):
     cover = rows["covered"].mean()
     ax.set_title(f"Backtest ({law}): {cover:.0%} of realised values inside the intervals")
     ax.legend(frameon=False, fontsize="small")
+    return fig, ax
+
+
+def plot_diagnostics(fit, law: str):
+    """Convergence of one law's sampler: per-chain marginal posteriors and rank-ECDF
+    differences (``arviz_plots.plot_rank_dist``), titled with r_hat, ESS and divergences.
+
+    Returns the matplotlib ``Figure`` (and the arviz-plots ``PlotCollection``).
+    """
+    import arviz_plots as ap
+
+    f = fit[law]
+    d = f.diagnostics
+    names = [p for p in f.law.param_names if p in f.tree.posterior]
+    pc = ap.plot_rank_dist(f.tree, var_names=names, backend="matplotlib")
+    fig = pc.viz["figure"].item()
+    state = "converged" if f.converged else "NOT converged: " + "; ".join(d.problems())
+    fig.suptitle(f"{law}: {d.divergences} divergences, r_hat max {d.r_hat_max:.3f}, ESS bulk/tail min "
+                 f"{d.ess_bulk_min:.0f}/{d.ess_tail_min:.0f} ({state})", fontsize="medium")
+    return fig, pc
+
+
+def plot_groups(grouped, law: str = "averaged", prob: float = 0.9, extend: float = 4.0, ax=None):
+    """Every configuration of a grouped fit: its data, median curve and ``prob`` band (log-log)."""
+    from .decisions import curve_and_floor
+
+    fig, ax = _axes(ax)
+    for i, (name, f) in enumerate(grouped.fits.items()):
+        c = _color(f"group{i}", i)
+        grid = np.geomspace(f.data.distinct_n.min(), f.data.distinct_n.max() * extend, 150)
+        curve, _ = curve_and_floor(f, grid, law)
+        q = np.quantile(curve, [(1 - prob) / 2, 0.5, (1 + prob) / 2], axis=0)
+        ax.fill_between(grid, q[0], q[2], color=c, alpha=0.2, lw=0)
+        ax.plot(grid, q[1], color=c, lw=1.8, label=f"{name}")
+        ax.scatter(f.data.n, f.data.y, s=24, color=c, edgecolor="black", zorder=5)
+        ax.axvline(f.data.distinct_n.max(), color="0.7", lw=0.8, ls=":")
+    first = next(iter(grouped.fits.values()))
+    _loglog(ax)
+    ax.set_xlabel(first.data.x_name)
+    ax.set_ylabel(first.data.y_name)
+    ax.set_title(f"Configurations by {grouped.group!r} ({law}, {prob:.0%} bands)")
+    ax.legend(frameon=False)
     return fig, ax

@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -60,8 +61,16 @@ def test_fit_own_csv_saves_tables_and_fit(user_csv, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "loss on tokens" in text and "Forecasts" in text
     for name in ["fit.json", "data.csv", "compare.csv", "ppl_min.csv", "forecast.csv", "diagnostics.csv",
-                 "report.md", "fit.png", "forecast.png", "compare.png", "floor.png"]:
+                 "doubling_gain.csv", "report.md", "report.html", "fit.png", "fit_linear.png", "forecast.png",
+                 "compare.png", "floor.png", "diagnostics_saturation.png"]:
         assert (out / name).is_file(), name
+    # the HTML report is self-contained: every PNG embedded, every table present, no external files
+    page = (out / "report.html").read_text()
+    pngs = list(out.glob("*.png"))
+    assert page.count("src='data:image/png;base64,") == len(pngs) >= 8
+    assert "src='http" not in page and "href='http" not in page
+    for heading in ("Model comparison", "Floor of loss", "Forecasts", "Sampler diagnostics"):
+        assert heading in page
     saved = pd.read_csv(out / "forecast.csv")
     assert sorted(saved["n"].unique()) == [3.2e9, 6.4e9]
     back = bs.load(out)
@@ -105,3 +114,30 @@ def test_backtest_command(user_csv, capsys):
     assert "Summary per law" in out and "coverage" in out and "averaged" in out
     assert _exit_code(["backtest", str(user_csv), "--x", "tokens", "--y", "loss", "--min-points", "9"]) == 2
     assert "origins" in capsys.readouterr().err
+
+
+def test_fit_groups_target_and_report_rerender(tmp_path, capsys):
+    import pandas as pd
+
+    import bayes_scaling as bs
+    from bayes_scaling.datasets import EXAMPLES
+
+    csv = Path(bs.datasets.__file__).parent / EXAMPLES["simulated_configs"][0]
+    out = tmp_path / "g"
+    assert main(["fit", str(csv), "--x", "samples", "--y", "val_ppl", "--group", "blocks", "--laws", "saturation",
+                 "--target", "110", "--draws", "500", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "P(floor of a < floor of b)" in text and "Samples needed for val_ppl <= 110" in text
+    pair = pd.read_csv(out / "pairwise_floor.csv")
+    assert pair.loc[0, ["a", "b"]].tolist() == ["2-block", "3-block"] and pair.loc[0, "p_a_lower"] < 0.05
+    needed = pd.read_csv(out / "samples_needed.csv")
+    assert needed["group"].tolist() == ["2-block", "3-block"]
+    assert isinstance(bs.load(out), bs.GroupedFit)
+    # `report DIR` rewrites the report in place from the saved fit, with the same tables
+    before = pd.read_csv(out / "ppl_min.csv")
+    (out / "report.html").unlink()
+    assert main(["report", str(out), "--target", "110"]) == 0
+    assert (out / "report.html").is_file()
+    pd.testing.assert_frame_equal(pd.read_csv(out / "ppl_min.csv"), before)
+    assert _exit_code(["fit", str(csv), "--x", "samples", "--y", "val_ppl", "--group", "block"]) == 2
+    assert "Did you mean 'blocks'" in capsys.readouterr().err

@@ -1,0 +1,201 @@
+"""Reports of a fit: plain text (the CLI), and a directory with report.html, report.md,
+CSV tables, PNG figures and the saved fit.
+
+Works for a :class:`~bayes_scaling.result.ScalingFit` and for a
+:class:`~bayes_scaling.grouped.GroupedFit` (tables with a ``group`` column, and the
+pairwise comparisons of the groups).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["default_forecast", "format_table", "report_text", "tables", "write_report"]
+
+
+def default_forecast(fit) -> list[float]:
+    """2x, 4x and 8x the largest observed n (of any group)."""
+    fits = getattr(fit, "fits", {}).values() if _grouped(fit) else [fit]
+    top = max(float(f.data.distinct_n.max()) for f in fits)
+    return [2 * top, 4 * top, 8 * top]
+
+
+def _grouped(fit) -> bool:
+    from .grouped import GroupedFit
+
+    return isinstance(fit, GroupedFit)
+
+
+def _quiet(fn, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*args, **kwargs)
+
+
+def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None) -> dict[str, tuple[str, pd.DataFrame]]:
+    """The report's tables: ``{file stem: (title, DataFrame)}``, in report order."""
+    pct = f"{prob:.0%}"
+    ycol = (next(iter(fit.fits.values())) if _grouped(fit) else fit).data.y_name
+    out = {
+        "compare": ("Model comparison (PSIS-LOO with exact refits, higher elpd is better; AIC/AICc/BIC lower "
+                    "is better; weight = stacking)", _quiet(fit.compare)),
+        "ppl_min": (f"Floor of {ycol} as n -> infinity (PPL_min): mean, median, {pct} equal-tailed and "
+                    "highest-density intervals", fit.ppl_min(prob)),
+        "forecast": (f"Forecasts of a new measurement of {ycol} ({pct} intervals; curve_* is the band of "
+                     "the mean curve)", fit.forecast(forecast_n, prob, law="all")),
+        "doubling_gain": (f"What the next doubling buys: 1 - {ycol}(2n)/{ycol}(n), averaged laws",
+                          fit.doubling_gain(forecast_n, prob)),
+    }
+    if target is not None:
+        out["samples_needed"] = (f"Samples needed for {ycol} <= {target:g} with probability {prob:g}",
+                                 fit.samples_needed(target, prob))
+        out["decision"] = (f"Planning table: expected {ycol}, P({ycol} <= {target:g}) and gain per 1,000 samples",
+                           fit.decision_summary(target, forecast_n, prob))
+    if _grouped(fit):
+        out["pairwise_floor"] = ("P(floor of a < floor of b), averaged laws; diff = floor a - floor b",
+                                 fit.p_floor_lower(prob=prob))
+        out["pairwise_at"] = (f"P({ycol} of a < {ycol} of b) at the forecast n, averaged laws",
+                              fit.p_lower_at(forecast_n, prob=prob))
+    out["diagnostics"] = ("Sampler diagnostics (converged: 0 divergences, r_hat <= 1.01, ESS >= 100 per chain)",
+                          fit.diagnostics())
+    return out
+
+
+def format_table(df, floats: str = "{:.4g}") -> str:
+    """A DataFrame as aligned text (as the CLI prints it)."""
+    with pd.option_context("display.width", 160, "display.max_columns", 40):
+        return df.to_string(float_format=lambda v: floats.format(v))
+
+
+def _not_converged(fit) -> list[str]:
+    diag = fit.diagnostics()
+    if "group" in diag.columns:
+        return [f"{g}/{law}" for g, law, ok in zip(diag["group"], diag["law"], diag["converged"], strict=True)
+                if not ok]
+    return [str(k) for k, ok in diag["converged"].items() if not ok]
+
+
+def report_text(fit, forecast_n, prob: float = 0.9, *, title: str = "", target: float | None = None) -> str:
+    """The plain-text report: comparison, floors, forecasts, decisions, diagnostics."""
+    lines = [title, "=" * len(title), ""] if title else []
+    lines += [repr(fit), ""]
+    bad = _not_converged(fit)
+    if bad:
+        lines += [f"!! NOT CONVERGED: {', '.join(bad)} -- treat those rows with caution", ""]
+    for stem, (heading, table) in tables(fit, forecast_n, prob, target).items():
+        if not len(table):
+            continue
+        notes = table.pop("notes") if "notes" in table.columns else None
+        lines += [heading, "", format_table(table, "{:.5g}" if stem == "forecast" else "{:.4g}"), ""]
+        if notes is not None:
+            labels = table["group"] + "/" + table["law"] if "group" in table.columns else table.index
+            lines += [f"  ! {k}: {v}" for k, v in zip(labels, notes, strict=True) if v]
+            if notes.astype(bool).any():
+                lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _figures(fit, forecast_n, prob: float) -> dict:
+    """``{file name: (caption, Figure)}`` of the report."""
+    from . import plots
+
+    top = 1.2 * max(forecast_n)
+    if _grouped(fit):
+        figs = {"groups.png": ("Each configuration's data, median curve and band (averaged laws)",
+                               plots.plot_groups(fit, prob=prob)[0])}
+        for i, (name, f) in enumerate(fit.fits.items()):
+            figs[f"fit_{i}.png"] = (f"{name}: posterior curves per law", plots.plot_fit(f, prob=prob)[0])
+            figs[f"forecast_{i}.png"] = (f"{name}: forecast fan", plots.plot_forecast(f, n_max=top)[0])
+        return figs
+    figs = {"fit.png": ("Data with each law's posterior median curve and band (log-log)",
+                        plots.plot_fit(fit, prob=prob)[0]),
+            "fit_linear.png": ("The same on linear axes", plots.plot_fit(fit, prob=prob, loglog=False)[0]),
+            "forecast.png": ("Forecast fan of a new measurement (averaged laws)",
+                             plots.plot_forecast(fit, n_max=top)[0]),
+            "compare.png": ("Model comparison: ELPD with one standard error, stacking weights",
+                            plots.plot_compare(fit)[0])}
+    if len(fit.ppl_min(prob)):
+        figs["floor.png"] = ("Posterior of the floor per law", plots.plot_floor(fit, prob)[0])
+    for law in fit.laws:
+        figs[f"diagnostics_{law}.png"] = (f"Sampler diagnostics of {law}: per-chain posteriors and rank ECDFs",
+                                          plots.plot_diagnostics(fit, law)[0])
+    return figs
+
+
+_CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;font-size:13px;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 6px;
+text-align:right}th{background:#f3f3f3}img{max-width:100%;border:1px solid #eee}.bad{background:#fde2e1;
+padding:0.6em;border:1px solid #d33}figure{margin:1em 0}figcaption{color:#555;font-size:14px}
+code{background:#f5f5f5;padding:1px 4px}"""
+
+
+def _html(fit, title: str, sections: dict, figures: dict[str, tuple[str, bytes]]) -> str:
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+             f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>",
+             f"<p><code>{html.escape(repr(fit))}</code></p>"]
+    bad = _not_converged(fit)
+    if bad:
+        parts.append(f"<p class='bad'><b>Not converged:</b> {html.escape(', '.join(bad))}. Their rows are "
+                     "marked converged=False; treat them with caution (more data, more draws, or drop the law).</p>")
+    for heading, table in sections.values():
+        if len(table):
+            parts += [f"<h2>{html.escape(heading)}</h2>",
+                      table.to_html(float_format=lambda v: f"{v:.4g}", border=0, na_rep="")]
+    parts.append("<h2>Figures</h2>")
+    for name, (caption, png) in figures.items():
+        data = base64.b64encode(png).decode("ascii")
+        parts.append(f"<figure><img alt='{html.escape(name)}' src='data:image/png;base64,{data}'>"
+                     f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    parts.append("<p><small>Reload the fit with <code>bayes_scaling.load(DIR)</code>; tables are also saved "
+                 "as CSV beside this file.</small></p></body></html>")
+    return "\n".join(parts)
+
+
+def write_report(fit, out, forecast_n=None, prob: float = 0.9, *, target: float | None = None,
+                 overwrite: bool = False, title: str = "bayes-scaling report", save: bool = True) -> Path:
+    """Write the full report of ``fit`` into the directory ``out``.
+
+    ``out`` receives the saved fit (``bs.load(out)`` restores it exactly; ``save=False``
+    re-renders the report of a fit already saved there), one CSV per table, the figures
+    as PNG, ``report.md`` and a self-contained ``report.html`` (figures embedded).
+    Returns the directory.
+
+    Examples
+    --------
+    >>> import tempfile, bayes_scaling as bs
+    >>> from bayes_scaling.report import write_report
+    >>> fit = bs.fit(bs.load_example(), x="samples", y="val_ppl", laws=["power", "saturation"], random_seed=0)
+    >>> out = write_report(fit, tempfile.mkdtemp(), overwrite=True)
+    >>> sorted(p.name for p in out.glob("report.*"))
+    ['report.html', 'report.md']
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(out)
+    forecast_n = list(forecast_n) if forecast_n is not None else default_forecast(fit)
+    if save:
+        fit.save(out, overwrite=overwrite)
+    sections = tables(fit, forecast_n, prob, target)
+    for stem, (_, table) in sections.items():
+        table.to_csv(out / f"{stem}.csv", index=table.index.name is not None)
+    figures = {}
+    for name, (caption, fig) in _figures(fit, forecast_n, prob).items():
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110)
+        plt.close(fig)
+        (out / name).write_bytes(buf.getvalue())
+        figures[name] = (caption, buf.getvalue())
+    images = "\n\n".join(f"![{caption}]({name})" for name, (caption, _) in figures.items())
+    text = report_text(fit, forecast_n, prob, title=title, target=target)
+    (out / "report.md").write_text(f"# {title}\n\n```\n{text}```\n\n{images}\n")
+    (out / "report.html").write_text(_html(fit, title, sections, figures))
+    return out
