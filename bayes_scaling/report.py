@@ -67,10 +67,17 @@ def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None) -> d
     return out
 
 
-def format_table(df, floats: str = "{:.4g}") -> str:
+def _number(v: float, digits: int = 4) -> str:
+    """Sample counts as 12,800 (not 1.28e+04); everything else to ``digits`` significant digits."""
+    if v == v and 1e3 <= abs(v) < 1e15 and float(v).is_integer():
+        return f"{v:,.0f}"
+    return f"{v:.{digits}g}"
+
+
+def format_table(df, digits: int = 4) -> str:
     """A DataFrame as aligned text (as the CLI prints it)."""
     with pd.option_context("display.width", 160, "display.max_columns", 40):
-        return df.to_string(float_format=lambda v: floats.format(v))
+        return df.to_string(float_format=lambda v: _number(v, digits), index=df.index.name is not None)
 
 
 def _not_converged(fit) -> list[str]:
@@ -92,7 +99,7 @@ def report_text(fit, forecast_n, prob: float = 0.9, *, title: str = "", target: 
         if not len(table):
             continue
         notes = table.pop("notes") if "notes" in table.columns else None
-        lines += [heading, "", format_table(table, "{:.5g}" if stem == "forecast" else "{:.4g}"), ""]
+        lines += [heading, "", format_table(table, 5 if stem == "forecast" else 4), ""]
         if notes is not None:
             labels = table["group"] + "/" + table["law"] if "group" in table.columns else table.index
             lines += [f"  ! {k}: {v}" for k, v in zip(labels, notes, strict=True) if v]
@@ -131,7 +138,8 @@ def _figures(fit, forecast_n, prob: float) -> dict:
 _CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;font-size:13px;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 6px;
 text-align:right}th{background:#f3f3f3}img{max-width:100%;border:1px solid #eee}.bad{background:#fde2e1;
-padding:0.6em;border:1px solid #d33}figure{margin:1em 0}figcaption{color:#555;font-size:14px}
+padding:0.6em;border:1px solid #d33}.figs{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0;width:48%}
+figcaption{color:#555;font-size:14px}.notes{font-size:14px;color:#633}
 code{background:#f5f5f5;padding:1px 4px}"""
 
 
@@ -144,14 +152,23 @@ def _html(fit, title: str, sections: dict, figures: dict[str, tuple[str, bytes]]
         parts.append(f"<p class='bad'><b>Not converged:</b> {html.escape(', '.join(bad))}. Their rows are "
                      "marked converged=False; treat them with caution (more data, more draws, or drop the law).</p>")
     for heading, table in sections.values():
-        if len(table):
-            parts += [f"<h2>{html.escape(heading)}</h2>",
-                      table.to_html(float_format=lambda v: f"{v:.4g}", border=0, na_rep="")]
-    parts.append("<h2>Figures</h2>")
+        if not len(table):
+            continue
+        notes = table["notes"] if "notes" in table.columns else None
+        table = table.drop(columns="notes") if notes is not None else table
+        parts += [f"<h2>{html.escape(heading)}</h2>",
+                  table.to_html(float_format=_number, border=0, na_rep="", index=table.index.name is not None)]
+        if notes is not None and notes.astype(bool).any():
+            labels = table["group"] + "/" + table["law"] if "group" in table.columns else table.index
+            items = "".join(f"<li><b>{html.escape(str(k))}</b>: {html.escape(v)}</li>"
+                            for k, v in zip(labels, notes, strict=True) if v)
+            parts.append(f"<ul class='notes'>{items}</ul>")
+    parts.append("<h2>Figures</h2><div class='figs'>")
     for name, (caption, png) in figures.items():
         data = base64.b64encode(png).decode("ascii")
         parts.append(f"<figure><img alt='{html.escape(name)}' src='data:image/png;base64,{data}'>"
                      f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    parts.append("</div>")
     parts.append("<p><small>Reload the fit with <code>bayes_scaling.load(DIR)</code>; tables are also saved "
                  "as CSV beside this file.</small></p></body></html>")
     return "\n".join(parts)

@@ -190,18 +190,20 @@ class LawFit:
                            self.data, n)
 
     def summary(self, prob: float = 0.9) -> pd.DataFrame:
-        """Posterior summary of every parameter: mean, sd, equal-tailed interval, r_hat, ESS."""
+        """Posterior summary of every variable (sampled and derived, e.g. ``floor``, ``a``):
+        mean, sd, median, equal-tailed interval, r_hat and bulk/tail ESS."""
+        from . import _convergence
+
         prob = check_prob(prob)
-        rows = {}
-        diag = self.diagnostics.table
-        for name, v in self.draws.items():
-            q = np.quantile(v, [(1 - prob) / 2, 0.5, (1 + prob) / 2])
-            rows[name] = {"mean": v.mean(), "sd": v.std(ddof=1), "median": q[1], "lower": q[0],
-                          "upper": q[2]}
-            if diag is not None and name in diag.index:
-                rows[name] |= {"r_hat": diag.loc[name, "r_hat"], "ess_bulk": diag.loc[name, "ess_bulk"],
-                               "ess_tail": diag.loc[name, "ess_tail"]}
-        return pd.DataFrame.from_dict(rows, orient="index")
+        post = self.tree.posterior
+        names = list(post.data_vars)
+        a = np.stack([post[k].to_numpy() for k in names], axis=-1)
+        flat = a.reshape(-1, len(names))
+        q = np.quantile(flat, [(1 - prob) / 2, 0.5, (1 + prob) / 2], axis=0)
+        return pd.DataFrame({"mean": flat.mean(axis=0), "sd": flat.std(axis=0, ddof=1), "median": q[1],
+                             "lower": q[0], "upper": q[2], "r_hat": _convergence.rhat(a),
+                             "ess_bulk": _convergence.ess(a, "bulk"), "ess_tail": _convergence.ess(a, "tail")},
+                            index=names)
 
 
 class ScalingFit:

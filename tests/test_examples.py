@@ -17,4 +17,5 @@ def test_example_runs(script):
 
 
 def test_there_are_examples():
-    assert {p.stem for p in EXAMPLES} >= {"seed_analysis", "budget_decision", "own_csv", "compare_configs"}
+    assert {p.stem for p in EXAMPLES} >= {"seed_analysis", "budget_decision", "own_csv", "compare_configs",
+                                          "power_law_summary"}
