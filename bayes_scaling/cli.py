@@ -213,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
             if not args.debug:
                 warnings.showwarning = _show_warning
             return args.func(args)
+    except BrokenPipeError:
+        raise
     except (BayesScalingError, OSError) as err:
         if args.debug:
             raise
@@ -227,9 +229,12 @@ def run() -> None:
     ~0.7 s of a ~5 s command and does nothing useful: every file the command writes is
     closed before ``main`` returns, and standard streams are flushed here.
     """
-    code = main()
     try:
+        code = main()
         sys.stdout.flush()
+    except BrokenPipeError:  # e.g. `bayes-scaling demo | head`: the reader left, nothing to report
+        code = 0
+    try:
         sys.stderr.flush()
     finally:
         os._exit(code)

@@ -37,7 +37,7 @@ class GroupedFit:
 
     Every per-curve method of :class:`ScalingFit` (``compare``, ``ppl_min``,
     ``forecast``, ``diagnostics``, ``samples_needed``, ``doubling_gain``,
-    ``local_exponent``, ``gap_to_floor``, ``decision_summary``) returns the same table
+    ``local_exponent``, ``gap_to_floor``, ``decision_summary``, ``sensitivity``) returns the same table
     with a leading ``group`` column. :meth:`p_floor_lower` and :meth:`p_lower_at` compare
     the groups pairwise.
 
@@ -119,6 +119,9 @@ class GroupedFit:
     def decision_summary(self, target: float, budgets, prob: float = 0.9, law: str = "averaged",
                          per: float = 1000.0) -> pd.DataFrame:
         return self._stack("decision_summary", target, budgets, prob, law, per)
+
+    def sensitivity(self, n=None, laws=None) -> pd.DataFrame:
+        return self._stack("sensitivity", n, laws)
 
     # -- pairwise comparisons ------------------------------------------------------
     def _draws(self, what: str, law: str, n=None) -> dict[str, np.ndarray]:

@@ -57,6 +57,12 @@ def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None) -> d
                                  fit.samples_needed(target, prob))
         out["decision"] = (f"Planning table: expected {ycol}, P({ycol} <= {target:g}) and gain per 1,000 samples",
                            fit.decision_summary(target, forecast_n, prob))
+    sens = fit.sensitivity(forecast_n, laws="weighted")
+    key = (sens["group"] + "/" if "group" in sens.columns else "") + sens["law"] + ": " + sens["quantity"]
+    sens = pd.DataFrame({"prior": sens["prior"].to_numpy(), "likelihood": sens["likelihood"].to_numpy(),
+                         "notes": sens["diagnosis"].to_numpy()}, index=pd.Index(key, name="quantity"))
+    out["sensitivity"] = ("Prior sensitivity of the laws carrying stacking weight (power-scaling, Kallioinen et "
+                          "al. 2024): 0.05 or more means the prior moves the answer", sens)
     if _grouped(fit):
         out["pairwise_floor"] = ("P(floor of a < floor of b), averaged laws; diff = floor a - floor b",
                                  fit.p_floor_lower(prob=prob))
@@ -88,6 +94,13 @@ def _not_converged(fit) -> list[str]:
     return [str(k) for k, ok in diag["converged"].items() if not ok]
 
 
+def _labels(table: pd.DataFrame):
+    """Row labels for notes: ``group/law`` in grouped tables, else the index."""
+    if "group" in table.columns and "law" in table.columns:
+        return table["group"] + "/" + table["law"]
+    return table.index
+
+
 def report_text(fit, forecast_n, prob: float = 0.9, *, title: str = "", target: float | None = None) -> str:
     """The plain-text report: comparison, floors, forecasts, decisions, diagnostics."""
     lines = [title, "=" * len(title), ""] if title else []
@@ -101,8 +114,7 @@ def report_text(fit, forecast_n, prob: float = 0.9, *, title: str = "", target: 
         notes = table.pop("notes") if "notes" in table.columns else None
         lines += [heading, "", format_table(table, 5 if stem == "forecast" else 4), ""]
         if notes is not None:
-            labels = table["group"] + "/" + table["law"] if "group" in table.columns else table.index
-            lines += [f"  ! {k}: {v}" for k, v in zip(labels, notes, strict=True) if v]
+            lines += [f"  ! {k}: {v}" for k, v in zip(_labels(table), notes, strict=True) if v]
             if notes.astype(bool).any():
                 lines.append("")
     return "\n".join(lines).rstrip() + "\n"
@@ -159,9 +171,8 @@ def _html(fit, title: str, sections: dict, figures: dict[str, tuple[str, bytes]]
         parts += [f"<h2>{html.escape(heading)}</h2>",
                   table.to_html(float_format=_number, border=0, na_rep="", index=table.index.name is not None)]
         if notes is not None and notes.astype(bool).any():
-            labels = table["group"] + "/" + table["law"] if "group" in table.columns else table.index
             items = "".join(f"<li><b>{html.escape(str(k))}</b>: {html.escape(v)}</li>"
-                            for k, v in zip(labels, notes, strict=True) if v)
+                            for k, v in zip(_labels(table), notes, strict=True) if v)
             parts.append(f"<ul class='notes'>{items}</ul>")
     parts.append("<h2>Figures</h2><div class='figs'>")
     for name, (caption, png) in figures.items():

@@ -411,6 +411,13 @@ class ScalingFit:
         """See :func:`bayes_scaling.decisions.decision_summary`."""
         return decisions.decision_summary(self, target, budgets, prob, law, per)
 
+    def sensitivity(self, n=None, laws=None) -> pd.DataFrame:
+        """See :func:`bayes_scaling.sensitivity.prior_sensitivity`: does the prior or the data drive
+        the floor, the exponent and the curve at ``n``?"""
+        from .sensitivity import prior_sensitivity
+
+        return prior_sensitivity(self, n, laws)
+
     # -- backtests (bayes_scaling.backtest) --------------------------------------
     def backtest(self, min_points: int = 3, origins=None, prob: float = 0.9) -> pd.DataFrame:
         """See :func:`bayes_scaling.backtest.backtest`; ``summarize_backtest`` condenses it.

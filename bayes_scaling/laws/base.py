@@ -84,6 +84,20 @@ class Prior:
             return rng.beta(a, b, size)
         return np.sqrt(b / rng.gamma(a, 1.0, size))
 
+    def logpdf(self, values, data) -> np.ndarray:
+        """Log prior density at ``values`` (constrained scale; for the noise: of sigma^2)."""
+        from scipy import stats
+
+        kind, a, b = self.resolve(data)
+        v = np.asarray(values, dtype=float)
+        if kind == K.NORMAL:
+            return stats.norm.logpdf(v, a, b)
+        if kind == K.LOGNORMAL:
+            return stats.norm.logpdf(np.log(v), a, b) - np.log(v)
+        if kind == K.BETA:
+            return stats.beta.logpdf(v, a, b)
+        return stats.invgamma.logpdf(v**2, a, scale=b)
+
     def describe(self) -> str:
         if self.dist == "beta":
             return f"Beta({self.a:g}, {self.b:g})"

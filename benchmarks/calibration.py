@@ -1,0 +1,218 @@
+"""Calibration benchmark: do the forecast intervals cover what later runs measure?
+
+    .venv/bin/python benchmarks/calibration.py [--quick] [--curves N]
+
+Every curve is fitted on its first five sample counts (doublings) and forecast 2x, 4x and 8x
+beyond the largest one. For each scenario it prints, per horizon and per method (each law, the
+stacking-averaged forecast, and a least-squares saturation fit with a residual bootstrap, the
+practice this package replaces): the coverage of the 90% interval of a new measurement, the median
+|log error| of the median forecast, and the median interval width in log units.
+
+Scenarios
+---------
+* well specified: curves simulated from each law's own likelihood (coverage should be ~0.90);
+* outside the family: a broken power law (the exponent drops from a1 to a2 at a break inside or
+  beyond the data), a logistic-in-log-n (MMF-like) curve, and saturation curves with one outlier
+  (a 4-sigma noise burst) among the fitted points;
+* real: learning curves generated here, on the handwritten-digits data bundled with scikit-learn
+  (UCI Optical Recognition of Handwritten Digits, 1,797 images; nothing is downloaded): test error
+  rate and test log-loss of six classifiers against the number of training images (10 to 1,280),
+  averaged over 8 random training subsets per size. Needs ``pip install -e ".[bench]"``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+import bayes_scaling as bs
+from bayes_scaling import criteria
+from bayes_scaling.data import ScalingData
+
+FIT_N = np.array([10.0, 20, 40, 80, 160])
+HORIZONS = {"2x": 320.0, "4x": 640.0, "8x": 1280.0}
+PROB = 0.9
+
+
+# -- curves -------------------------------------------------------------------------------------
+def _noisy(mu, sigma, rng):
+    return mu * np.exp(rng.normal(0.0, sigma, np.shape(mu)))
+
+
+def well_specified(law: str, count: int, rng) -> list[dict]:
+    out = []
+    n_all = np.concatenate([FIT_N, list(HORIZONS.values())])
+    u = np.log(n_all) - np.log(FIT_N).mean()
+    for _ in range(count):
+        p = {"y_ref": rng.uniform(1, 300), "slope": rng.uniform(0.15, 0.7), "floor_frac": rng.uniform(0.2, 0.8),
+             "c": rng.uniform(0.3, 1.0)}
+        mu = np.exp(bs.get_law(law).log_curve(u, p))
+        out.append({"mu": mu, "sigma": 0.02})
+    return out
+
+
+def broken_power(count: int, rng) -> list[dict]:
+    out = []
+    n_all = np.concatenate([FIT_N, list(HORIZONS.values())])
+    for _ in range(count):
+        a1, a2 = rng.uniform(0.3, 0.7), rng.uniform(0.05, 0.25)
+        nb = np.exp(rng.uniform(np.log(40), np.log(640)))  # the bend inside or beyond the data
+        mu = 100 * np.where(n_all < nb, (n_all / nb) ** -a1, (n_all / nb) ** -a2)
+        out.append({"mu": mu, "sigma": 0.02})
+    return out
+
+
+def logistic(count: int, rng) -> list[dict]:
+    out = []
+    n_all = np.concatenate([FIT_N, list(HORIZONS.values())])
+    for _ in range(count):
+        floor, top = rng.uniform(5, 30), 100.0
+        k, d = np.exp(rng.uniform(np.log(20), np.log(300))), rng.uniform(0.8, 2.0)
+        mu = floor + (top - floor) / (1 + (n_all / k) ** d)
+        out.append({"mu": mu, "sigma": 0.02})
+    return out
+
+
+def outliers(count: int, rng) -> list[dict]:
+    out = well_specified("saturation", count, rng)
+    for c in out:
+        c["burst"] = int(rng.integers(1, FIT_N.size))  # one fitted point 4 sigma off
+    return out
+
+
+def digits_curves(repeats: int = 8) -> list[dict]:
+    from sklearn.datasets import load_digits
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import log_loss
+    from sklearn.naive_bayes import GaussianNB
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.svm import SVC
+    from sklearn.tree import DecisionTreeClassifier
+
+    x, y = load_digits(return_X_y=True)
+    x = x / 16.0
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(y))
+    test, pool = order[:450], order[450:]
+    models = {
+        "logistic": lambda: LogisticRegression(max_iter=2000),
+        "knn3": lambda: KNeighborsClassifier(3),
+        "naive_bayes": lambda: GaussianNB(),
+        "tree": lambda: DecisionTreeClassifier(random_state=0),
+        "forest": lambda: RandomForestClassifier(60, random_state=0),
+        "svc": lambda: SVC(probability=True, random_state=0),
+    }
+    n_all = np.concatenate([FIT_N, list(HORIZONS.values())]).astype(int)
+    curves = []
+    for name, make in models.items():
+        err, loss = np.zeros(n_all.size), np.zeros(n_all.size)
+        for j, m in enumerate(n_all):
+            for r in range(repeats):
+                idx = np.random.default_rng([r, m]).choice(pool, m, replace=False)
+                while np.unique(y[idx]).size < 2:
+                    idx = np.random.default_rng([r, m, 1]).choice(pool, m, replace=False)
+                model = make().fit(x[idx], y[idx])
+                proba = np.full((test.size, 10), 1e-3)
+                proba[:, model.classes_] += model.predict_proba(x[test])
+                proba /= proba.sum(axis=1, keepdims=True)
+                err[j] += np.mean(proba.argmax(axis=1) != y[test]) / repeats
+                loss[j] += log_loss(y[test], proba, labels=np.arange(10)) / repeats
+        for metric, values in (("error", err), ("logloss", loss)):
+            if (values > 0).all():
+                curves.append({"mu": values, "sigma": 0.0, "name": f"{name}/{metric}"})
+    return curves
+
+
+# -- methods ------------------------------------------------------------------------------------
+def bootstrap_baseline(n, y, new_n, rng, reps: int = 200) -> np.ndarray:
+    """Least-squares saturation fit on log y and a residual bootstrap: draws of a new measurement."""
+    law = bs.get_law("saturation")
+    data = ScalingData.from_arrays(n, y)
+    starts = [{"y_ref": float(np.exp(data.log_y_center)), "slope": s, "floor_frac": f}
+              for s in (0.2, 0.5) for f in (0.2, 0.5, 0.8)]
+    ml = criteria.max_likelihood(law, data, starts)
+    p = {k: ml.params[k] for k in ("y_ref", "slope", "floor_frac")}
+    fitted = law.log_curve(data.u, p)
+    resid = data.log_y - fitted
+    resid = resid - resid.mean()
+    draws = []
+    for _ in range(reps):
+        yb = np.exp(fitted + rng.choice(resid, resid.size))
+        db = ScalingData.from_arrays(n, yb)
+        mb = criteria.max_likelihood(law, db, [p | {"y_ref": float(np.exp(db.log_y_center))}])
+        pb = {k: mb.params[k] for k in ("y_ref", "slope", "floor_frac")}
+        draws.append(law.log_curve(db.to_u(new_n), pb) + rng.choice(resid, len(new_n)))
+    return np.exp(np.array(draws))
+
+
+def score(curves: list[dict], rng, label: str) -> pd.DataFrame:
+    rows = []
+    new_n = np.array(list(HORIZONS.values()))
+    for c in curves:
+        y_fit = _noisy(c["mu"][: FIT_N.size], c["sigma"], rng)
+        if "burst" in c:
+            y_fit[c["burst"]] *= np.exp(4 * c["sigma"] * rng.choice([-1, 1]))
+        actual = _noisy(c["mu"][FIT_N.size:], c["sigma"], rng)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = bs.fit(pd.DataFrame({"n": FIT_N, "y": y_fit}), random_seed=int(rng.integers(1 << 30)))
+            fc = fit.forecast(new_n, PROB, law="all")
+        methods = {law: g for law, g in fc.groupby("law", sort=False)}
+        boot = bootstrap_baseline(FIT_N, y_fit, new_n, rng)
+        q = np.quantile(boot, [(1 - PROB) / 2, 0.5, (1 + PROB) / 2], axis=0)
+        methods["ls_bootstrap"] = pd.DataFrame({"lower": q[0], "median": q[1], "upper": q[2]})
+        for method, g in methods.items():
+            for h, (hname, a) in enumerate(zip(HORIZONS, actual, strict=True)):
+                lo, med, hi = (float(g[k].iloc[h]) for k in ("lower", "median", "upper"))
+                rows.append({"scenario": label, "method": method, "horizon": hname, "covered": lo <= a <= hi,
+                             "abs_log_error": abs(np.log(med / a)), "log_width": np.log(hi / lo)})
+    return pd.DataFrame(rows)
+
+
+def summarize(table: pd.DataFrame) -> pd.DataFrame:
+    return (table.groupby(["scenario", "method", "horizon"], sort=False)
+            .agg(curves=("covered", "size"), coverage=("covered", "mean"),
+                 median_abs_log_error=("abs_log_error", "median"), median_log_width=("log_width", "median")))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--curves", type=int, default=20, help="simulated curves per scenario (default 20)")
+    parser.add_argument("--quick", action="store_true", help="5 curves per scenario, no real curves")
+    parser.add_argument("--csv", help="also write the per-forecast table to this CSV")
+    args = parser.parse_args()
+    count = 5 if args.quick else args.curves
+    rng = np.random.default_rng(20261122)
+    scenarios = {f"well specified: {law}": well_specified(law, count, rng)
+                 for law in ("power", "saturation", "exp_decay")}
+    scenarios |= {"outside: broken power law": broken_power(count, rng), "outside: logistic in log n":
+                  logistic(count, rng), "outside: one 4-sigma outlier": outliers(count, rng)}
+    if not args.quick:
+        t = time.perf_counter()
+        scenarios["real: sklearn digits learning curves"] = digits_curves()
+        print(f"(digits learning curves generated in {time.perf_counter() - t:.0f} s)")
+    parts = []
+    for label, curves in scenarios.items():
+        t = time.perf_counter()
+        parts.append(score(curves, rng, label))
+        print(f"{label}: {len(curves)} curves in {time.perf_counter() - t:.0f} s", flush=True)
+    table = pd.concat(parts, ignore_index=True)
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+    with pd.option_context("display.width", 200, "display.max_rows", 500, "display.max_columns", 20,
+                           "display.precision", 3):
+        print(f"\nForecasts 2x/4x/8x beyond the data, {PROB:.0%} intervals of a new measurement\n")
+        print(summarize(table))
+        outside = table[~table["scenario"].str.startswith("well")]
+        print("\nOutside the family and real curves together, 8x beyond the data\n")
+        print(summarize(outside.assign(scenario="outside + real"))
+              .xs("8x", level="horizon"))
+
+
+if __name__ == "__main__":
+    main()
