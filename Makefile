@@ -4,7 +4,7 @@ PY ?= python3.12
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-slow test-all lint bench clean
+.PHONY: demo test test-slow test-all lint bench calibration clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -28,6 +28,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/run.py
+
+calibration: $(STAMP)
+	$(VENV)/bin/python -m pip install --quiet -e ".[dev,bench]"
+	$(VENV)/bin/python benchmarks/calibration.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

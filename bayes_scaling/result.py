@@ -434,6 +434,12 @@ class ScalingFit:
 
         return backtest(self, min_points=min_points, origins=origins, prob=prob)
 
+    def lfo_cv(self, min_points: int = 3, horizon: int = 1, method: str = "exact") -> pd.DataFrame:
+        """See :func:`bayes_scaling.backtest.lfo_cv` (leave-future-out ELPD per law)."""
+        from .backtest import lfo_cv
+
+        return lfo_cv(self, min_points=min_points, horizon=horizon, method=method)
+
     # -- forecasts -------------------------------------------------------------
     def _rng(self, *key: int) -> np.random.Generator:
         return np.random.default_rng([self.seed, *key])

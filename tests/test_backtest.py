@@ -62,3 +62,30 @@ def test_plot_backtest(seed_backtest):
     _fig, ax = plot_backtest(seed_backtest[0])
     assert "100%" in ax.get_title()
     plt.close("all")
+
+
+def test_lfo_cv_one_step_equals_the_backtest_density(seed_backtest, seed_fit):
+    """Exact LFO with horizon 1 scores log p(y_5 | y_1..4): the backtest's lpd of the same forecast,
+    up to the Monte Carlo error of two independent refits."""
+    table, _ = seed_backtest
+    lfo = seed_fit.lfo_cv(min_points=3)
+    assert (lfo["origins"] == 1).all() and (lfo["refits"] == 1).all()  # exp_decay needs 4: one common origin
+    k4 = table[table["k"] == 4].set_index("law")
+    for law in ("power", "saturation", "exp_decay"):
+        assert lfo.loc[law, "elpd_lfo"] == pytest.approx(k4.loc[law, "lpd"], abs=0.15), law
+    assert lfo.index[-1] == "power"
+
+
+def test_lfo_cv_errors_and_approx(seed_fit):
+    with pytest.raises(bs.ArgumentError, match="no forecast origin"):
+        seed_fit.lfo_cv(min_points=3, horizon=2)
+    with pytest.raises(bs.ArgumentError, match="method"):
+        seed_fit.lfo_cv(method="fast")
+    two = bs.fit(bs.load_example("simulated_configs").iloc[:8], x="samples", y="val_ppl", random_seed=2,
+                 laws=["power", "saturation"])
+    approx = two.lfo_cv(min_points=4, method="approx")
+    exact = two.lfo_cv(min_points=4, method="exact")
+    assert (approx["origins"] == 4).all() and (exact["refits"] == 4).all()
+    assert (approx["refits"] <= 4).all()
+    # PSIS carried forward agrees with refitting where it did not need to refit
+    assert approx.loc["saturation", "elpd_lfo"] == pytest.approx(exact.loc["saturation", "elpd_lfo"], abs=1.0)
