@@ -101,8 +101,8 @@ class GroupedFit:
     def ppl_min(self, prob: float = 0.9) -> pd.DataFrame:
         return self._stack("ppl_min", prob)
 
-    def forecast(self, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
-        return self._stack("forecast", n, prob, law)
+    def forecast(self, n, prob: float = 0.9, law: str = "averaged", discrepancy: float = 0.0) -> pd.DataFrame:
+        return self._stack("forecast", n, prob, law, discrepancy)
 
     def samples_needed(self, target, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
         return self._stack("samples_needed", target, prob, law)

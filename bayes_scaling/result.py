@@ -463,7 +463,7 @@ class ScalingFit:
         f = self.fits[name]
         return [(f, np.arange(f.draws["sigma"].size))]
 
-    def forecast(self, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
+    def forecast(self, n, prob: float = 0.9, law: str = "averaged", discrepancy: float = 0.0) -> pd.DataFrame:
         """Forecast the metric at sample counts ``n``.
 
         Parameters
@@ -476,6 +476,12 @@ class ScalingFit:
             A law name, ``"best"`` (ranked first by LOO), ``"averaged"`` (mixture of
             every law's posterior predictive draws with the stacking weights) or
             ``"all"`` (every law, then the averaged rows).
+        discrepancy : float
+            Extra spread of a new measurement beyond the data, for curves that may leave the
+            laws' family: the log of the measurement gets ``Normal(0, discrepancy * d)`` added,
+            ``d = log(n / largest observed n)`` (0 inside the data). ``0.1`` means 10% more
+            relative uncertainty per factor e beyond the data. The mean-curve band is not
+            changed. ``benchmarks/calibration.py`` measures what it buys (docs: forecasting).
 
         Returns
         -------
@@ -495,8 +501,10 @@ class ScalingFit:
         """
         prob = check_prob(prob)
         n = check_n(n)
+        if not (np.isfinite(discrepancy) and discrepancy >= 0):
+            raise ArgumentError(f"discrepancy must be a finite number >= 0, got {discrepancy!r}")
         if law == "all":
-            return pd.concat([self.forecast(n, prob, k) for k in [*self.fits, "averaged"]],
+            return pd.concat([self.forecast(n, prob, k, discrepancy) for k in [*self.fits, "averaged"]],
                              ignore_index=True)
         if law == "best":
             law = self.best_law()
@@ -508,6 +516,10 @@ class ScalingFit:
             curves.append(curve[idx])
             preds.append(predictive_draws(curve, f.draws["sigma"], rng)[idx])
         curve, pred = np.concatenate(curves), np.concatenate(preds)
+        if discrepancy > 0:
+            beyond = np.maximum(np.log(n / self.data.distinct_n.max()), 0.0)
+            z = self._rng(3).standard_normal((pred.shape[0], 1))  # common random numbers across n
+            pred = pred * np.exp(discrepancy * beyond[None, :] * z)
         converged = all(f.converged for f, _ in parts)
         cols = interval_columns(pred, prob)
         band = np.quantile(curve, [(1 - prob) / 2, (1 + prob) / 2], axis=0)

@@ -14,7 +14,11 @@ Scenarios
 * outside the family: a broken power law (the exponent drops from a1 to a2 at a break inside or
   beyond the data), a logistic-in-log-n (MMF-like) curve, and saturation curves with one outlier
   (a 4-sigma noise burst) among the fitted points;
-* real: learning curves generated here, on the handwritten-digits data bundled with scikit-learn
+* real (1): character n-gram language models (orders 2-5, Lidstone smoothing 0.01 and 0.1)
+  trained on growing prefixes of texts that ship with Python (the English reference documentation
+  in ``pydoc_data.topics``; the standard library's source), scored by held-out per-character
+  perplexity: 16 curves, the package's own use case in miniature;
+* real (2): learning curves generated here, on the handwritten-digits data bundled with scikit-learn
   (UCI Optical Recognition of Handwritten Digits, 1,797 images; nothing is downloaded): test error
   rate of six classifiers and test log-loss of the five with probabilities, against the number of
   training images (10 to 1,280),
@@ -37,6 +41,8 @@ from bayes_scaling.data import ScalingData
 FIT_N = np.array([10.0, 20, 40, 80, 160])
 HORIZONS = {"2x": 320.0, "4x": 640.0, "8x": 1280.0}
 PROB = 0.9
+#: the ``discrepancy`` settings of ``ScalingFit.forecast`` scored beside the plain averaged forecast
+DISCREPANCIES = (0.1, 0.2)
 
 
 # -- curves -------------------------------------------------------------------------------------
@@ -132,6 +138,52 @@ def digits_curves(repeats: int = 8) -> list[dict]:
     return curves
 
 
+def _ngram_ppl(train: str, test: str, order: int, alpha: float, vocab: int) -> float:
+    """Per-character perplexity of a Lidstone-smoothed character n-gram model."""
+    from collections import Counter
+
+    ctx = Counter(train[i : i + order - 1] for i in range(len(train) - order + 2)) if order > 1 else None
+    full = Counter(train[i : i + order] for i in range(len(train) - order + 1))
+    total = len(train)
+    logp = 0.0
+    for i in range(order - 1, len(test)):
+        gram = test[i - order + 1 : i + 1]
+        denom = ctx[gram[:-1]] if ctx is not None else total
+        logp += np.log((full[gram] + alpha) / (denom + alpha * vocab))
+    return float(np.exp(-logp / (len(test) - order + 1)))
+
+
+def text_curves() -> list[dict]:
+    """Character n-gram language models (orders 2-5, two smoothing strengths) trained on growing
+    prefixes of two texts that ship with Python: the English reference documentation of
+    ``pydoc_data.topics`` and the source of the standard library's top-level modules. The metric is
+    held-out per-character perplexity; training sizes double from 2k (text) or 4k (code) characters."""
+    import sysconfig
+    from pathlib import Path
+    from pydoc_data.topics import topics
+
+    # documents in a fixed random order, so that training prefixes and the held-out tail come from
+    # the same mix of topics / modules
+    rng = np.random.default_rng(7)
+    docs = [topics[k] for k in sorted(topics)]
+    english = " ".join(docs[i] for i in rng.permutation(len(docs)))
+    files = sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py"))
+    source = "".join(f.read_text(errors="replace") for f in files)[:1_200_000]
+    blocks = [source[i : i + 2000] for i in range(0, len(source), 2000)]  # modules differ a lot: mix them
+    code = "".join(blocks[i] for i in rng.permutation(len(blocks)))
+    curves = []
+    for name, text, start in (("english", english, 2000), ("python", code, 4000)):
+        test, pool = text[-60_000:], text[:-60_000]
+        vocab = len(set(text))
+        sizes = [start * 2**k for k in range(8)]
+        for order in (2, 3, 4, 5):
+            for alpha in (0.01, 0.1):
+                ppl = np.array([_ngram_ppl(pool[:m], test, order, alpha, vocab) for m in sizes])
+                curves.append({"mu": ppl, "sigma": 0.0, "name": f"{name}/order{order}/alpha{alpha}",
+                               "n": np.array(sizes, dtype=float)})
+    return curves
+
+
 # -- methods ------------------------------------------------------------------------------------
 def bootstrap_baseline(n, y, new_n, rng, reps: int = 200) -> np.ndarray:
     """Least-squares saturation fit on log y and a residual bootstrap: draws of a new measurement."""
@@ -156,18 +208,21 @@ def bootstrap_baseline(n, y, new_n, rng, reps: int = 200) -> np.ndarray:
 
 def score(curves: list[dict], rng, label: str) -> pd.DataFrame:
     rows = []
-    new_n = np.array(list(HORIZONS.values()))
     for c in curves:
+        n_all = c.get("n", np.concatenate([FIT_N, list(HORIZONS.values())]))
+        fit_n, new_n = n_all[: FIT_N.size], n_all[FIT_N.size:]
         y_fit = _noisy(c["mu"][: FIT_N.size], c["sigma"], rng)
         if "burst" in c:
             y_fit[c["burst"]] *= np.exp(4 * c["sigma"] * rng.choice([-1, 1]))
         actual = _noisy(c["mu"][FIT_N.size:], c["sigma"], rng)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit = bs.fit(pd.DataFrame({"n": FIT_N, "y": y_fit}), random_seed=int(rng.integers(1 << 30)))
+            fit = bs.fit(pd.DataFrame({"n": fit_n, "y": y_fit}), random_seed=int(rng.integers(1 << 30)))
             fc = fit.forecast(new_n, PROB, law="all")
         methods = {law: g for law, g in fc.groupby("law", sort=False)}
-        boot = bootstrap_baseline(FIT_N, y_fit, new_n, rng)
+        for kappa in DISCREPANCIES:
+            methods[f"averaged, discrepancy {kappa:g}"] = fit.forecast(new_n, PROB, discrepancy=kappa)
+        boot = bootstrap_baseline(fit_n, y_fit, new_n, rng)
         q = np.quantile(boot, [(1 - PROB) / 2, 0.5, (1 + PROB) / 2], axis=0)
         methods["ls_bootstrap"] = pd.DataFrame({"lower": q[0], "median": q[1], "upper": q[2]})
         for method, g in methods.items():
@@ -197,6 +252,9 @@ def main() -> None:
     scenarios |= {"outside: broken power law": broken_power(count, rng), "outside: logistic in log n":
                   logistic(count, rng), "outside: one 4-sigma outlier": outliers(count, rng)}
     if not args.quick:
+        t = time.perf_counter()
+        scenarios["real: character n-gram LMs on Python's docs and code"] = text_curves()
+        print(f"(n-gram learning curves generated in {time.perf_counter() - t:.0f} s)")
         t = time.perf_counter()
         scenarios["real: sklearn digits learning curves"] = digits_curves()
         print(f"(digits learning curves generated in {time.perf_counter() - t:.0f} s)")

@@ -183,3 +183,23 @@ def test_tokens_and_samples_tell_the_same_story(seed_fit, seed_fit_tokens):
     b = seed_fit_tokens.ppl_min().loc["saturation"]
     assert abs(a["median"] - b["median"]) < 0.5 * (a["upper"] - a["lower"])
     assert _quiet_compare(seed_fit_tokens).index[0] != "power"
+
+
+def test_discrepancy_widens_only_beyond_the_data(seed_fit):
+    n = np.array([800, 3200, 6400, 25600.0])
+    plain = seed_fit.forecast(n)
+    wide = seed_fit.forecast(n, discrepancy=0.2)
+    pd.testing.assert_frame_equal(seed_fit.forecast(n, discrepancy=0.0), plain)
+    inside = n <= 3200
+    pd.testing.assert_frame_equal(wide[inside], plain[inside])  # no change at or below the largest n
+    pd.testing.assert_frame_equal(wide[["curve_lower", "curve_upper"]], plain[["curve_lower", "curve_upper"]])
+    width = np.log(wide["upper"] / wide["lower"]).to_numpy()
+    base = np.log(plain["upper"] / plain["lower"]).to_numpy()
+    # log-normal arithmetic: the interval's log-width grows to 2 z sqrt(s^2 + (0.2 d)^2), d = log(n / 3200)
+    z = 1.6449
+    d = np.log(n[~inside] / 3200)
+    expected = 2 * z * np.sqrt((base[~inside] / (2 * z)) ** 2 + (0.2 * d) ** 2)
+    np.testing.assert_allclose(width[~inside], expected, rtol=0.08)
+    np.testing.assert_allclose(wide["median"][~inside], plain["median"][~inside], rtol=0.02)
+    with pytest.raises(bs.ArgumentError, match="discrepancy"):
+        seed_fit.forecast(n, discrepancy=-1)
