@@ -49,9 +49,10 @@ def _fit(args) -> int:
                  progressbar=_progress(args), group=args.group, pooling=args.pooling)
     n = args.forecast or default_forecast(fit)
     title = f"bayes-scaling fit: {args.y} on {args.x} ({args.data})"
-    print(report_text(fit, n, args.prob, title=title, target=args.target))
+    print(report_text(fit, n, args.prob, title=title, target=args.target, discrepancy=args.discrepancy))
     if args.out:
-        write_report(fit, Path(args.out), n, args.prob, target=args.target, overwrite=args.force, title=title)
+        write_report(fit, Path(args.out), n, args.prob, target=args.target, overwrite=args.force, title=title,
+                     discrepancy=args.discrepancy)
         print(f"\nreport in {args.out}/report.html (and report.md, CSV tables, PNG figures); reload the fit "
               f"with bayes_scaling.load({str(args.out)!r})", file=sys.stderr)
     return 0
@@ -92,11 +93,11 @@ def _report(args) -> int:
     fit = bs.load(args.dir)
     n = args.forecast or default_forecast(fit)
     title = f"bayes-scaling report: {args.dir}"
-    print(report_text(fit, n, args.prob, title=title, target=args.target))
+    print(report_text(fit, n, args.prob, title=title, target=args.target, discrepancy=args.discrepancy))
     # re-rendered in the saved fit's own directory, or saved with the report into --out
     out = Path(args.out or args.dir)
     write_report(fit, out, n, args.prob, target=args.target, overwrite=args.force, title=title,
-                 save=args.out is not None)
+                 save=args.out is not None, discrepancy=args.discrepancy)
     print(f"\nreport written to {out}/report.html", file=sys.stderr)
     return 0
 
@@ -123,6 +124,16 @@ def _positive(kind):
     return parse
 
 
+def _non_negative(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (v >= 0 and v < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
+    return v
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line on stderr, exit status 2
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
@@ -141,6 +152,8 @@ def _data_arguments(p: argparse.ArgumentParser) -> None:
 def _output_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--forecast", nargs="+", type=_positive(float), metavar="N",
                    help="sample counts to forecast (default: 2x, 4x, 8x the largest observed)")
+    p.add_argument("--discrepancy", type=_non_negative, default=0.0, metavar="K",
+                   help="extra log-sd of forecasts per factor e beyond the data (default 0; see the docs)")
     p.add_argument("--target", type=_positive(float), metavar="T",
                    help="target metric: samples needed to reach it with probability --prob, planning table")
     p.add_argument("--out", metavar="DIR", help="directory for report.html, report.md, CSV tables, PNG figures "

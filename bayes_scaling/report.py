@@ -38,7 +38,8 @@ def _quiet(fn, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
-def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None) -> dict[str, tuple[str, pd.DataFrame]]:
+def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None,
+           discrepancy: float = 0.0) -> dict[str, tuple[str, pd.DataFrame]]:
     """The report's tables: ``{file stem: (title, DataFrame)}``, in report order."""
     pct = f"{prob:.0%}"
     ycol = (next(iter(fit.fits.values())) if _grouped(fit) else fit).data.y_name
@@ -48,7 +49,8 @@ def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None) -> d
         "ppl_min": (f"Floor of {ycol} as n -> infinity (PPL_min): mean, median, {pct} equal-tailed and "
                     "highest-density intervals", fit.ppl_min(prob)),
         "forecast": (f"Forecasts of a new measurement of {ycol} ({pct} intervals; curve_* is the band of "
-                     "the mean curve)", fit.forecast(forecast_n, prob, law="all")),
+                     "the mean curve" + (f"; discrepancy {discrepancy:g} beyond the data" if discrepancy else "")
+                     + ")", fit.forecast(forecast_n, prob, law="all", discrepancy=discrepancy)),
         "doubling_gain": (f"What the next doubling buys: 1 - {ycol}(2n)/{ycol}(n), averaged laws",
                           fit.doubling_gain(forecast_n, prob)),
     }
@@ -101,14 +103,15 @@ def _labels(table: pd.DataFrame):
     return table.index
 
 
-def report_text(fit, forecast_n, prob: float = 0.9, *, title: str = "", target: float | None = None) -> str:
+def report_text(fit, forecast_n, prob: float = 0.9, *, title: str = "", target: float | None = None,
+                discrepancy: float = 0.0) -> str:
     """The plain-text report: comparison, floors, forecasts, decisions, diagnostics."""
     lines = [title, "=" * len(title), ""] if title else []
     lines += [repr(fit), ""]
     bad = _not_converged(fit)
     if bad:
         lines += [f"!! NOT CONVERGED: {', '.join(bad)} -- treat those rows with caution", ""]
-    for stem, (heading, table) in tables(fit, forecast_n, prob, target).items():
+    for stem, (heading, table) in tables(fit, forecast_n, prob, target, discrepancy).items():
         if not len(table):
             continue
         notes = table.pop("notes") if "notes" in table.columns else None
@@ -186,7 +189,8 @@ def _html(fit, title: str, sections: dict, figures: dict[str, tuple[str, bytes]]
 
 
 def write_report(fit, out, forecast_n=None, prob: float = 0.9, *, target: float | None = None,
-                 overwrite: bool = False, title: str = "bayes-scaling report", save: bool = True) -> Path:
+                 overwrite: bool = False, title: str = "bayes-scaling report", save: bool = True,
+                 discrepancy: float = 0.0) -> Path:
     """Write the full report of ``fit`` into the directory ``out``.
 
     ``out`` receives the saved fit (``bs.load(out)`` restores it exactly; ``save=False``
@@ -212,7 +216,7 @@ def write_report(fit, out, forecast_n=None, prob: float = 0.9, *, target: float 
     forecast_n = list(forecast_n) if forecast_n is not None else default_forecast(fit)
     if save:
         fit.save(out, overwrite=overwrite)
-    sections = tables(fit, forecast_n, prob, target)
+    sections = tables(fit, forecast_n, prob, target, discrepancy)
     for stem, (_, table) in sections.items():
         table.to_csv(out / f"{stem}.csv", index=table.index.name is not None)
     figures = {}
@@ -223,7 +227,7 @@ def write_report(fit, out, forecast_n=None, prob: float = 0.9, *, target: float 
         (out / name).write_bytes(buf.getvalue())
         figures[name] = (caption, buf.getvalue())
     images = "\n\n".join(f"![{caption}]({name})" for name, (caption, _) in figures.items())
-    text = report_text(fit, forecast_n, prob, title=title, target=target)
+    text = report_text(fit, forecast_n, prob, title=title, target=target, discrepancy=discrepancy)
     (out / "report.md").write_text(f"# {title}\n\n```\n{text}```\n\n{images}\n")
     (out / "report.html").write_text(_html(fit, title, sections, figures))
     return out

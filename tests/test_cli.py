@@ -96,6 +96,7 @@ def _exit_code(args) -> int:
     (["fit", "{csv}", "--x", "token", "--y", "loss"], "Did you mean 'tokens'"),
     (["fit", "{csv}", "--x", "tokens", "--y", "loss", "--laws", "cubic"], "unknown law 'cubic'"),
     (["fit", "{csv}", "--x", "tokens", "--y", "loss", "--forecast", "-5"], "must be > 0"),
+    (["fit", "{csv}", "--x", "tokens", "--y", "loss", "--discrepancy", "-0.1"], "finite number >= 0"),
     (["fit", "{csv}", "--x", "tokens"], "--y"),
     (["report", "/nonexistent/dir"], "no fit.json"),
 ])
