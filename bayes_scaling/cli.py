@@ -44,7 +44,7 @@ def _fit(args) -> int:
 
     laws = args.laws or None
     what = f"{args.y} on {args.x}" + (f", one fit per {args.group!r}" if args.group else "")
-    print(f"fitting {', '.join(laws or bs.LAWS)} to {args.data} ({what}) ...", file=sys.stderr)
+    print(f"fitting {', '.join(laws or bs.laws.default_laws())} to {args.data} ({what}) ...", file=sys.stderr)
     fit = bs.fit(args.data, x=args.x, y=args.y, laws=laws, draws=args.draws, random_seed=args.seed,
                  progressbar=_progress(args), group=args.group, pooling=args.pooling)
     n = args.forecast or default_forecast(fit)

@@ -13,7 +13,7 @@ import pandas as pd
 from .data import ScalingData, as_scaling_data, split_groups
 from .errors import ArgumentError, ConvergenceWarning, DataWarning, FitError
 from .grouped import GroupedFit
-from .laws import LAWS, get_law
+from .laws import default_laws, get_law
 from .result import LawFit, ScalingFit
 from .sampling import SamplerOptions, sample_law
 
@@ -48,7 +48,8 @@ def fit(
         Column of the sample count (samples, tokens, ...) and of the metric (PPL,
         loss, error rate: any positive quantity that falls with data).
     laws : iterable of str, optional
-        Registered law names (default: all of ``bayes_scaling.LAWS``).
+        Registered law names (default: ``bayes_scaling.laws.default_laws()``: power, saturation,
+        exp_decay; ``"mmf"`` is registered but opt-in).
     draws, tune, chains : int
         Posterior draws and tuning steps per chain, number of chains.
     random_seed : int, optional
@@ -91,7 +92,7 @@ def fit(
     >>> fit.laws
     ['power', 'saturation', 'exp_decay']
     """
-    chosen = [get_law(k) for k in (LAWS if laws is None else laws)]
+    chosen = [get_law(k) for k in (default_laws() if laws is None else laws)]
     if not chosen:
         raise ArgumentError("laws must name at least one law")
     if pooling not in ("none", "partial"):
@@ -210,7 +211,7 @@ def fit_many(
     n_jobs = n_jobs or os.cpu_count() or 1
     if random_seed is None:
         random_seed = int(np.random.SeedSequence().generate_state(1)[0])
-    for law in kwargs.get("laws") or LAWS:  # compile in this thread, before the pool starts
+    for law in kwargs.get("laws") or default_laws():  # compile in this thread, before the pool starts
         compiled_law(law)
     if n_jobs > 1:
         kwargs.setdefault("cores", 1)

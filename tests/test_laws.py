@@ -8,13 +8,14 @@ import bayes_scaling as bs
 from bayes_scaling.data import ScalingData
 from bayes_scaling.forecast import prior_predictive
 
-LAW_NAMES = ["power", "saturation", "exp_decay"]
+LAW_NAMES = ["power", "saturation", "exp_decay", "mmf"]  # every registered law: the kernels must agree
 
 
 def test_registry_order_and_contents():
     assert list(bs.LAWS) == LAW_NAMES
-    assert [bs.LAWS[k].n_params for k in LAW_NAMES] == [3, 4, 5]
-    assert [bs.LAWS[k].has_floor for k in LAW_NAMES] == [False, True, True]
+    assert bs.laws.default_laws() == ["power", "saturation", "exp_decay"]  # mmf is opt-in
+    assert [bs.LAWS[k].n_params for k in LAW_NAMES] == [3, 4, 5, 5]
+    assert [bs.LAWS[k].has_floor for k in LAW_NAMES] == [False, True, True, True]
     with pytest.raises(KeyError, match="registered laws"):
         bs.get_law("nope")
 
@@ -76,6 +77,7 @@ PARAMS = {
     "power": {"y_ref": 150.0, "slope": 0.4},
     "saturation": {"y_ref": 150.0, "slope": 0.3, "floor_frac": 0.6},
     "exp_decay": {"y_ref": 150.0, "slope": 0.3, "floor_frac": 0.6, "c": 0.4},
+    "mmf": {"y_ref": 150.0, "slope": 0.3, "floor_frac": 0.6, "p": 0.7},
 }
 
 
@@ -92,6 +94,7 @@ def test_derived_parameters_reproduce_the_published_formula(name, seed_data):
         "power": lambda: d["A"] * n ** -d["a"],
         "saturation": lambda: d["floor"] + d["A"] * n ** -d["a"],
         "exp_decay": lambda: d["floor"] + d["A"] * np.exp(-d["b"] * n ** PARAMS["exp_decay"]["c"]),
+        "mmf": lambda: d["floor"] + (d["y_0"] - d["floor"]) / (1 + (n / d["k"]) ** d["d"]),
     }[name]()
     np.testing.assert_allclose(ours, formula, rtol=1e-10)
     # the curve equals y_ref at n_ref, and falls with local exponent `slope` there

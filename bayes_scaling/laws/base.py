@@ -37,7 +37,7 @@ import numpy as np
 from ..errors import ArgumentError, NotFoundError
 from . import _kernels as K
 
-__all__ = ["LAWS", "NOISE", "Law", "Parameter", "Prior", "get_law", "register"]
+__all__ = ["LAWS", "NOISE", "Law", "Parameter", "Prior", "default_laws", "get_law", "register"]
 
 
 @dataclass(frozen=True)
@@ -158,6 +158,7 @@ class Law:
     has_floor: ClassVar[bool] = False
     order: ClassVar[int] = 100  # position in tables (registry order)
     min_distinct: ClassVar[int] = 3
+    default: ClassVar[bool] = True  # fitted when no laws are named
     curve_grad: ClassVar[Any]
     logp_source: ClassVar[Any]
     _cfuncs: ClassVar[dict] = {}
@@ -270,6 +271,11 @@ def register(law_cls: type[Law]) -> type[Law]:
     LAWS.clear()
     LAWS.update(ordered)
     return law_cls
+
+
+def default_laws() -> list[str]:
+    """The laws ``fit`` uses when none are named (registered with ``default = True``)."""
+    return [k for k, law in LAWS.items() if law.default]
 
 
 def get_law(name: str | Law) -> Law:
