@@ -203,3 +203,12 @@ def test_discrepancy_widens_only_beyond_the_data(seed_fit):
     np.testing.assert_allclose(wide["median"][~inside], plain["median"][~inside], rtol=0.02)
     with pytest.raises(bs.ArgumentError, match="discrepancy"):
         seed_fit.forecast(n, discrepancy=-1)
+
+
+def test_fit_many_leaves_the_callers_warning_filters_alone(seed_df):
+    import warnings
+
+    before = list(warnings.filters)
+    bs.fit_many([seed_df, seed_df.iloc[:4], seed_df.iloc[1:]], x="samples", y="val_ppl", laws=["power"],
+                draws=200, tune=200, random_seed=0, n_jobs=3)
+    assert warnings.filters == before
