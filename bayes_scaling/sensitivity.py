@@ -93,6 +93,10 @@ def prior_sensitivity(fit, n=None, laws=None) -> pd.DataFrame:
         laws = [k for k, w in fit.weights().items() if w >= 0.01]
     for name in laws or fit.laws:
         f = fit[name]
+        if f.pooled:  # its prior is the hierarchical one of bayes_scaling.pooling, not the laws' own
+            rows.append({"law": name, "quantity": "all", "prior": float("nan"), "likelihood": float("nan"),
+                         "diagnosis": "not computed for a pooled fit (hierarchical prior)"})
+            continue
         tree, quantities = _tree_with_prior(f, n)
         names = (["floor"] if f.law.has_floor else []) + ["slope"] + quantities
         with warnings.catch_warnings():

@@ -131,3 +131,5 @@ def test_partial_pooling_helps_with_few_points_per_group():
     lf = g["c0"]["power"]
     assert lf.pooled and {"slope_mu", "slope_tau"} <= set(lf.draws)
     assert g.compare()["loo_refits"].eq(0).all()
+    sens = g.sensitivity()  # the laws' own priors are not a pooled fit's prior: not computed, said so
+    assert (sens["quantity"] == "all").all() and sens["diagnosis"].str.contains("pooled").all()
