@@ -42,7 +42,8 @@ def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None,
            discrepancy: float = 0.0) -> dict[str, tuple[str, pd.DataFrame]]:
     """The report's tables: ``{file stem: (title, DataFrame)}``, in report order."""
     pct = f"{prob:.0%}"
-    ycol = (next(iter(fit.fits.values())) if _grouped(fit) else fit).data.y_name
+    data = (next(iter(fit.fits.values())) if _grouped(fit) else fit).data
+    ycol, xcol = data.y_name, data.x_name
     out = {
         "compare": ("Model comparison (PSIS-LOO with exact refits, higher elpd is better; AIC/AICc/BIC lower "
                     "is better; weight = stacking)", _quiet(fit.compare)),
@@ -55,9 +56,9 @@ def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None,
                           fit.doubling_gain(forecast_n, prob)),
     }
     if target is not None:
-        out["samples_needed"] = (f"Samples needed for {ycol} <= {target:g} with probability {prob:g}",
+        out["samples_needed"] = (f"{xcol} needed for {ycol} <= {target:g} with probability {prob:g}",
                                  fit.samples_needed(target, prob))
-        out["decision"] = (f"Planning table: expected {ycol}, P({ycol} <= {target:g}) and gain per 1,000 samples",
+        out["decision"] = (f"Planning table: expected {ycol}, P({ycol} <= {target:g}) and gain per 1,000 {xcol}",
                            fit.decision_summary(target, forecast_n, prob))
     sens = fit.sensitivity(forecast_n, laws="weighted")
     key = (sens["group"] + "/" if "group" in sens.columns else "") + sens["law"] + ": " + sens["quantity"]

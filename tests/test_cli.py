@@ -128,7 +128,7 @@ def test_fit_groups_target_and_report_rerender(tmp_path, capsys):
     assert main(["fit", str(csv), "--x", "samples", "--y", "val_ppl", "--group", "blocks", "--laws", "saturation",
                  "--target", "110", "--draws", "500", "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "P(floor of a < floor of b)" in text and "Samples needed for val_ppl <= 110" in text
+    assert "P(floor of a < floor of b)" in text and "samples needed for val_ppl <= 110" in text
     pair = pd.read_csv(out / "pairwise_floor.csv")
     assert pair.loc[0, ["a", "b"]].tolist() == ["2-block", "3-block"] and pair.loc[0, "p_a_lower"] < 0.05
     needed = pd.read_csv(out / "samples_needed.csv")
