@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ess", "rhat"]
+__all__ = ["ess", "rhat", "stack"]
+
+
+def stack(dataset, names=None) -> tuple[list[str], np.ndarray]:
+    """The variables of a posterior ``Dataset`` (all, or ``names``) as one ``(chain, draw, variable)`` array."""
+    names = list(dataset.data_vars) if names is None else list(names)
+    return names, np.stack([dataset[k].to_numpy() for k in names], axis=-1)
 
 
 def _split(a: np.ndarray) -> np.ndarray:

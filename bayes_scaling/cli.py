@@ -42,9 +42,10 @@ def _fit(args) -> int:
     import bayes_scaling as bs
     from bayes_scaling.report import default_forecast, report_text, write_report
 
-    out = Path(args.out) if args.out else None
-    if out is not None and out.is_dir() and any(out.iterdir()) and not args.force:  # say so before fitting
-        raise FileExistsError(f"{out} is not empty; pass --force to replace the saved fit")
+    if args.out:  # refuse before fitting, not after
+        from bayes_scaling.io import check_target
+
+        check_target(args.out, overwrite=args.force)
     laws = args.laws or None
     what = f"{args.y} on {args.x}" + (f", one fit per {args.group!r}" if args.group else "")
     print(f"fitting {', '.join(laws or bs.laws.default_laws())} to {args.data} ({what}) ...", file=sys.stderr)

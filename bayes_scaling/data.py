@@ -49,7 +49,8 @@ def _read_table(data) -> pd.DataFrame:
                     f"got {type(data).__name__}")
 
 
-def _column(table: pd.DataFrame, name: str, role: str) -> pd.Series:
+def _lookup(table: pd.DataFrame, name: str, role: str) -> pd.Series:
+    """The column ``name``, or an error naming the columns (and the closest one) or the duplicates."""
     if name not in table.columns:
         cols = [str(c) for c in table.columns]
         close = difflib.get_close_matches(str(name), cols, n=1)
@@ -60,6 +61,11 @@ def _column(table: pd.DataFrame, name: str, role: str) -> pd.Series:
     col = table[name]
     if isinstance(col, pd.DataFrame):
         raise DataError(f"column name {name!r} appears more than once in the data; rename the duplicates")
+    return col
+
+
+def _column(table: pd.DataFrame, name: str, role: str) -> pd.Series:
+    col = _lookup(table, name, role)
     kind = col.dtype.kind
     if kind in "mMb" or isinstance(col.dtype, pd.BooleanDtype):
         what = {"m": "time spans", "M": "dates", "b": "true/false values"}.get(kind, "true/false values")
@@ -249,14 +255,7 @@ def split_groups(
     table = _read_table(data)
     if len(table) == 0:
         raise DataError("the data table is empty")
-    if group not in table.columns:
-        cols = [str(c) for c in table.columns]
-        close = difflib.get_close_matches(str(group), cols, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise DataError(f"column {group!r} (given as group) is not in the data; columns are {cols}.{hint}")
-    labels = table[group]
-    if isinstance(labels, pd.DataFrame):
-        raise DataError(f"column name {group!r} appears more than once in the data; rename the duplicates")
+    labels = _lookup(table, group, "group")
     missing = labels.isna().to_numpy()
     if missing.any():
         raise DataError(f"column {group!r} (group) is empty in rows {_rows(table.index, missing)}; "

@@ -135,15 +135,15 @@ class GroupedFit:
 
     def _pairs(self, draws: dict[str, np.ndarray], prob: float, law: str, extra: dict | None = None):
         paired = self.pooling != "none" and law not in ("averaged", "best")
+        ok = {g: bool(f.diagnostics()["converged"].all()) for g, f in self.fits.items()}
         rows = []
         for a, b in itertools.combinations(self.fits, 2):
             da, db = draws[a], draws[b]
             m = min(da.size, db.size)
             diff = da[:m] - db[:m] if paired else da[:m] - np.random.default_rng(0).permutation(db)[:m]
             lo, med, hi = np.quantile(diff, [(1 - prob) / 2, 0.5, (1 + prob) / 2])
-            converged = all(self.fits[g].diagnostics()["converged"].all() for g in (a, b))
             rows.append({"a": a, "b": b, **(extra or {}), "law": law, "p_a_lower": _p_less(da, db, paired),
-                         "diff_median": med, "diff_lower": lo, "diff_upper": hi, "converged": bool(converged)})
+                         "diff_median": med, "diff_lower": lo, "diff_upper": hi, "converged": ok[a] and ok[b]})
         return rows
 
     def p_floor_lower(self, law: str = "averaged", prob: float = 0.9) -> pd.DataFrame:

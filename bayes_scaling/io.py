@@ -27,7 +27,7 @@ import pandas as pd
 
 from .errors import BayesScalingError
 
-__all__ = ["FORMAT", "LoadError", "load", "save"]
+__all__ = ["FORMAT", "LoadError", "check_target", "load", "save"]
 
 FORMAT = "bayes_scaling.fit"
 GROUPED_FORMAT = "bayes_scaling.grouped"
@@ -36,6 +36,16 @@ FORMAT_VERSION = 1
 
 class LoadError(BayesScalingError, ValueError):
     """The directory does not hold a readable saved fit."""
+
+
+def check_target(path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Raise ``FileExistsError`` unless ``save`` may write to ``path`` (absent, empty, or ``overwrite``)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise FileExistsError(f"{path} exists and is not a directory")
+    if path.exists() and any(path.iterdir()) and not overwrite:
+        raise FileExistsError(f"{path} is not empty; pass overwrite=True (CLI: --force) to replace the saved fit")
+    return path
 
 
 def save(fit, path: str | os.PathLike, overwrite: bool = False) -> Path:
@@ -56,11 +66,7 @@ def save(fit, path: str | os.PathLike, overwrite: bool = False) -> Path:
     from . import __version__
     from .grouped import GroupedFit
 
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise FileExistsError(f"{path} exists and is not a directory")
-    if path.exists() and any(path.iterdir()) and not overwrite:
-        raise FileExistsError(f"{path} is not empty; pass overwrite=True (CLI: --force) to replace the saved fit")
+    path = check_target(path, overwrite)
     path.mkdir(parents=True, exist_ok=True)
     if isinstance(fit, GroupedFit):
         groups = path / "groups"

@@ -101,8 +101,7 @@ class LawFit:
 
         # relative efficiency as arviz_stats computes it (mean-ESS averaged over the posterior
         # variables), vectorised
-        post = self.tree.posterior
-        stacked = np.stack([post[k].to_numpy() for k in post.data_vars], axis=-1)
+        _, stacked = _convergence.stack(self.tree.posterior)
         reff = float(np.mean(_convergence.ess(stacked, "mean"))) / (stacked.shape[0] * stacked.shape[1])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -195,9 +194,7 @@ class LawFit:
         from . import _convergence
 
         prob = check_prob(prob)
-        post = self.tree.posterior
-        names = list(post.data_vars)
-        a = np.stack([post[k].to_numpy() for k in names], axis=-1)
+        names, a = _convergence.stack(self.tree.posterior)
         flat = a.reshape(-1, len(names))
         q = np.quantile(flat, [(1 - prob) / 2, 0.5, (1 + prob) / 2], axis=0)
         return pd.DataFrame({"mean": flat.mean(axis=0), "sd": flat.std(axis=0, ddof=1), "median": q[1],

@@ -222,8 +222,7 @@ def diagnose(posterior, sample_stats, retried: bool = False) -> Diagnostics:
 
     from . import _convergence
 
-    names = list(posterior.data_vars)
-    a = np.stack([posterior[k].to_numpy() for k in names], axis=-1)
+    names, a = _convergence.stack(posterior)
     table = pd.DataFrame({"r_hat": _convergence.rhat(a), "ess_bulk": _convergence.ess(a, "bulk"),
                           "ess_tail": _convergence.ess(a, "tail", prob=0.05)}, index=names)
     return Diagnostics(
