@@ -133,29 +133,53 @@ class GroupedFit:
             out[name] = floor if what == "floor" else curve
         return out
 
-    def _pairs(self, draws: dict[str, np.ndarray], prob: float, law: str, extra: dict | None = None):
-        paired = self.pooling != "none" and law not in ("averaged", "best")
+    def _common_weights(self) -> dict[str, float]:
+        """One set of law weights for every group: the mean of the groups' forecast weights over
+        the laws fitted in all of them."""
+        laws = [k for k in next(iter(self.fits.values())).fits if all(k in f.fits for f in self.fits.values())]
+        w = {k: float(np.mean([f.weights()[k] for f in self.fits.values()])) for k in laws}
+        total = sum(w.values())
+        return {k: v / total for k, v in w.items() if v > 0}
+
+    def _pairs(self, what: str, law: str, prob: float, n=None) -> list[dict]:
+        """One row per pair of groups (and n): P(a < b) and the posterior of a - b.
+
+        With ``law="averaged"`` the comparison is law-matched: both groups follow the same law,
+        and the laws are mixed with the groups' mean forecast weights (configurations of one
+        experiment share a curve family; pairing one group's power law with another's floor
+        would make their difference mostly a difference of laws).
+        """
+        laws = self._common_weights() if law == "averaged" else {law: 1.0}
+        paired = self.pooling != "none" and law != "best"  # a pooled fit's draws pair within one law
         ok = {g: bool(f.diagnostics()["converged"].all()) for g, f in self.fits.items()}
+        per_law = {k: self._draws(what, k, n) for k in laws}
+        points = [None] if n is None else list(range(len(n)))
         rows = []
         for a, b in itertools.combinations(self.fits, 2):
-            da, db = draws[a], draws[b]
-            m = min(da.size, db.size)
-            diff = da[:m] - db[:m] if paired else da[:m] - np.random.default_rng(0).permutation(db)[:m]
-            lo, med, hi = np.quantile(diff, [(1 - prob) / 2, 0.5, (1 + prob) / 2])
-            rows.append({"a": a, "b": b, **(extra or {}), "law": law, "p_a_lower": _p_less(da, db, paired),
-                         "diff_median": med, "diff_lower": lo, "diff_upper": hi, "converged": ok[a] and ok[b]})
+            for j in points:
+                p, diffs = 0.0, []
+                for k, w in laws.items():
+                    da, db = (per_law[k][g] if j is None else per_law[k][g][:, j] for g in (a, b))
+                    m = min(da.size, db.size)
+                    diff = da[:m] - db[:m] if paired else da[:m] - np.random.default_rng(0).permutation(db)[:m]
+                    p += w * _p_less(da, db, paired)
+                    diffs.append(np.random.default_rng(1).permutation(diff)[: round(w * m)])
+                lo, med, hi = np.quantile(np.concatenate(diffs), [(1 - prob) / 2, 0.5, (1 + prob) / 2])
+                rows.append({"a": a, "b": b, **({} if j is None else {"n": float(n[j])}), "law": law,
+                             "p_a_lower": p, "diff_median": med, "diff_lower": lo, "diff_upper": hi,
+                             "converged": ok[a] and ok[b]})
         return rows
 
     def p_floor_lower(self, law: str = "averaged", prob: float = 0.9) -> pd.DataFrame:
         """``P(PPL_min of a < PPL_min of b)`` for every pair of groups.
 
-        ``law`` is a law name or ``"averaged"`` (each group's stacking mixture; a law
-        without a floor contributes floor 0). Columns ``a, b, law, p_a_lower`` and the
-        posterior median and ``prob`` interval of ``floor_a - floor_b``, and whether
+        ``law`` is a law name or ``"averaged"`` (law-matched: each law's comparison, mixed with the
+        groups' mean forecast weights; a law without a floor contributes floor 0). Columns
+        ``a, b, law, p_a_lower`` and the posterior median and ``prob`` interval of ``floor_a - floor_b``, and whether
         every law of both groups converged.
         """
         prob = check_prob(prob)
-        return pd.DataFrame(self._pairs(self._draws("floor", law), prob, law))
+        return pd.DataFrame(self._pairs("floor", law, prob))
 
     def p_lower_at(self, n, law: str = "averaged", prob: float = 0.9) -> pd.DataFrame:
         """``P(mean curve of a < mean curve of b at n)`` for every pair of groups and every n.
@@ -164,8 +188,4 @@ class GroupedFit:
         converged`` (``diff`` = curve of a minus curve of b).
         """
         prob, n = check_prob(prob), check_n(n)
-        curves = self._draws("curve", law, n)
-        rows = []
-        for j, nj in enumerate(n):
-            rows += self._pairs({k: v[:, j] for k, v in curves.items()}, prob, law, {"n": float(nj)})
-        return pd.DataFrame(rows)
+        return pd.DataFrame(self._pairs("curve", law, prob, n))

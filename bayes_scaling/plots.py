@@ -109,7 +109,8 @@ def plot_floor(fit, prob: float = 0.9, ax=None):
 
 
 def plot_compare(fit, ax=None):
-    """ELPD (PSIS-LOO with exact refits) with one standard error per law, and stacking weights."""
+    """ELPD (PSIS-LOO with exact refits) with one standard error per law, labelled with the forecast
+    weights (``w``, those of the averaged forecast) and the LOO stacking weights (``stack``)."""
     import warnings
 
     fig, ax = _axes(ax, figsize=(6.4, 0.6 + 0.6 * len(fit.laws)))
@@ -118,8 +119,8 @@ def plot_compare(fit, ax=None):
         table = fit.compare()
     y = np.arange(len(table))[::-1]
     ax.errorbar(table["elpd_loo"], y, xerr=table["se"], fmt="o", color="black", capsize=3)
-    ax.set_yticks(y, [f"{k}  (w={w:.2f})" + ("" if c else " !") for k, w, c in
-                      zip(table.index, table["weight"], table["converged"], strict=True)])
+    ax.set_yticks(y, [f"{k}  (w={w:.2f}, stack={s:.2f})" + ("" if c else " !") for k, w, s, c in
+                      zip(table.index, table["forecast_weight"], table["weight"], table["converged"], strict=True)])
     ax.set_xlabel("ELPD (LOO), higher is better")
     ax.set_title("Model comparison")
     return fig, ax

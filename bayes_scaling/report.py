@@ -46,7 +46,8 @@ def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None,
     ycol, xcol = data.y_name, data.x_name
     out = {
         "compare": ("Model comparison (PSIS-LOO with exact refits, higher elpd is better; AIC/AICc/BIC lower "
-                    "is better; weight = stacking)", _quiet(fit.compare)),
+                    "is better; weight = LOO stacking, forecast_weight = the averaged forecast's weights, "
+                    "from forecasting the largest n from the smaller ones)", _quiet(fit.compare)),
         "ppl_min": (f"Floor of {ycol} as n -> infinity (PPL_min): mean, median, {pct} equal-tailed and "
                     "highest-density intervals", fit.ppl_min(prob)),
         "forecast": (f"Forecasts of a new measurement of {ycol} ({pct} intervals; curve_* is the band of "
@@ -64,7 +65,7 @@ def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None,
     key = (sens["group"] + "/" if "group" in sens.columns else "") + sens["law"] + ": " + sens["quantity"]
     sens = pd.DataFrame({"prior": sens["prior"].to_numpy(), "likelihood": sens["likelihood"].to_numpy(),
                          "notes": sens["diagnosis"].to_numpy()}, index=pd.Index(key, name="quantity"))
-    out["sensitivity"] = ("Prior sensitivity of the laws carrying stacking weight (power-scaling, Kallioinen et "
+    out["sensitivity"] = ("Prior sensitivity of the laws carrying forecast weight (power-scaling, Kallioinen et "
                           "al. 2024): 0.05 or more means the prior moves the answer", sens)
     if _grouped(fit):
         out["pairwise_floor"] = ("P(floor of a < floor of b), averaged laws; diff = floor a - floor b",
@@ -141,7 +142,7 @@ def _figures(fit, forecast_n, prob: float) -> dict:
             "fit_linear.png": ("The same on linear axes", plots.plot_fit(fit, prob=prob, loglog=False)[0]),
             "forecast.png": ("Forecast fan of a new measurement (averaged laws)",
                              plots.plot_forecast(fit, n_max=top)[0]),
-            "compare.png": ("Model comparison: ELPD with one standard error, stacking weights",
+            "compare.png": ("Model comparison: ELPD with one standard error, forecast weights",
                             plots.plot_compare(fit)[0])}
     if len(fit.ppl_min(prob)):
         figs["floor.png"] = ("Posterior of the floor per law", plots.plot_floor(fit, prob)[0])

@@ -97,15 +97,18 @@ class LawFit:
         """PSIS-LOO of ``arviz_stats.loo`` (pointwise, with Pareto k)."""
         import arviz_stats as azs
 
-        from . import _convergence
-
-        # relative efficiency as arviz_stats computes it (mean-ESS averaged over the posterior
-        # variables), vectorised
-        _, stacked = _convergence.stack(self.tree.posterior)
-        reff = float(np.mean(_convergence.ess(stacked, "mean"))) / (stacked.shape[0] * stacked.shape[1])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return azs.loo(self.tree, pointwise=True, var_name="y", reff=reff)
+            return azs.loo(self.tree, pointwise=True, var_name="y", reff=self._reff)
+
+    @cached_property
+    def _reff(self) -> float:
+        """Relative efficiency of the draws for PSIS, as arviz_stats computes it (mean-ESS averaged
+        over the posterior variables), vectorised."""
+        from . import _convergence
+
+        _, stacked = _convergence.stack(self.tree.posterior)
+        return float(np.mean(_convergence.ess(stacked, "mean"))) / (stacked.shape[0] * stacked.shape[1])
 
     @cached_property
     def loo(self):
@@ -151,18 +154,52 @@ class LawFit:
         return result
 
     def _exact_loo_point(self, i: int, keep: np.ndarray) -> float:
+        return float(self.holdout_lpd(keep, seed=self.seed + 1 + i)[0])
+
+    def future_lpd(self, keep: np.ndarray, seed: int) -> np.ndarray:
+        """``log p(y_j | y_keep)`` for each left-out point j (data order), as cheaply as is reliable.
+
+        Importance sampling from the full posterior with weights ``1 / p(y_left_out | theta)``,
+        Pareto-smoothed (PSIS; the approximate leave-future-out of Bürkner, Gabry & Vehtari 2020)
+        where its Pareto k is at most 0.5; otherwise a refit (:meth:`holdout_lpd`), or, for a single
+        point that :attr:`loo` already refitted exactly, that value. The bar is stricter than
+        LOO's 0.7: removing the end of a curve moves the posterior far, and on a dense simulated
+        curve PSIS at k = 0.64 was 0.4 per point too optimistic against refits.
+        """
+        from arviz_stats.base import array_stats
+        from scipy.special import logsumexp
+
+        out = np.flatnonzero(~np.asarray(keep, dtype=bool))
+        if out.size == 1 and np.asarray(self.psis_loo.pareto_k)[out[0]] > PARETO_K_MAX \
+                and out[0] not in self.loo.refit_failed:
+            return np.array([float(self.loo.elpd_i[out[0]])])
+        ll = self.log_lik[:, out]
+        log_w, k = array_stats.psislw(ll.sum(axis=1), r_eff=self._reff)  # ratios 1 / p(y_out | theta)
+        if float(k) > 0.5:
+            return self.holdout_lpd(keep, seed)
+        log_w = log_w - logsumexp(log_w)
+        return logsumexp(log_w[:, None] + ll, axis=0)
+
+    def holdout_lpd(self, keep: np.ndarray, seed: int) -> np.ndarray:
+        """Refit on the points in ``keep`` (through the compiled model) and return the log
+        predictive density of each left-out point, ``log p(y_j | y_keep)``, in data order.
+
+        Serves exact LOO and the leave-future-out forecast weights. One predictive density needs
+        fewer draws than a posterior summary: half the draws, in two chains (measured: same Monte
+        Carlo error as four chains, 29% less time), and 60% of the tuning steps (measured on the
+        seed table, 12 refits each: the same mean log density, Monte Carlo sd 0.03, 20% less time).
+        """
+        keep = np.asarray(keep, dtype=bool)
         sub = self.data.subset(keep)
-        # one predictive density needs fewer draws than a posterior summary: half the draws, in two
-        # chains (half the tuning; measured: same Monte Carlo error as four chains, 29% less time)
         base = self.options or SamplerOptions()
         chains = min(2, base.chains)
         draws = max(250, base.draws * base.chains // (2 * chains))
-        options = dataclasses.replace(base, chains=chains, draws=draws, retry=False)
-        post, _, _ = sample_law(self.law, sub, options, seed=self.seed + 1 + i, check=False)
+        options = dataclasses.replace(base, chains=chains, draws=draws, tune=max(100, base.tune * 3 // 5), retry=False)
+        post, _, _ = sample_law(self.law, sub, options, seed=seed, check=False)
         params = {p.name: post[p.name].to_numpy().reshape(-1) for p in self.law.parameters}
-        log_mu = np.log(curve_draws(self.law, params, sub, self.data.n[i : i + 1])[:, 0])
-        ll = lognormal_logpdf(self.data.log_y[i], log_mu, post["sigma"].to_numpy().reshape(-1))
-        return float(log_mean_exp(ll))
+        log_mu = np.log(curve_draws(self.law, params, sub, self.data.n[~keep]))
+        sigma = post["sigma"].to_numpy().reshape(-1)[:, None]
+        return np.asarray(log_mean_exp(lognormal_logpdf(self.data.log_y[~keep][None, :], log_mu, sigma), axis=0))
 
     @cached_property
     def waic(self) -> dict:
@@ -321,11 +358,12 @@ class ScalingFit:
         -------
         DataFrame
             Indexed by law, best first (``rank`` 1). Columns: ``rank, elpd_loo, se,
-            p_loo, elpd_waic, p_waic, weight, aic, aicc, bic, pareto_k_max,
+            p_loo, elpd_waic, p_waic, weight, forecast_weight, aic, aicc, bic, pareto_k_max,
             loo_refits, divergences, r_hat_max, converged, notes``. ELPD is higher-is-better,
-            the information criteria lower-is-better; ``weight`` are stacking
-            weights (Yao et al. 2018) and sum to 1. See :mod:`bayes_scaling.criteria`
-            for the AIC conventions. ``elpd_loo`` is PSIS-LOO except at points with
+            the information criteria lower-is-better; ``weight`` are LOO stacking
+            weights (Yao et al. 2018), ``forecast_weight`` the weights of the averaged forecast
+            (:meth:`forecast_weights`: how well each law forecast the largest n); each sums to 1.
+            See :mod:`bayes_scaling.criteria` for the AIC conventions. ``elpd_loo`` is PSIS-LOO except at points with
             Pareto k > 0.7 (``pareto_k_max`` is the largest PSIS k), which are refitted
             exactly; ``loo_refits`` counts them. A law that did not converge, or whose
             high-k points could not be refitted, says so in ``notes`` and in a warning.
@@ -338,6 +376,8 @@ class ScalingFit:
         True
         """
         table = self._comparison.copy()
+        table.insert(table.columns.get_loc("weight") + 1, "forecast_weight",
+                     self._forecast_weights["weight"].reindex(table.index))
         for name, row in table.iterrows():
             if not row["converged"]:
                 warnings.warn(f"law {name!r}: {row['notes']}", ConvergenceWarning, stacklevel=2)
@@ -345,9 +385,84 @@ class ScalingFit:
                 warnings.warn(f"law {name!r}: {row['notes']}", LooWarning, stacklevel=2)
         return table
 
-    def weights(self) -> dict[str, float]:
-        """Stacking weights by law."""
-        return self._comparison["weight"].to_dict()
+    def weights(self, kind: str = "forecast") -> dict[str, float]:
+        """Weights of the laws by name; they sum to 1.
+
+        Parameters
+        ----------
+        kind : {"forecast", "stacking"}
+            ``"forecast"`` (default): the weights of ``law="averaged"`` in every forecast and
+            decision, pseudo-BMA weights of the leave-future-out predictive density
+            (:meth:`forecast_weights`); ``"stacking"``: the leave-one-out stacking weights of
+            :meth:`compare`.
+        """
+        if kind == "stacking":
+            return self._comparison["weight"].to_dict()
+        if kind == "forecast":
+            return self.forecast_weights()["weight"].to_dict()
+        raise ArgumentError(f"kind must be 'forecast' or 'stacking', got {kind!r}")
+
+    def forecast_weights(self) -> pd.DataFrame:
+        """How the averaged forecast weighs the laws: by how well each forecast the largest n.
+
+        Leave-one-out (:meth:`compare`) asks which law *interpolates* a left-out point best;
+        a forecast needs the law that *extrapolates* best, and on curves with few points the
+        two disagree (a pure power law often interpolates five points well and overshoots
+        everything beyond them). So every law is scored by the log predictive density of the
+        measurement(s) at the largest n given all the smaller n, ``elpd_lfo`` (one-step-ahead
+        leave-future-out, Bürkner, Gabry & Vehtari 2020: PSIS from the full posterior where
+        reliable, a refit through the compiled law otherwise, :meth:`LawFit.future_lpd`);
+        the weights are ``exp(elpd_lfo)`` normalised (pseudo-BMA, Yao et al. 2018). ``benchmarks/calibration.py``
+        measures the effect: 8x beyond five points, 90% intervals cover 0.84 of curves outside
+        the laws' family and of real curves and 0.90 of well-specified ones (with LOO stacking
+        weights: 0.63 and 0.83), at about twice the width. When no such split exists (the laws cannot be fitted without the largest
+        n, or a partially pooled fit) the weights are the stacking weights, and ``method`` says why.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by law: ``elpd_lfo`` (NaN without a split), ``weight``, ``method``
+            (how the weights were made), ``held_out`` (the n scored) and ``converged``.
+
+        Examples
+        --------
+        >>> import bayes_scaling as bs
+        >>> fit = bs.fit(bs.load_example(), x="samples", y="val_ppl", random_seed=1)
+        >>> w = fit.forecast_weights()
+        >>> w["held_out"].iloc[0], round(float(w["weight"].sum()), 6)
+        ('3200', 1.0)
+        """
+        return self._forecast_weights.copy()
+
+    @cached_property
+    def _forecast_weights(self) -> pd.DataFrame:
+        keep, reason = self._future_split()
+        names = list(self.fits)
+        elpd = pd.Series(np.nan, index=names)
+        if keep is not None:
+            for i, name in enumerate(names):
+                elpd[name] = float(np.sum(self.fits[name].future_lpd(keep, seed=self.seed + 7919 + i)))
+            w = np.exp(elpd - elpd.max())
+            w = w / w.sum()
+            held = ", ".join(f"{v:g}" for v in np.unique(self.data.n[~keep]))
+            method = f"leave-future-out pseudo-BMA (fit on n <= {self.data.n[keep].max():g})"
+        else:
+            w = pd.Series(self._comparison["weight"]).reindex(names)
+            held, method = "", f"LOO stacking: {reason}"
+        return pd.DataFrame({"elpd_lfo": elpd, "weight": w, "method": method, "held_out": held,
+                             "converged": [f.converged for f in self.fits.values()]}, index=names).rename_axis("law")
+
+    def _future_split(self) -> tuple[np.ndarray | None, str]:
+        """The training rows of the leave-future-out split (``None`` and why, where there is none)."""
+        if len(self.fits) == 1:
+            return None, "one law"
+        if any(f.pooled for f in self.fits.values()):
+            return None, "a partially pooled fit is not refitted law by law"
+        distinct = self.data.distinct_n
+        need = max(f.law.min_distinct for f in self.fits.values())
+        if distinct.size <= need:
+            return None, f"{distinct.size} distinct n leave none to forecast (the laws need {need} to fit)"
+        return self.data.n < distinct[-1], ""
 
     def best_law(self) -> str:
         """The law ranked first by PSIS-LOO."""
@@ -445,7 +560,8 @@ class ScalingFit:
         """The posterior draws behind ``law``: ``(LawFit, draw indices)`` pairs.
 
         A law name gives all its draws; ``"best"`` the law ranked first; ``"averaged"``
-        each law's share of the stacking-weighted mixture (seeded, deterministic).
+        each law's share of the mixture with the forecast weights (:meth:`forecast_weights`;
+        seeded, deterministic).
         """
         if law == "best":
             law = self.best_law()
@@ -471,7 +587,8 @@ class ScalingFit:
             Mass of the equal-tailed intervals.
         law : str
             A law name, ``"best"`` (ranked first by LOO), ``"averaged"`` (mixture of
-            every law's posterior predictive draws with the stacking weights) or
+            every law's posterior predictive draws with the forecast weights,
+            :meth:`forecast_weights`) or
             ``"all"`` (every law, then the averaged rows).
         discrepancy : float
             Extra spread of a new measurement beyond the data, for curves that may leave the

@@ -67,7 +67,7 @@ def prior_sensitivity(fit, n=None, laws=None) -> pd.DataFrame:
     n : sequence of float, optional
         Sample counts whose mean-curve value is checked (e.g. the forecast budgets).
     laws : sequence of str or "weighted", optional
-        Default: every fitted law; ``"weighted"``: the laws with stacking weight >= 1%
+        Default: every fitted law; ``"weighted"``: the laws with forecast weight >= 1%
         (those behind the averaged answers).
 
     Returns

@@ -4,10 +4,11 @@
 
 Every curve is fitted on its first five sample counts (doublings) and forecast 2x, 4x and 8x
 beyond the largest one. For each scenario it prints, per horizon and per method (each law including
-the opt-in ``mmf``, the stacking-averaged forecast of the default laws, the same with ``mmf`` among
-them and with the ``discrepancy`` option, and a least-squares saturation fit with a residual
-bootstrap, the practice this package replaces): the coverage of the 90% interval of a new measurement, the median
-|log error| of the median forecast, and the median interval width in log units.
+the opt-in ``mmf``; the averaged forecast of the default laws with their forecast weights, i.e.
+leave-future-out pseudo-BMA, the package's default; the same with leave-one-out stacking weights,
+with ``mmf`` among the laws and with the ``discrepancy`` option; and a least-squares saturation fit
+with a residual bootstrap, the practice this package replaces): the coverage of the 90% interval of
+a new measurement, the median |log error| of the median forecast, and the median interval width in log units.
 
 Scenarios
 ---------
@@ -187,6 +188,14 @@ def text_curves() -> list[dict]:
 
 
 # -- methods ------------------------------------------------------------------------------------
+class StackingFit(ScalingFit):
+    """The averaged forecast with leave-one-out stacking weights (the package's default before
+    the leave-future-out forecast weights), for comparison."""
+
+    def weights(self, kind: str = "stacking") -> dict[str, float]:
+        return super().weights("stacking")
+
+
 def bootstrap_baseline(n, y, new_n, rng, reps: int = 200) -> np.ndarray:
     """Least-squares saturation fit on log y and a residual bootstrap: draws of a new measurement."""
     law = bs.get_law("saturation")
@@ -221,10 +230,12 @@ def score(curves: list[dict], rng, label: str) -> pd.DataFrame:
             warnings.simplefilter("ignore")
             full = bs.fit(pd.DataFrame({"n": fit_n, "y": y_fit}), random_seed=int(rng.integers(1 << 30)),
                           laws=[*bs.laws.default_laws(), "mmf"])
-            # the default laws alone: the same posteriors, stacking weights among them
+            # the default laws alone: the same posteriors, weights among them
             fit = ScalingFit(full.data, {k: full.fits[k] for k in bs.laws.default_laws()}, full.seed, full.options)
             fc = fit.forecast(new_n, PROB, law="all")
             methods = {law: g for law, g in fc.groupby("law", sort=False)}
+            stacked = StackingFit(fit.data, fit.fits, fit.seed, fit.options)
+            methods["averaged, LOO stacking weights"] = stacked.forecast(new_n, PROB)
             methods["mmf"] = full.forecast(new_n, PROB, law="mmf")
             methods["averaged with mmf"] = full.forecast(new_n, PROB)
             for kappa in DISCREPANCIES:
@@ -277,10 +288,10 @@ def main() -> None:
                            "display.precision", 3):
         print(f"\nForecasts 2x/4x/8x beyond the data, {PROB:.0%} intervals of a new measurement\n")
         print(summarize(table))
-        outside = table[~table["scenario"].str.startswith("well")]
-        print("\nOutside the family and real curves together, 8x beyond the data\n")
-        print(summarize(outside.assign(scenario="outside + real"))
-              .xs("8x", level="horizon"))
+        well = table["scenario"].str.startswith("well")
+        for label, part in (("well specified", table[well]), ("outside + real", table[~well])):
+            print(f"\n{label}: every such curve together, 8x beyond the data\n")
+            print(summarize(part.assign(scenario=label)).xs("8x", level="horizon"))
 
 
 if __name__ == "__main__":

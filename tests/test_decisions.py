@@ -18,15 +18,16 @@ def power_fit():
 @pytest.mark.parametrize("prob", [0.5, 0.9])
 def test_samples_needed_is_consistent_with_the_posterior(seed_fit, law, prob):
     """At the returned n, P(mean curve <= target) equals prob within Monte Carlo error."""
-    row = seed_fit.samples_needed(108.0, prob=prob, law=law).iloc[0]
+    target = 112.0  # reachable with probability 0.9 by the averaged laws (exp_decay's floors reach ~110)
+    row = seed_fit.samples_needed(target, prob=prob, law=law).iloc[0]
     assert np.isfinite(row["n"]) and row["n"] > 3200
     curve = np.concatenate([f.curve([row["n"]])[idx, 0] for f, idx in seed_fit.components(law)])
-    p_at = np.mean(curve <= 108.0 * (1 + 1e-9))
+    p_at = np.mean(curve <= target * (1 + 1e-9))
     assert p_at == pytest.approx(prob, abs=2 / np.sqrt(curve.size) + 1e-3)
     assert p_at >= prob
     # a little less data is not enough
     curve_less = np.concatenate([f.curve([row["n"] * 0.97])[idx, 0] for f, idx in seed_fit.components(law)])
-    assert np.mean(curve_less <= 108.0) < prob
+    assert np.mean(curve_less <= target) < prob
 
 
 def test_unreachable_target_gives_inf_with_reason(seed_fit):

@@ -8,8 +8,8 @@ import pytest
 
 import bayes_scaling as bs
 
-COMPARE_COLUMNS = ["rank", "elpd_loo", "se", "p_loo", "elpd_waic", "p_waic", "weight", "aic", "aicc", "bic",
-                   "pareto_k_max", "loo_refits", "divergences", "r_hat_max", "converged", "notes"]
+COMPARE_COLUMNS = ["rank", "elpd_loo", "se", "p_loo", "elpd_waic", "p_waic", "weight", "forecast_weight", "aic", "aicc",
+                   "bic", "pareto_k_max", "loo_refits", "divergences", "r_hat_max", "converged", "notes"]
 
 
 def _quiet_compare(fit):
@@ -108,14 +108,72 @@ def test_forecasts_fall_with_n_and_have_ordered_intervals(seed_fit):
     assert best["law"].iloc[0] == seed_fit.best_law()
 
 
-def test_averaged_forecast_is_the_stacking_mixture(seed_fit):
+def test_averaged_forecast_is_the_forecast_weighted_mixture(seed_fit):
     """With weights w, the averaged draws are w-weighted shares of each law's draws."""
     w = seed_fit.weights()
+    assert w == seed_fit.forecast_weights()["weight"].to_dict()
     fc_avg = seed_fit.forecast([6400], law="averaged").iloc[0]
     per_law = {k: seed_fit.forecast([6400], law=k).iloc[0]["mean"] for k in w}
     expected = sum(w[k] * per_law[k] for k in w)
     spread = max(per_law.values()) - min(per_law.values())
     assert fc_avg["mean"] == pytest.approx(expected, abs=0.02 * spread + 0.5)
+
+
+def test_forecast_weights_score_the_last_doubling(seed_fit):
+    """Each law refitted on 200..1600 and scored on 3200; weights = exp(elpd_lfo) normalised."""
+    fw = seed_fit.forecast_weights()
+    assert fw["held_out"].tolist() == ["3200"] * 3
+    assert fw["method"].iloc[0].startswith("leave-future-out")
+    expected = np.exp(fw["elpd_lfo"] - fw["elpd_lfo"].max())
+    np.testing.assert_allclose(fw["weight"], expected / expected.sum(), rtol=1e-12)
+    cmp = _quiet_compare(seed_fit)
+    np.testing.assert_allclose(cmp["forecast_weight"], fw["weight"].reindex(cmp.index))
+    assert seed_fit.weights("stacking") == cmp["weight"].to_dict()
+    # the power law interpolates the five points passably but forecast 3200 from 1600 badly
+    # (it keeps falling): it carries almost no forecast weight
+    assert fw.loc["power", "weight"] < 0.1
+    with pytest.raises(bs.ArgumentError, match="kind"):
+        seed_fit.weights("bma")
+
+
+def test_elpd_lfo_is_the_predictive_density_of_a_refit(seed_fit, seed_df):
+    """The score equals log p(y_3200 | y_200..1600) from an independent fit on the first four rows."""
+    from bayes_scaling.forecast import log_mean_exp, lognormal_logpdf
+
+    first = bs.fit(seed_df.query("samples <= 1600"), x="samples", y="val_ppl", laws=["saturation"],
+                   random_seed=3)
+    f = first["saturation"]
+    lpd = log_mean_exp(lognormal_logpdf(np.log(114.8), np.log(f.curve([3200.0])[:, 0]), f.draws["sigma"]))
+    assert seed_fit.forecast_weights().loc["saturation", "elpd_lfo"] == pytest.approx(lpd, abs=0.05)
+
+
+def test_future_lpd_agrees_with_refits_with_replicates_at_the_largest_n():
+    """Two replicates at the largest n are held out together: PSIS where its k <= 0.5, a refit
+    elsewhere (this curve exercises both); either way the scores match independent refits within
+    Monte Carlo error."""
+    from arviz_stats.base import array_stats
+
+    n = np.concatenate([np.geomspace(100, 3200, 20), [3200]])
+    y = 50 + 300 * n**-0.4 * np.exp(np.random.default_rng(0).normal(0, 0.02, n.size))
+    fit = bs.fit(pd.DataFrame({"n": n, "y": y}), random_seed=1)
+    keep, _ = fit._future_split()
+    assert (~keep).sum() == 2 and fit.forecast_weights()["held_out"].iloc[0] == "3200"
+    k = [float(array_stats.psislw(f.log_lik[:, ~keep].sum(axis=1), r_eff=f._reff)[1]) for f in fit.fits.values()]
+    assert min(k) <= 0.5 < max(k), k
+    for name, f in fit.fits.items():
+        np.testing.assert_allclose(f.future_lpd(keep, seed=1), f.holdout_lpd(keep, seed=99), atol=0.1,
+                                   err_msg=name)
+
+
+def test_forecast_weights_fall_back_to_stacking_without_a_split(seed_df):
+    """Four distinct n: exp_decay needs all four to fit, so nothing is left to forecast."""
+    fit = bs.fit(seed_df.query("samples <= 1600"), x="samples", y="val_ppl", random_seed=4, draws=300, tune=300)
+    fw = fit.forecast_weights()
+    assert fw["elpd_lfo"].isna().all()
+    assert fw["method"].iloc[0].startswith("LOO stacking: 4 distinct n")
+    assert fit.weights() == fit.weights("stacking")
+    one = bs.fit(seed_df, x="samples", y="val_ppl", laws=["power"], random_seed=4, draws=300, tune=300)
+    assert one.weights() == {"power": 1.0}
 
 
 def test_extrapolation_check_from_the_seed_note():

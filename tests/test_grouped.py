@@ -50,6 +50,15 @@ def test_known_ordering_of_the_simulated_configurations(grouped):
     assert at["diff_median"].is_monotonic_increasing  # the gap widens towards the floors: 10 at infinity
 
 
+def test_averaged_comparison_is_law_matched(grouped):
+    """P_avg(a < b) = sum over laws of w_law * P_law(a < b), w = the groups' mean forecast weights."""
+    w = {k: np.mean([f.weights()[k] for f in grouped.fits.values()]) for k in grouped.fits["2-block"].laws}
+    total = sum(w.values())
+    for table in (lambda law: grouped.p_floor_lower(law=law), lambda law: grouped.p_lower_at([6400], law=law)):
+        expected = sum(w[k] / total * table(k)["p_a_lower"].iloc[0] for k in w)
+        assert table("averaged")["p_a_lower"].iloc[0] == pytest.approx(expected, rel=1e-12)
+
+
 def test_p_less_exact_over_all_pairs():
     rng = np.random.default_rng(0)
     a, b = rng.normal(0, 1, 300), rng.normal(0.5, 1, 400)
