@@ -117,22 +117,9 @@ def fit(
         chosen = [law for law in chosen if law.name not in skipped]
     if random_seed is None:
         random_seed = int(np.random.SeedSequence().generate_state(1)[0])
-    _prefetch_imports()
     if group is None:
         return _fit_one(datas[None], chosen, options, random_seed)
     return _fit_groups(datas, chosen, options, random_seed, group, pooling)
-
-
-def _prefetch_imports() -> None:
-    """Import what the diagnostics and the comparison need (``arviz_stats``, which loads
-    ``scipy.stats``: ~2 s in a fresh process) in a background thread, while nutpie samples:
-    the sampler releases the GIL, so the two overlap. The first use simply waits for the module."""
-    import sys
-    import threading
-
-    if "arviz_stats" not in sys.modules:
-        threading.Thread(target=__import__, args=("arviz_stats",), name="bayes_scaling-prefetch",
-                         daemon=True).start()
 
 
 def _fit_one(d: ScalingData, chosen: list, options: SamplerOptions, random_seed: int) -> ScalingFit:

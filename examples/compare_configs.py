@@ -23,12 +23,12 @@ fit = bs.fit(df, x="samples", y="val_ppl", group="blocks", random_seed=11)
 print(fit, "\n")
 
 print("Model comparison per configuration")
-print(fit.compare()[["group", "law", "rank", "elpd_loo", "se", "weight", "converged"]], "\n")
+print(fit.compare()[["group", "law", "rank", "elpd_loo", "se", "weight", "forecast_weight", "converged"]], "\n")
 
 print("Floors (PPL_min) per configuration and law, 90% intervals")
 print(fit.ppl_min()[["group", "law", "median", "lower", "upper", "converged"]], "\n")
 
-print("P(floor of a < floor of b): saturation law, and the stacking-averaged laws")
+print("P(floor of a < floor of b): saturation law, and the averaged laws (law-matched)")
 print(pd.concat([fit.p_floor_lower(law="saturation"), fit.p_floor_lower()]), "\n")
 
 print("P(PPL of a < PPL of b) at budgets; diff = PPL(a) - PPL(b)")

@@ -24,7 +24,7 @@ else:
 
 fit = bs.fit(path, x=x, y=y, random_seed=0)
 print(fit)
-print(fit.compare()[["rank", "elpd_loo", "weight", "aic", "converged"]])
+print(fit.compare()[["rank", "elpd_loo", "weight", "forecast_weight", "aic", "converged"]])
 print(fit.forecast([3.2e9, 6.4e9, 1.28e10]))
 out = Path(tempfile.mkdtemp()) / "fit"
 fit.save(out)

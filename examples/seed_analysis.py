@@ -24,7 +24,7 @@ df = bs.load_example("two_block")
 fit = bs.fit(df, x="samples", y="val_ppl", random_seed=2025)
 
 print("Ranking (the note: saturation 7.12 < exp_decay 11.83 < power 26.65 by AIC)")
-print(fit.compare()[["rank", "elpd_loo", "se", "weight", "aic", "bic", "converged"]], "\n")
+print(fit.compare()[["rank", "elpd_loo", "se", "weight", "forecast_weight", "aic", "bic", "converged"]], "\n")
 
 print("Floor PPL_min (the note: 95.4, on an optimiser bound; unbounded least squares: 99.3)")
 print(fit.ppl_min(0.9), "\n")
