@@ -414,9 +414,9 @@ class ScalingFit:
         leave-future-out, Bürkner, Gabry & Vehtari 2020: PSIS from the full posterior where
         reliable, a refit through the compiled law otherwise, :meth:`LawFit.future_lpd`);
         the weights are ``exp(elpd_lfo)`` normalised (pseudo-BMA, Yao et al. 2018). ``benchmarks/calibration.py``
-        measures the effect: 8x beyond five points, 90% intervals cover 0.84 of curves outside
+        measures the effect: 8x beyond five points, 90% intervals cover 0.82 of curves outside
         the laws' family and of real curves and 0.90 of well-specified ones (with LOO stacking
-        weights: 0.63 and 0.83), at about twice the width. When no such split exists (the laws
+        weights: 0.64 and 0.85), at about twice the width. When no such split exists (the laws
         cannot be fitted without the largest n, or a partially pooled fit) the weights are the
         stacking weights, and ``method`` says why.
 
