@@ -218,7 +218,7 @@ def fit_many(
 
     def one(i: int):
         result = fit(curves[i], x=x, y=y, random_seed=random_seed + i, **kwargs)
-        result.weights()  # computes the comparison table in the pool
+        result.weights()  # computes the comparison table and the forecast weights in the pool
         return then(result) if then is not None else result
 
     if n_jobs == 1:
