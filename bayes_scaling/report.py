@@ -108,15 +108,21 @@ def _labels(table: pd.DataFrame):
 def report_text(fit, forecast_n, prob: float = 0.9, *, title: str = "", target: float | None = None,
                 discrepancy: float = 0.0) -> str:
     """The plain-text report: comparison, floors, forecasts, decisions, diagnostics."""
+    return _text(fit, tables(fit, forecast_n, prob, target, discrepancy), title)
+
+
+def _text(fit, sections: dict[str, tuple[str, pd.DataFrame]], title: str) -> str:
+    """The plain-text report of the sections of :func:`tables` (left unchanged)."""
     lines = [title, "=" * len(title), ""] if title else []
     lines += [repr(fit), ""]
     bad = _not_converged(fit)
     if bad:
         lines += [f"!! NOT CONVERGED: {', '.join(bad)} -- treat those rows with caution", ""]
-    for stem, (heading, table) in tables(fit, forecast_n, prob, target, discrepancy).items():
+    for stem, (heading, table) in sections.items():
         if not len(table):
             continue
-        notes = table.pop("notes") if "notes" in table.columns else None
+        notes = table["notes"] if "notes" in table.columns else None
+        table = table.drop(columns="notes") if notes is not None else table
         lines += [heading, "", format_table(table, 5 if stem == "forecast" else 4), ""]
         if notes is not None:
             lines += [f"  ! {k}: {v}" for k, v in zip(_labels(table), notes, strict=True) if v]
@@ -229,7 +235,7 @@ def write_report(fit, out, forecast_n=None, prob: float = 0.9, *, target: float 
         (out / name).write_bytes(buf.getvalue())
         figures[name] = (caption, buf.getvalue())
     images = "\n\n".join(f"![{caption}]({name})" for name, (caption, _) in figures.items())
-    text = report_text(fit, forecast_n, prob, title=title, target=target, discrepancy=discrepancy)
+    text = _text(fit, sections, title)  # the same tables as the CSVs and the HTML, computed once
     (out / "report.md").write_text(f"# {title}\n\n```\n{text}```\n\n{images}\n")
     (out / "report.html").write_text(_html(fit, title, sections, figures))
     return out

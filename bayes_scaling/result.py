@@ -32,10 +32,13 @@ __all__ = ["PARETO_K_MAX", "LawFit", "ScalingFit"]
 PARETO_K_MAX = 0.7
 
 
-def _pointwise_log_lik(law: Law, params: dict, data) -> np.ndarray:
-    """log p(y_i | theta_s): shape (draws, obs)."""
-    lm = law.log_curve(data.u[None, :], {k: np.asarray(v)[:, None] for k, v in params.items()})
-    return lognormal_logpdf(data.log_y[None, :], lm, np.asarray(params["sigma"])[:, None])
+def _pointwise_log_lik(law: Law, params: dict, data, n=None, log_y=None) -> np.ndarray:
+    """log p(y_j | theta_s), shape (draws, points): at the data's own points, or at sample counts
+    ``n`` with measurements ``log_y`` (placed relative to ``data``'s centre, as its draws are)."""
+    u = data.u if n is None else data.to_u(n)
+    log_y = data.log_y if log_y is None else log_y
+    lm = law.log_curve(u[None, :], {k: np.asarray(v)[:, None] for k, v in params.items()})
+    return lognormal_logpdf(log_y[None, :], lm, np.asarray(params["sigma"])[:, None])
 
 
 @dataclass
@@ -197,10 +200,9 @@ class LawFit:
         draws = max(250, base.draws * base.chains // (4 * chains))
         options = dataclasses.replace(base, chains=chains, draws=draws, tune=max(100, base.tune * 3 // 5), retry=False)
         post, _, _ = sample_law(self.law, sub, options, seed=seed, check=False)
-        params = {p.name: post[p.name].to_numpy().reshape(-1) for p in self.law.parameters}
-        log_mu = np.log(curve_draws(self.law, params, sub, self.data.n[~keep]))
-        sigma = post["sigma"].to_numpy().reshape(-1)[:, None]
-        return np.asarray(log_mean_exp(lognormal_logpdf(self.data.log_y[~keep][None, :], log_mu, sigma), axis=0))
+        params = {k: post[k].to_numpy().reshape(-1) for k in self.law.param_names}
+        ll = _pointwise_log_lik(self.law, params, sub, self.data.n[~keep], self.data.log_y[~keep])
+        return np.asarray(log_mean_exp(ll, axis=0))
 
     @cached_property
     def waic(self) -> dict:
