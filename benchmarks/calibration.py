@@ -3,12 +3,15 @@
     .venv/bin/python benchmarks/calibration.py [--quick] [--curves N]
 
 Every curve is fitted on its first five sample counts (doublings) and forecast 2x, 4x and 8x
-beyond the largest one. For each scenario it prints, per horizon and per method (each law including
-the opt-in ``mmf``; the averaged forecast of the default laws with their forecast weights, i.e.
-leave-future-out pseudo-BMA, the package's default; the same with leave-one-out stacking weights,
-with ``mmf`` among the laws and with the ``discrepancy`` option; and a least-squares saturation fit
-with a residual bootstrap, the practice this package replaces): the coverage of the 90% interval of
-a new measurement, the median |log error| of the median forecast, and the median interval width in log units.
+beyond the largest one. For each scenario it prints, per horizon and per method, the coverage of the
+90% interval of a new measurement, the median |log error| of the median forecast and the median
+interval width in log units. The methods: each law (including the opt-in ``mmf``) and the averaged
+forecast of the default laws, all with the learned discrepancy beyond the data (the package's
+default); the averaged forecast of the laws alone (``discrepancy=0``), the same with leave-one-out
+stacking weights (the package's forecast before the forecast weights and the discrepancy), with
+``mmf`` among the laws, with a fixed discrepancy of 0.1; and a least-squares saturation fit with a
+residual bootstrap, the practice this package replaces. The closing tables pool the curves of each
+kind at 8x with 90% intervals for the coverage, the error and the width.
 
 Scenarios
 ---------
@@ -24,7 +27,11 @@ Scenarios
   (UCI Optical Recognition of Handwritten Digits, 1,797 images; nothing is downloaded): test error
   rate of six classifiers and test log-loss of the five with probabilities, against the number of
   training images (10 to 1,280),
-  averaged over 8 random training subsets per size. Needs ``pip install -e ".[bench]"``.
+  averaged over 8 random training subsets per size. Needs ``pip install -e ".[bench]"``;
+* real (3): 138 learning curves of LCDB 1.0 (Mohr et al. 2022; 20 scikit-learn classifiers on
+  OpenML data sets, test error rate averaged over 25 splits), one per data set, the last eight
+  doublings of each curve: extracted once by ``benchmarks/lcdb_extract.py`` (its docstring gives
+  the source, the licence and the selection rule) into ``benchmarks/data/lcdb_error_curves.csv``.
 """
 
 from __future__ import annotations
@@ -44,8 +51,8 @@ from bayes_scaling.result import ScalingFit
 FIT_N = np.array([10.0, 20, 40, 80, 160])
 HORIZONS = {"2x": 320.0, "4x": 640.0, "8x": 1280.0}
 PROB = 0.9
-#: the ``discrepancy`` settings of ``ScalingFit.forecast`` scored beside the plain averaged forecast
-DISCREPANCIES = (0.1, 0.2)
+#: fixed ``discrepancy`` settings of ``ScalingFit.forecast`` scored beside the learned one (the default)
+DISCREPANCIES = (0.1,)
 
 
 # -- curves -------------------------------------------------------------------------------------
@@ -187,6 +194,16 @@ def text_curves() -> list[dict]:
     return curves
 
 
+def lcdb_curves() -> list[dict]:
+    """The LCDB 1.0 extract: fitted on each curve's first five doublings, forecast the last three."""
+    from pathlib import Path
+
+    table = pd.read_csv(Path(__file__).with_name("data") / "lcdb_error_curves.csv")
+    return [{"mu": c["error"].to_numpy(), "n": c["n"].to_numpy(dtype=float), "sigma": 0.0,
+             "name": f"{c['dataset'].iloc[0]}/{c['learner'].iloc[0]}"}
+            for _, c in table.groupby("openmlid", sort=True)]
+
+
 # -- methods ------------------------------------------------------------------------------------
 class StackingFit(ScalingFit):
     """The averaged forecast with leave-one-out stacking weights (the package's default before
@@ -234,13 +251,14 @@ def score(curves: list[dict], rng, label: str) -> pd.DataFrame:
             fit = ScalingFit(full.data, {k: full.fits[k] for k in bs.laws.default_laws()}, full.seed, full.options)
             fc = fit.forecast(new_n, PROB, law="all")
             methods = {law: g for law, g in fc.groupby("law", sort=False)}
+            methods["averaged, laws alone"] = fit.forecast(new_n, PROB, discrepancy=0)
             stacked = StackingFit(fit.data, fit.fits, fit.seed, fit.options)
-            methods["averaged, LOO stacking weights"] = stacked.forecast(new_n, PROB)
+            methods["averaged, LOO stacking weights, laws alone"] = stacked.forecast(new_n, PROB, discrepancy=0)
             methods["mmf"] = full.forecast(new_n, PROB, law="mmf")
             methods["averaged with mmf"] = full.forecast(new_n, PROB)
             for kappa in DISCREPANCIES:
                 methods[f"averaged, discrepancy {kappa:g}"] = fit.forecast(new_n, PROB, discrepancy=kappa)
-        boot = bootstrap_baseline(fit_n, y_fit, new_n, rng)
+            boot = bootstrap_baseline(fit_n, y_fit, new_n, rng)  # resamples may rise: quiet
         q = np.quantile(boot, [(1 - PROB) / 2, 0.5, (1 + PROB) / 2], axis=0)
         methods["ls_bootstrap"] = pd.DataFrame({"lower": q[0], "median": q[1], "upper": q[2]})
         for method, g in methods.items():
@@ -257,29 +275,59 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
                  median_abs_log_error=("abs_log_error", "median"), median_log_width=("log_width", "median")))
 
 
+def with_uncertainty(table: pd.DataFrame, reps: int = 2000) -> pd.DataFrame:
+    """Per method: coverage with its 90% Wilson interval, and the median |log error| and median
+    width with 90% bootstrap intervals over curves. With 60-140 curves a coverage of 0.85 is
+    uncertain by about +-0.05: a target band is met only if the interval says so. ``error_q90``, the
+    90th percentile of |log error|, is the half-width an interval of one fixed width around the
+    median forecast would need to cover 90%."""
+    rng = np.random.default_rng(0)
+    z = 1.6449
+    rows = {}
+    for method, g in table.groupby("method", sort=False):
+        k, m = int(g["covered"].sum()), len(g)
+        p = k / m
+        centre = (p + z**2 / (2 * m)) / (1 + z**2 / m)
+        half = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / (1 + z**2 / m)
+        idx = rng.integers(0, m, (reps, m))
+        err = np.quantile(np.median(g["abs_log_error"].to_numpy()[idx], axis=1), [0.05, 0.95])
+        wid = np.quantile(np.median(g["log_width"].to_numpy()[idx], axis=1), [0.05, 0.95])
+        rows[method] = {"curves": m, "coverage": p, "coverage_90ci": f"{centre - half:.2f}-{centre + half:.2f}",
+                        "median_abs_log_error": g["abs_log_error"].median(), "error_90ci": f"{err[0]:.2f}-{err[1]:.2f}",
+                        "error_q90": g["abs_log_error"].quantile(0.9),
+                        "median_log_width": g["log_width"].median(), "width_90ci": f"{wid[0]:.2f}-{wid[1]:.2f}"}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    base = out.loc["ls_bootstrap", "median_log_width"] if "ls_bootstrap" in out.index else np.nan
+    return out.assign(width_vs_bootstrap=out["median_log_width"] / base)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--curves", type=int, default=20, help="simulated curves per scenario (default 20)")
     parser.add_argument("--quick", action="store_true", help="5 curves per scenario, no real curves")
     parser.add_argument("--csv", help="also write the per-forecast table to this CSV")
+    parser.add_argument("--only", help="run only the scenarios whose name contains this text")
     args = parser.parse_args()
     count = 5 if args.quick else args.curves
     rng = np.random.default_rng(20261122)
+    # the simulated curves are drawn in this order whichever scenarios run, so that a scenario's
+    # curves do not depend on --only; the real ones are made (or read) only when they run
     scenarios = {f"well specified: {law}": well_specified(law, count, rng)
                  for law in ("power", "saturation", "exp_decay")}
     scenarios |= {"outside: broken power law": broken_power(count, rng), "outside: logistic in log n":
                   logistic(count, rng), "outside: one 4-sigma outlier": outliers(count, rng)}
     if not args.quick:
-        t = time.perf_counter()
-        scenarios["real: character n-gram LMs on Python's docs and code"] = text_curves()
-        print(f"(n-gram learning curves generated in {time.perf_counter() - t:.0f} s)")
-        t = time.perf_counter()
-        scenarios["real: sklearn digits learning curves"] = digits_curves()
-        print(f"(digits learning curves generated in {time.perf_counter() - t:.0f} s)")
+        scenarios |= {"real: character n-gram LMs on Python's docs and code": text_curves,
+                      "real: sklearn digits learning curves": digits_curves,
+                      "real: LCDB 1.0 classifier error rates": lcdb_curves}
+    seeds = {label: i for i, label in enumerate(scenarios)}  # noise draws of a scenario: its own stream
+    if args.only:
+        scenarios = {k: v for k, v in scenarios.items() if args.only in k}
     parts = []
     for label, curves in scenarios.items():
         t = time.perf_counter()
-        parts.append(score(curves, rng, label))
+        curves = curves() if callable(curves) else curves
+        parts.append(score(curves, np.random.default_rng([20261122, seeds[label]]), label))
         print(f"{label}: {len(curves)} curves in {time.perf_counter() - t:.0f} s", flush=True)
     table = pd.concat(parts, ignore_index=True)
     if args.csv:
@@ -288,11 +336,15 @@ def main() -> None:
                            "display.precision", 3):
         print(f"\nForecasts 2x/4x/8x beyond the data, {PROB:.0%} intervals of a new measurement\n")
         print(summarize(table))
-        well = table["scenario"].str.startswith("well")
-        for label, part in (("well specified", table[well]), ("outside + real", table[~well])):
-            print(f"\n{label}: every such curve together, 8x beyond the data\n")
-            print(summarize(part.assign(scenario=label)).xs("8x", level="horizon"))
-
+        groups = {"well specified": table["scenario"].str.startswith("well"),
+                  "outside the family (simulated)": table["scenario"].str.startswith("outside"),
+                  "real learning curves": table["scenario"].str.startswith("real"),
+                  "outside + real": ~table["scenario"].str.startswith("well")}
+        for label, mask in groups.items():
+            part = table[mask & (table["horizon"] == "8x")]
+            if len(part):
+                print(f"\n{label}: every such curve together, 8x beyond the data\n")
+                print(with_uncertainty(part))
 
 if __name__ == "__main__":
     main()
