@@ -128,6 +128,11 @@ def _positive(kind):
     return parse
 
 
+def _discrepancy(text: str):
+    """``learned`` or a finite number >= 0 (the ``discrepancy`` of ``ScalingFit.forecast``)."""
+    return "learned" if text == "learned" else _non_negative(text)
+
+
 def _non_negative(text: str) -> float:
     try:
         v = float(text)
@@ -156,8 +161,9 @@ def _data_arguments(p: argparse.ArgumentParser) -> None:
 def _output_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--forecast", nargs="+", type=_positive(float), metavar="N",
                    help="sample counts to forecast (default: 2x, 4x, 8x the largest observed)")
-    p.add_argument("--discrepancy", type=_non_negative, default=0.0, metavar="K",
-                   help="extra log-sd of forecasts per factor e beyond the data (default 0; see the docs)")
+    p.add_argument("--discrepancy", type=_discrepancy, default="learned", metavar="K",
+                   help="extra log-sd of forecasts per factor e beyond the data: 'learned' from how well the "
+                   "laws forecast the largest n (default), or a number (0: the laws alone; see the docs)")
     p.add_argument("--target", type=_positive(float), metavar="T",
                    help="target metric: samples needed to reach it with probability --prob, planning table")
     p.add_argument("--out", metavar="DIR", help="directory for report.html, report.md, CSV tables, PNG figures "

@@ -101,8 +101,11 @@ class GroupedFit:
     def ppl_min(self, prob: float = 0.9) -> pd.DataFrame:
         return self._stack("ppl_min", prob)
 
-    def forecast(self, n, prob: float = 0.9, law: str = "averaged", discrepancy: float = 0.0) -> pd.DataFrame:
+    def forecast(self, n, prob: float = 0.9, law: str = "averaged", discrepancy="learned") -> pd.DataFrame:
         return self._stack("forecast", n, prob, law, discrepancy)
+
+    def discrepancy(self, law: str = "averaged", prob: float = 0.9) -> pd.DataFrame:
+        return self._stack("discrepancy", law, prob)
 
     def samples_needed(self, target, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
         return self._stack("samples_needed", target, prob, law)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .result import DISCREPANCY_SCALE
+
 __all__ = ["default_forecast", "format_table", "report_text", "tables", "write_report"]
 
 
@@ -39,7 +41,7 @@ def _quiet(fn, *args, **kwargs):
 
 
 def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None,
-           discrepancy: float = 0.0) -> dict[str, tuple[str, pd.DataFrame]]:
+           discrepancy="learned") -> dict[str, tuple[str, pd.DataFrame]]:
     """The report's tables: ``{file stem: (title, DataFrame)}``, in report order."""
     pct = f"{prob:.0%}"
     data = (next(iter(fit.fits.values())) if _grouped(fit) else fit).data
@@ -51,8 +53,12 @@ def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None,
         "ppl_min": (f"Floor of {ycol} as n -> infinity (PPL_min): mean, median, {pct} equal-tailed and "
                     "highest-density intervals", fit.ppl_min(prob)),
         "forecast": (f"Forecasts of a new measurement of {ycol} ({pct} intervals; curve_* is the band of "
-                     "the mean curve" + (f"; discrepancy {discrepancy:g} beyond the data" if discrepancy else "")
-                     + ")", fit.forecast(forecast_n, prob, law="all", discrepancy=discrepancy)),
+                     f"the mean curve; {_discrepancy_words(discrepancy)})",
+                     fit.forecast(forecast_n, prob, law="all", discrepancy=discrepancy)),
+        **({"discrepancy": ("Discrepancy beyond the data: posterior of kappa, the extra log-sd of a new "
+                            f"measurement per factor e beyond the largest n ({pct} intervals; prior half-Cauchy "
+                            f"with median {DISCREPANCY_SCALE:g}), learned from forecasting the largest n",
+                            fit.discrepancy("all", prob))} if isinstance(discrepancy, str) else {}),
         "doubling_gain": (f"What the next doubling buys: 1 - {ycol}(2n)/{ycol}(n), averaged laws",
                           fit.doubling_gain(forecast_n, prob)),
     }
@@ -105,8 +111,16 @@ def _labels(table: pd.DataFrame):
     return table.index
 
 
+def _discrepancy_words(discrepancy) -> str:
+    if isinstance(discrepancy, str):
+        return "beyond the data a discrepancy learned from how well each law forecast the largest n is added"
+    if discrepancy:
+        return f"beyond the data a discrepancy of {discrepancy:g} per factor e is added"
+    return "the laws alone, no discrepancy beyond the data"
+
+
 def report_text(fit, forecast_n, prob: float = 0.9, *, title: str = "", target: float | None = None,
-                discrepancy: float = 0.0) -> str:
+                discrepancy="learned") -> str:
     """The plain-text report: comparison, floors, forecasts, decisions, diagnostics."""
     return _text(fit, tables(fit, forecast_n, prob, target, discrepancy), title)
 
@@ -198,7 +212,7 @@ def _html(fit, title: str, sections: dict, figures: dict[str, tuple[str, bytes]]
 
 def write_report(fit, out, forecast_n=None, prob: float = 0.9, *, target: float | None = None,
                  overwrite: bool = False, title: str = "bayes-scaling report", save: bool = True,
-                 discrepancy: float = 0.0) -> Path:
+                 discrepancy="learned") -> Path:
     """Write the full report of ``fit`` into the directory ``out``.
 
     ``out`` receives the saved fit (``bs.load(out)`` restores it exactly; ``save=False``

@@ -245,22 +245,86 @@ def test_tokens_and_samples_tell_the_same_story(seed_fit, seed_fit_tokens):
 
 def test_discrepancy_widens_only_beyond_the_data(seed_fit):
     n = np.array([800, 3200, 6400, 25600.0])
-    plain = seed_fit.forecast(n)
-    wide = seed_fit.forecast(n, discrepancy=0.2)
-    pd.testing.assert_frame_equal(seed_fit.forecast(n, discrepancy=0.0), plain)
+    plain = seed_fit.forecast(n, discrepancy=0.0)
     inside = n <= 3200
-    pd.testing.assert_frame_equal(wide[inside], plain[inside])  # no change at or below the largest n
-    pd.testing.assert_frame_equal(wide[["curve_lower", "curve_upper"]], plain[["curve_lower", "curve_upper"]])
-    width = np.log(wide["upper"] / wide["lower"]).to_numpy()
     base = np.log(plain["upper"] / plain["lower"]).to_numpy()
+    for wide in (seed_fit.forecast(n, discrepancy=0.2), seed_fit.forecast(n)):  # fixed, learned (default)
+        pd.testing.assert_frame_equal(wide[inside], plain[inside])  # no change at or below the largest n
+        pd.testing.assert_frame_equal(wide[["curve_lower", "curve_upper"]], plain[["curve_lower", "curve_upper"]])
+        assert (np.log(wide["upper"] / wide["lower"]).to_numpy()[~inside] > base[~inside] + 0.01).all()
+    wide = seed_fit.forecast(n, discrepancy=0.2)
+    width = np.log(wide["upper"] / wide["lower"]).to_numpy()
     # log-normal arithmetic: the interval's log-width grows to 2 z sqrt(s^2 + (0.2 d)^2), d = log(n / 3200)
     z = 1.6449
     d = np.log(n[~inside] / 3200)
     expected = 2 * z * np.sqrt((base[~inside] / (2 * z)) ** 2 + (0.2 * d) ** 2)
     np.testing.assert_allclose(width[~inside], expected, rtol=0.08)
     np.testing.assert_allclose(wide["median"][~inside], plain["median"][~inside], rtol=0.02)
-    with pytest.raises(bs.ArgumentError, match="discrepancy"):
-        seed_fit.forecast(n, discrepancy=-1)
+    for bad in (-1, "lots", None, float("nan")):
+        with pytest.raises(bs.ArgumentError, match="discrepancy"):
+            seed_fit.forecast(n, discrepancy=bad)
+
+
+def _kappa_posterior_by_hand(df, law, seed):
+    """The discrepancy's grid posterior from an independent fit without the largest n."""
+    from bayes_scaling.forecast import log_mean_exp, lognormal_logpdf
+    from bayes_scaling.result import DISCREPANCY_SCALE
+
+    grid = np.linspace(0, 2, 20001)  # plain Riemann sum, finer than the package's quadrature
+    top = df["n"].max()
+    f = bs.fit(df[df["n"] < top], laws=[law], random_seed=seed, draws=2000)[law]
+    held = df[df["n"] == top]
+    step = np.log(top / df.loc[df["n"] < top, "n"].max())
+    mu = np.log(f.curve([top])[:, 0])
+    lp = -np.log1p((grid / DISCREPANCY_SCALE) ** 2)
+    for y in held["y"]:
+        sd = np.sqrt(f.draws["sigma"][None, :] ** 2 + (grid[:, None] * step) ** 2)
+        lp = lp + log_mean_exp(lognormal_logpdf(np.log(y), mu[None, :], sd), axis=1)
+    p = np.exp(lp - lp.max())
+    return grid[np.searchsorted(np.cumsum(p / p.sum()), 0.5)]
+
+
+def test_learned_discrepancy_follows_the_leave_future_out_miss():
+    """kappa's posterior is the half-Cauchy prior times the predictive density of the largest n given
+    the smaller ones, with the noise widened by kappa * log(step): checked against an independent
+    refit. A saturation curve that keeps to its law leaves kappa near the prior (median 0.01); one
+    whose last point sits 25% above the law's path (a log miss of 0.22 one doubling out) pushes it
+    towards 0.22 / log 2 = 0.32."""
+    n = np.geomspace(100, 3200, 6)
+    truth = 20 + 400 * n**-0.5
+    noise = np.exp(np.random.default_rng(5).normal(0, 0.01, n.size))
+    kept = pd.DataFrame({"n": n, "y": truth * noise})
+    bent = kept.assign(y=kept["y"] * np.where(n == n.max(), 1.25, 1.0))
+    medians = {}
+    for name, df in (("kept", kept), ("bent", bent)):
+        fit = bs.fit(df, laws=["power", "saturation"], random_seed=2)
+        d = fit.discrepancy("all").set_index("law")
+        medians[name] = d.loc["saturation", "median"]
+        by_hand = _kappa_posterior_by_hand(df, "saturation", 9)
+        assert d.loc["saturation", "median"] == pytest.approx(by_hand, rel=0.25, abs=0.005), name
+        assert (d["lower"] <= d["median"]).all() and (d["median"] <= d["upper"]).all()
+        assert d["held_out"].eq("3200").all() and d["converged"].all()
+    assert medians["kept"] < 0.03
+    assert 0.15 < medians["bent"] < 0.6
+    # a bigger kappa means a wider forecast beyond the data
+    w = {}
+    for name, df in (("kept", kept), ("bent", bent)):
+        fc = bs.fit(df, laws=["saturation"], random_seed=2).forecast([25600.0], law="saturation")
+        w[name] = float(np.log(fc["upper"] / fc["lower"]).iloc[0])
+    assert w["bent"] > 1.5 * w["kept"]
+
+
+def test_discrepancy_without_a_split_is_the_prior(seed_df):
+    from bayes_scaling.result import DISCREPANCY_SCALE
+
+    fit = bs.fit(seed_df.query("samples <= 1600"), x="samples", y="val_ppl", random_seed=4, draws=300, tune=300)
+    d = fit.discrepancy()
+    # half-Cauchy quantiles q -> s tan(q pi / 2): median s, 5% 0.079 s, 95% 12.7 s (grid steps are 6%)
+    for col, q in (("lower", 0.05), ("median", 0.5), ("upper", 0.95)):
+        assert d[col].iloc[0] == pytest.approx(DISCREPANCY_SCALE * np.tan(q * np.pi / 2), rel=0.08), col
+    assert d["held_out"].iloc[0] == ""
+    with pytest.raises(bs.ArgumentError, match="not fitted"):
+        fit.discrepancy("mmf")
 
 
 def test_fit_many_leaves_the_callers_warning_filters_alone(seed_df):
@@ -270,3 +334,4 @@ def test_fit_many_leaves_the_callers_warning_filters_alone(seed_df):
     bs.fit_many([seed_df, seed_df.iloc[:4], seed_df.iloc[1:]], x="samples", y="val_ppl", laws=["power"],
                 draws=200, tune=200, random_seed=0, n_jobs=3)
     assert warnings.filters == before
+
