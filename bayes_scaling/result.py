@@ -19,6 +19,7 @@ from .forecast import (
     curve_draws,
     interval_columns,
     log_mean_exp,
+    log_sum_exp,
     lognormal_logpdf,
     mixture_indices,
     predictive_draws,
@@ -191,7 +192,6 @@ class LawFit:
         (grid, left-out points): the likelihood of the discrepancy (:meth:`ScalingFit.discrepancy`).
         """
         from arviz_stats.base import array_stats
-        from scipy.special import logsumexp
 
         out = np.flatnonzero(~np.asarray(keep, dtype=bool))
         if out.size == 1 and np.asarray(self.psis_loo.pareto_k)[out[0]] > PARETO_K_MAX \
@@ -201,12 +201,12 @@ class LawFit:
         log_w, k = array_stats.psislw(ll.sum(axis=1), r_eff=self._reff)  # ratios 1 / p(y_out | theta)
         if float(k) > 0.5:
             return self.holdout_lpd(keep, seed, extra_sd)
-        log_w = log_w - logsumexp(log_w)
+        log_w = log_w - log_sum_exp(log_w)
         if extra_sd is None:
-            return logsumexp(log_w[:, None] + ll, axis=0)
+            return log_sum_exp(log_w[:, None] + ll, axis=0)
         ll = _pointwise_log_lik(self.law, {k: self.draws[k] for k in self.law.param_names}, self.data,
                                 self.data.n[out], self.data.log_y[out], extra_sd)
-        return logsumexp(log_w[None, :, None] + ll, axis=1)
+        return log_sum_exp(log_w[None, :, None] + ll, axis=1)
 
     def holdout_lpd(self, keep: np.ndarray, seed: int, extra_sd=None) -> np.ndarray:
         """Refit on the points in ``keep`` (through the compiled model) and return the log
@@ -514,13 +514,11 @@ class ScalingFit:
 
     def _kappa_posterior(self, law: str) -> np.ndarray:
         """Posterior probabilities of the discrepancy on ``_KAPPA_GRID`` for a law or "averaged"."""
-        from scipy.special import logsumexp
-
         lp = np.log(_KAPPA_CELL) - np.log1p((_KAPPA_GRID / DISCREPANCY_SCALE) ** 2)  # half-Cauchy prior mass
         if self._lfo:
             if law == "averaged":
                 w = {k: v for k, v in self.weights().items() if v > 0}
-                lp = lp + logsumexp([np.log(v) + self._lfo[k] for k, v in w.items()], axis=0)
+                lp = lp + log_sum_exp([np.log(v) + self._lfo[k] for k, v in w.items()], axis=0)
             else:
                 lp = lp + self._lfo[law]
         p = np.exp(lp - lp.max())
