@@ -514,14 +514,21 @@ class ScalingFit:
 
     def _kappa_posterior(self, law: str) -> np.ndarray:
         """Posterior probabilities of the discrepancy on ``_KAPPA_GRID`` for a law or "averaged"."""
-        lp = np.log(_KAPPA_CELL) - np.log1p((_KAPPA_GRID / DISCREPANCY_SCALE) ** 2)  # half-Cauchy prior mass
+        lp = np.log(self._kappa_prior())  # half-Cauchy prior mass of each grid cell
         if self._lfo:
             if law == "averaged":
                 w = {k: v for k, v in self.weights().items() if v > 0}
                 lp = lp + log_sum_exp([np.log(v) + self._lfo[k] for k, v in w.items()], axis=0)
             else:
                 lp = lp + self._lfo[law]
+            if not np.isfinite(lp.max()):  # no kappa on the grid explains the held-out point: the prior
+                return self._kappa_prior()
         p = np.exp(lp - lp.max())
+        return p / p.sum()
+
+    @staticmethod
+    def _kappa_prior() -> np.ndarray:
+        p = _KAPPA_CELL / (1 + (_KAPPA_GRID / DISCREPANCY_SCALE) ** 2)
         return p / p.sum()
 
     def discrepancy(self, law: str = "averaged", prob: float = 0.9) -> pd.DataFrame:

@@ -325,6 +325,15 @@ def test_discrepancy_without_a_split_is_the_prior(seed_df):
     assert d["held_out"].iloc[0] == ""
     with pytest.raises(bs.ArgumentError, match="not fitted"):
         fit.discrepancy("mmf")
+    # a held-out point that no kappa on the grid can explain (log density -inf throughout) leaves the prior
+    from bayes_scaling.result import _KAPPA_GRID, ScalingFit
+
+    split = bs.fit(seed_df, x="samples", y="val_ppl", laws=["power", "saturation"], random_seed=4, draws=300,
+                   tune=300)
+    odd = ScalingFit(split.data, split.fits, split.seed, split.options)
+    odd.__dict__["_lfo"] = {k: np.full(_KAPPA_GRID.size, -np.inf) for k in split.fits}
+    cols = ["median", "lower", "upper"]
+    pd.testing.assert_frame_equal(odd.discrepancy("power")[cols], fit.discrepancy("power")[cols])
 
 
 def test_fit_many_leaves_the_callers_warning_filters_alone(seed_df):
