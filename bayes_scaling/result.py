@@ -742,7 +742,7 @@ class ScalingFit:
         n = check_n(n)
         if not (isinstance(discrepancy, str) and discrepancy == "learned"):
             try:
-                ok = np.isfinite(discrepancy) and discrepancy >= 0
+                ok = not isinstance(discrepancy, bool) and np.isfinite(discrepancy) and discrepancy >= 0
             except TypeError:
                 ok = False
             if not ok:
@@ -754,11 +754,11 @@ class ScalingFit:
             law = self.best_law()
         parts = self.components(law)
         rng = self._rng(3)
+        size = sum(idx.size for _, idx in parts)
         if isinstance(discrepancy, str):  # "learned": a kappa per draw from its posterior
-            size = sum(idx.size for _, idx in parts)
             kappa = rng.choice(_KAPPA_GRID, size=(size, 1), p=self._kappa_posterior(law))
         else:
-            kappa = np.full((sum(idx.size for _, idx in parts), 1), float(discrepancy))
+            kappa = np.full((size, 1), float(discrepancy))
         z = rng.standard_normal(kappa.shape)  # common random numbers across n
         curves, preds = [], []
         for f, idx in parts:

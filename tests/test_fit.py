@@ -260,7 +260,7 @@ def test_discrepancy_widens_only_beyond_the_data(seed_fit):
     expected = 2 * z * np.sqrt((base[~inside] / (2 * z)) ** 2 + (0.2 * d) ** 2)
     np.testing.assert_allclose(width[~inside], expected, rtol=0.08)
     np.testing.assert_allclose(wide["median"][~inside], plain["median"][~inside], rtol=0.02)
-    for bad in (-1, "lots", None, float("nan")):
+    for bad in (-1, "lots", None, float("nan"), True):
         with pytest.raises(bs.ArgumentError, match="discrepancy"):
             seed_fit.forecast(n, discrepancy=bad)
 
