@@ -105,9 +105,9 @@ def _not_converged(fit) -> list[str]:
 
 
 def _labels(table: pd.DataFrame):
-    """Row labels for notes: ``group/law`` in grouped tables, else the index."""
-    if "group" in table.columns and "law" in table.columns:
-        return table["group"] + "/" + table["law"]
+    """Row labels for notes: ``group/law`` or ``law`` where the table has those columns, else the index."""
+    if "law" in table.columns:
+        return (table["group"] + "/" if "group" in table.columns else "") + table["law"]
     return table.index
 
 

@@ -561,7 +561,9 @@ class ScalingFit:
         -------
         DataFrame
             One row per law: ``law, median, lower, upper`` (of ``kappa``), ``prior_median``,
-            ``held_out`` (the n scored; empty for the prior alone) and ``converged``.
+            ``held_out`` (the n scored; empty for the prior alone), ``converged`` and ``notes``
+            (in words: when ``kappa`` keeps its prior for want of a held-out n, or when its
+            median is 5x the prior's or more, how much each doubling beyond the data adds).
 
         Examples
         --------
@@ -580,12 +582,19 @@ class ScalingFit:
         cdf = np.cumsum(self._kappa_posterior(law))
         lower, median, upper = (float(_KAPPA_GRID[min(np.searchsorted(cdf, q), _KAPPA_GRID.size - 1)])
                                 for q in ((1 - prob) / 2, 0.5, (1 + prob) / 2))
-        keep, _ = self._future_split()
+        keep, reason = self._future_split()
         held = "" if not self._lfo else ", ".join(f"{v:g}" for v in np.unique(self.data.n[~keep]))
+        if not self._lfo:
+            note = f"nothing held out to learn from ({reason}): kappa keeps its prior"
+        elif median >= 5 * DISCREPANCY_SCALE:
+            note = (f"forecasting n = {held} from the smaller n missed by more than the noise: beyond the data "
+                    f"each doubling adds about {median * np.log(2):.0%} to the log-sd of a forecast")
+        else:
+            note = ""
         parts = self.fits.values() if law == "averaged" else [self.fits[law]]
         return pd.DataFrame([{"law": law, "median": median, "lower": lower, "upper": upper,
                               "prior_median": DISCREPANCY_SCALE, "held_out": held,
-                              "converged": all(f.converged for f in parts)}])
+                              "converged": all(f.converged for f in parts), "notes": note}])
 
     def best_law(self) -> str:
         """The law ranked first by PSIS-LOO."""

@@ -304,6 +304,7 @@ def test_learned_discrepancy_follows_the_leave_future_out_miss():
         assert d.loc["saturation", "median"] == pytest.approx(by_hand, rel=0.25, abs=0.005), name
         assert (d["lower"] <= d["median"]).all() and (d["median"] <= d["upper"]).all()
         assert d["held_out"].eq("3200").all() and d["converged"].all()
+        assert (d["notes"] != "").all() == (name == "bent"), d["notes"]  # said in words when it matters
     assert medians["kept"] < 0.03
     assert 0.15 < medians["bent"] < 0.6
     # a bigger kappa means a wider forecast beyond the data
@@ -323,6 +324,7 @@ def test_discrepancy_without_a_split_is_the_prior(seed_df):
     for col, q in (("lower", 0.05), ("median", 0.5), ("upper", 0.95)):
         assert d[col].iloc[0] == pytest.approx(DISCREPANCY_SCALE * np.tan(q * np.pi / 2), rel=0.08), col
     assert d["held_out"].iloc[0] == ""
+    assert d["notes"].iloc[0].startswith("nothing held out to learn from (4 distinct n")
     with pytest.raises(bs.ArgumentError, match="not fitted"):
         fit.discrepancy("mmf")
     # a held-out point that no kappa on the grid can explain (log density -inf throughout) leaves the prior
