@@ -61,21 +61,27 @@ def test_fit_own_csv_saves_tables_and_fit(user_csv, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "loss on tokens" in text and "Forecasts" in text
     for name in ["fit.json", "data.csv", "compare.csv", "ppl_min.csv", "forecast.csv", "diagnostics.csv",
-                 "doubling_gain.csv", "report.md", "report.html", "fit.png", "fit_linear.png", "forecast.png",
-                 "compare.png", "floor.png", "diagnostics_saturation.png"]:
+                 "discrepancy.csv", "sensitivity.csv", "doubling_gain.csv", "report.md", "report.html",
+                 "fit.png", "fit_linear.png", "forecast.png", "compare.png", "floor.png",
+                 "diagnostics_saturation.png"]:
         assert (out / name).is_file(), name
     # the HTML report is self-contained: every PNG embedded, every table present, no external files
     page = (out / "report.html").read_text()
     pngs = list(out.glob("*.png"))
     assert page.count("src='data:image/png;base64,") == len(pngs) >= 8
     assert "src='http" not in page and "href='http" not in page
-    for heading in ("Model comparison", "Floor of loss", "Forecasts", "Sampler diagnostics"):
+    for heading in ("Model comparison", "Floor of loss", "Forecasts", "Discrepancy beyond the data",
+                    "Sampler diagnostics"):
         assert heading in page
     saved = pd.read_csv(out / "forecast.csv")
     assert sorted(saved["n"].unique()) == [3.2e9, 6.4e9]
     back = bs.load(out)
     fc = back.forecast([3.2e9, 6.4e9], law="all")
     pd.testing.assert_series_equal(fc["median"], saved["median"], check_exact=False, rtol=1e-12)
+    pd.testing.assert_series_equal(fc["upper"], saved["upper"], check_exact=False, rtol=1e-12)  # kappa restored too
+    kappa = pd.read_csv(out / "discrepancy.csv", keep_default_na=False)
+    pd.testing.assert_frame_equal(back.discrepancy("all").drop(columns="held_out"),
+                                  kappa.drop(columns="held_out"), check_dtype=False)
     # re-render from the saved fit
     assert main(["report", str(out), "--forecast", "3.2e9"]) == 0
     assert "Model comparison" in capsys.readouterr().out
