@@ -40,7 +40,7 @@ def _progress(args) -> bool:
 
 def _fit(args) -> int:
     import bayes_scaling as bs
-    from bayes_scaling.report import default_forecast, report_text, write_report
+    from bayes_scaling.report import default_forecast, render_text, tables, write_report
 
     if args.out:  # refuse before fitting, not after
         from bayes_scaling.io import check_target
@@ -53,10 +53,11 @@ def _fit(args) -> int:
                  progressbar=_progress(args), group=args.group, pooling=args.pooling)
     n = args.forecast or default_forecast(fit)
     title = f"bayes-scaling fit: {args.y} on {args.x} ({args.data})"
-    print(report_text(fit, n, args.prob, title=title, target=args.target, discrepancy=args.discrepancy))
+    sections = tables(fit, n, args.prob, args.target, args.discrepancy)  # printed and written: computed once
+    print(render_text(fit, sections, title))
     if args.out:
         write_report(fit, Path(args.out), n, args.prob, target=args.target, overwrite=args.force, title=title,
-                     discrepancy=args.discrepancy)
+                     discrepancy=args.discrepancy, sections=sections)
         print(f"\nreport in {args.out}/report.html (and report.md, CSV tables, PNG figures); reload the fit "
               f"with bayes_scaling.load({str(args.out)!r})", file=sys.stderr)
     return 0
@@ -92,16 +93,17 @@ def _backtest(args) -> int:
 
 def _report(args) -> int:
     import bayes_scaling as bs
-    from bayes_scaling.report import default_forecast, report_text, write_report
+    from bayes_scaling.report import default_forecast, render_text, tables, write_report
 
     fit = bs.load(args.dir)
     n = args.forecast or default_forecast(fit)
     title = f"bayes-scaling report: {args.dir}"
-    print(report_text(fit, n, args.prob, title=title, target=args.target, discrepancy=args.discrepancy))
+    sections = tables(fit, n, args.prob, args.target, args.discrepancy)
+    print(render_text(fit, sections, title))
     # re-rendered in the saved fit's own directory, or saved with the report into --out
     out = Path(args.out or args.dir)
     write_report(fit, out, n, args.prob, target=args.target, overwrite=args.force, title=title,
-                 save=args.out is not None, discrepancy=args.discrepancy)
+                 save=args.out is not None, discrepancy=args.discrepancy, sections=sections)
     print(f"\nreport written to {out}/report.html", file=sys.stderr)
     return 0
 

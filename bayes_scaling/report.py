@@ -18,7 +18,7 @@ import pandas as pd
 
 from .result import DISCREPANCY_SCALE
 
-__all__ = ["default_forecast", "format_table", "report_text", "tables", "write_report"]
+__all__ = ["default_forecast", "format_table", "render_text", "report_text", "tables", "write_report"]
 
 
 def default_forecast(fit) -> list[float]:
@@ -122,11 +122,11 @@ def _discrepancy_words(discrepancy) -> str:
 def report_text(fit, forecast_n, prob: float = 0.9, *, title: str = "", target: float | None = None,
                 discrepancy="learned") -> str:
     """The plain-text report: comparison, floors, forecasts, decisions, diagnostics."""
-    return _text(fit, tables(fit, forecast_n, prob, target, discrepancy), title)
+    return render_text(fit, tables(fit, forecast_n, prob, target, discrepancy), title)
 
 
-def _text(fit, sections: dict[str, tuple[str, pd.DataFrame]], title: str) -> str:
-    """The plain-text report of the sections of :func:`tables` (left unchanged)."""
+def render_text(fit, sections: dict[str, tuple[str, pd.DataFrame]], title: str = "") -> str:
+    """The plain-text report of tables already computed by :func:`tables` (left unchanged)."""
     lines = [title, "=" * len(title), ""] if title else []
     lines += [repr(fit), ""]
     bad = _not_converged(fit)
@@ -212,13 +212,15 @@ def _html(fit, title: str, sections: dict, figures: dict[str, tuple[str, bytes]]
 
 def write_report(fit, out, forecast_n=None, prob: float = 0.9, *, target: float | None = None,
                  overwrite: bool = False, title: str = "bayes-scaling report", save: bool = True,
-                 discrepancy="learned") -> Path:
+                 discrepancy="learned", sections: dict | None = None) -> Path:
     """Write the full report of ``fit`` into the directory ``out``.
 
     ``out`` receives the saved fit (``bs.load(out)`` restores it exactly; ``save=False``
     re-renders the report of a fit already saved there), one CSV per table, the figures
     as PNG, ``report.md`` and a self-contained ``report.html`` (figures embedded).
-    Returns the directory.
+    ``sections``: the output of :func:`tables` for the same ``forecast_n``, ``prob``, ``target``
+    and ``discrepancy``, where the caller has computed it already (the CLI prints it first);
+    otherwise it is computed here. Returns the directory.
 
     Examples
     --------
@@ -238,7 +240,8 @@ def write_report(fit, out, forecast_n=None, prob: float = 0.9, *, target: float 
     forecast_n = list(forecast_n) if forecast_n is not None else default_forecast(fit)
     if save:
         fit.save(out, overwrite=overwrite)
-    sections = tables(fit, forecast_n, prob, target, discrepancy)
+    if sections is None:
+        sections = tables(fit, forecast_n, prob, target, discrepancy)
     for stem, (_, table) in sections.items():
         table.to_csv(out / f"{stem}.csv", index=table.index.name is not None)
     figures = {}
@@ -249,7 +252,7 @@ def write_report(fit, out, forecast_n=None, prob: float = 0.9, *, target: float 
         (out / name).write_bytes(buf.getvalue())
         figures[name] = (caption, buf.getvalue())
     images = "\n\n".join(f"![{caption}]({name})" for name, (caption, _) in figures.items())
-    text = _text(fit, sections, title)  # the same tables as the CSVs and the HTML, computed once
+    text = render_text(fit, sections, title)  # the same tables as the CSVs and the HTML, computed once
     (out / "report.md").write_text(f"# {title}\n\n```\n{text}```\n\n{images}\n")
     (out / "report.html").write_text(_html(fit, title, sections, figures))
     return out
