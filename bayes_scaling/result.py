@@ -174,8 +174,12 @@ class LawFit:
         result.refit_reason = reason
         return result
 
+    def _loo_seed(self, i: int) -> int:
+        """The seed of exact LOO's refit without point ``i``: the refit is made once and reused."""
+        return self.seed + 1 + i
+
     def _exact_loo_point(self, i: int, keep: np.ndarray) -> float:
-        return float(self.holdout_lpd(keep, seed=self.seed + 1 + i)[0])
+        return float(self.holdout_lpd(keep, seed=self._loo_seed(i))[0])
 
     def future_lpd(self, keep: np.ndarray, seed: int, extra_sd=None) -> np.ndarray:
         """``log p(y_j | y_keep)`` for each left-out point j (data order), as cheaply as is reliable.
@@ -196,7 +200,7 @@ class LawFit:
         out = np.flatnonzero(~np.asarray(keep, dtype=bool))
         if out.size == 1 and np.asarray(self.psis_loo.pareto_k)[out[0]] > PARETO_K_MAX \
                 and out[0] not in self.loo.refit_failed:
-            return self.holdout_lpd(keep, self.seed + 1 + int(out[0]), extra_sd)  # exact LOO's refit
+            return self.holdout_lpd(keep, self._loo_seed(int(out[0])), extra_sd)  # exact LOO's refit
         ll = self.log_lik[:, out]
         log_w, k = array_stats.psislw(ll.sum(axis=1), r_eff=self._reff)  # ratios 1 / p(y_out | theta)
         if float(k) > 0.5:
@@ -492,7 +496,7 @@ class ScalingFit:
                 elpd[name] = float(self._lfo[name][0])
             w = np.exp(elpd - elpd.max())
             w = w / w.sum()
-            held = ", ".join(f"{v:g}" for v in np.unique(self.data.n[~keep]))
+            held = self._held_out_label(keep)
             method = f"leave-future-out pseudo-BMA (fit on n <= {self.data.n[keep].max():g})"
         else:
             w = pd.Series(self._comparison["weight"]).reindex(names)
@@ -511,6 +515,10 @@ class ScalingFit:
         if distinct.size <= need:
             return None, f"{distinct.size} distinct n leave none to forecast (the laws need {need} to fit)"
         return self.data.n < distinct[-1], ""
+
+    def _held_out_label(self, keep: np.ndarray) -> str:
+        """The n held out by a leave-future-out split, as the tables show them."""
+        return ", ".join(f"{v:g}" for v in np.unique(self.data.n[~keep]))
 
     def _kappa_posterior(self, law: str) -> np.ndarray:
         """Posterior probabilities of the discrepancy on ``_KAPPA_GRID`` for a law or "averaged"."""
@@ -583,7 +591,7 @@ class ScalingFit:
         lower, median, upper = (float(_KAPPA_GRID[min(np.searchsorted(cdf, q), _KAPPA_GRID.size - 1)])
                                 for q in ((1 - prob) / 2, 0.5, (1 + prob) / 2))
         keep, reason = self._future_split()
-        held = "" if not self._lfo else ", ".join(f"{v:g}" for v in np.unique(self.data.n[~keep]))
+        held = "" if keep is None else self._held_out_label(keep)
         if not self._lfo:
             note = f"nothing held out to learn from ({reason}): kappa keeps its prior"
         elif median >= 5 * DISCREPANCY_SCALE:
