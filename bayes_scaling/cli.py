@@ -164,8 +164,8 @@ def _output_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--forecast", nargs="+", type=_positive(float), metavar="N",
                    help="sample counts to forecast (default: 2x, 4x, 8x the largest observed)")
     p.add_argument("--discrepancy", type=_discrepancy, default="learned", metavar="K",
-                   help="extra log-sd of forecasts per factor e beyond the data: 'learned' from how well the "
-                   "laws forecast the largest n (default), or a number (0: the laws alone; see the docs)")
+                   help="extra log-sd of forecasts and budget answers per factor e beyond the data: 'learned' from how "
+                   "well the laws forecast the largest n (default), or a number (0: the laws alone; see the docs)")
     p.add_argument("--target", type=_positive(float), metavar="T",
                    help="target metric: samples needed to reach it with probability --prob, planning table")
     p.add_argument("--out", metavar="DIR", help="directory for report.html, report.md, CSV tables, PNG figures "

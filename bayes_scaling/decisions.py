@@ -1,9 +1,15 @@
 """Data-budget questions answered with posterior probabilities.
 
 Every function takes a :class:`~bayes_scaling.result.ScalingFit` and a law (a name,
-``"best"`` or ``"averaged"``) and works on posterior draws of the *mean curve* (the
-expected metric at n, without measurement noise). ``ScalingFit`` exposes each as a
-method of the same name.
+``"best"`` or ``"averaged"``) and works on posterior draws of the *curve* (the expected metric
+at n, without measurement noise). Beyond the largest observed n the curve carries the same
+discrepancy as :meth:`~bayes_scaling.result.ScalingFit.forecast` (``discrepancy="learned"``, the
+default: each draw's log curve is shifted by ``kappa * z * log(n / largest n)``), so budget
+answers are as unsure of the laws' shapes as the forecasts are; ``discrepancy=0`` gives the laws'
+mean curves alone. The floor stays the laws' (:func:`gap_to_floor`, ``p_reachable``): a draw's curve
+may fall faster than its law beyond the data, or flatten, or turn up, but never below its own
+floor, so the discrepancy cannot make a target below every floor reachable. ``ScalingFit`` exposes
+each function as a method of the same name.
 """
 
 from __future__ import annotations
@@ -12,21 +18,28 @@ import numpy as np
 import pandas as pd
 
 from .errors import ArgumentError
-from .forecast import check_n, check_prob, interval_columns
+from .forecast import check_discrepancy, check_n, check_prob, interval_columns
 
 __all__ = ["decision_summary", "doubling_gain", "gap_to_floor", "local_exponent", "samples_needed"]
 
 #: how far past the data (in log n) ``samples_needed`` searches before calling a target unreachable
 _U_SEARCH = 1e4
+#: with a discrepancy: where a draw whose drift turns it upward is searched for the n at which it
+#: comes down to a target and rises above it again (offsets in log n from where the search starts)
+_DRIFT_GRID = np.concatenate([[0.0], np.geomspace(1e-4, 60.0, 400)])
 
 
-def curve_and_floor(fit, n, law) -> tuple[np.ndarray, np.ndarray]:
-    """Draws of the mean curve at n (draws x len(n)) and of the floor (0 without one)."""
+def curve_and_floor(fit, n, law, discrepancy=0) -> tuple[np.ndarray, np.ndarray]:
+    """Draws of the curve at n (draws x len(n)), with the discrepancy beyond the data (never below
+    the draw's floor), and of the floor (0 without one)."""
     curves, floors = [], []
     for f, idx in fit.components(law):
         curves.append(f.curve(n)[idx])
         floors.append(f.draws["floor"][idx] if f.law.has_floor else np.zeros(idx.size))
-    return np.concatenate(curves), np.concatenate(floors)
+    curve, floor = np.concatenate(curves), np.concatenate(floors)
+    if not (isinstance(discrepancy, (int, float)) and discrepancy == 0):
+        curve = np.maximum(curve * fit._drift(n, law, discrepancy), floor[:, None])
+    return curve, floor
 
 
 def _label(fit, law: str) -> str:
@@ -38,42 +51,123 @@ def _summary(draws: np.ndarray, n: np.ndarray, prob: float, law: str, **extra) -
     return pd.DataFrame({"n": n, "law": law, **interval_columns(draws, prob), **extra})
 
 
-def _n_at(fit, target: float, law) -> np.ndarray:
-    """For every draw, the n at which its mean curve reaches ``target`` (inf: never; 0: always)."""
-    out = []
+def _bisect(past, lo, hi, steps: int = 100):
+    """Per element, the point where ``past(u)`` turns from False (at ``lo``) to True (at ``hi``)."""
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        now = past(mid)
+        lo, hi = np.where(now, lo, mid), np.where(now, mid, hi)
+    return hi
+
+
+def _reach(fit, target: float, law, slopes=None) -> tuple[np.ndarray, np.ndarray]:
+    """For every draw, the log n (``u``) where its curve comes down to ``target`` and where it
+    rises above it again (``inf``: never; ``-inf``: below it from the start).
+
+    Without a discrepancy (``slopes`` None) each curve falls with n, so it never rises again. With
+    one, a draw with a negative slope falls faster beyond the data; one with a positive slope may
+    come down later, or turn up and leave the target again (searched on ``_DRIFT_GRID``).
+    """
+    u_max = float(np.log(fit.data.distinct_n.max() / fit.data.n_ref))
+    enter, leave, start = [], [], 0
     for f, idx in fit.components(law):
         p = {q.name: f.draws[q.name][idx] for q in f.law.parameters}
-        lt = np.log(target)
-        lo = np.full(idx.size, fit.data.u.min() - 50.0)
-        hi = np.full(idx.size, _U_SEARCH)
+        s = np.zeros(idx.size) if slopes is None else slopes[start:start + idx.size]
+        start += idx.size
         with np.errstate(all="ignore"):
-            above_lo = f.law.log_curve(lo, p) > lt
-            below_hi = f.law.log_curve(hi, p) <= lt
-            for _ in range(100):  # bisection on the monotone log curve
-                mid = 0.5 * (lo + hi)
-                high = f.law.log_curve(mid, p) > lt
-                lo = np.where(high, mid, lo)
-                hi = np.where(high, hi, mid)
-            n = fit.data.n_ref * np.exp(hi)
-        n = np.where(above_lo, n, 0.0)
-        out.append(np.where(below_hi, n, np.inf))
-    return np.concatenate(out)
+            u_in, u_out = _reach_law(f.law, p, s, np.log(target), fit.data.u.min() - 50.0, u_max)
+        enter.append(u_in)
+        leave.append(u_out)
+    return np.concatenate(enter), np.concatenate(leave)
 
 
-def samples_needed(fit, target, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
-    """The smallest n at which the mean curve is at or below ``target`` with probability ``prob``.
+def _reach_law(law, p: dict, s: np.ndarray, lt: float, u_lo: float, u_max: float):
+    """:func:`_reach` for the draws ``p`` of one law with drift slopes ``s``."""
 
-    Each posterior draw's curve falls with n, so ``P(curve(n) <= target)`` is the share of
-    draws that reach the target by n, and the answer is the ``prob``-quantile of the n at
-    which each draw reaches it (``inf`` when more than ``1 - prob`` of the draws never do,
-    because their floor lies above the target).
+    def g(u, keep):  # the log curve with the drift beyond the data, minus log target
+        q = {k: v[keep] for k, v in p.items()}
+        return law.log_curve(u, q) + s[keep] * np.maximum(u - u_max, 0.0) - lt
+
+    lo, hi = np.full(s.size, u_lo), np.full(s.size, _U_SEARCH)
+    u_law = _bisect(lambda u: law.log_curve(u, p) <= lt, lo, hi)  # the laws alone: each curve falls
+    u_law = np.where(law.log_curve(lo, p) > lt, u_law, -np.inf)
+    u_law = np.where(law.log_curve(hi, p) <= lt, u_law, np.inf)  # the floor is above the target
+    u_in, u_out = u_law.copy(), np.full(s.size, np.inf)
+    # falling faster (s < 0): comes down between the largest n and where the law alone does
+    late = (s < 0) & np.isfinite(u_law) & (u_law > u_max)
+    if late.any():
+        u_in[late] = _bisect(lambda u: g(u, late) <= 0, np.full(late.sum(), u_max), u_law[late])
+    # turning up (s > 0): comes down no earlier than the law alone, and may leave again
+    up = (s > 0) & np.isfinite(u_law)
+    if up.any():
+        first = np.maximum(u_law[up], u_max)
+        grid = first[None, :] + _DRIFT_GRID[:, None]
+        below = g(grid, up) <= 0
+        steps = np.arange(_DRIFT_GRID.size)[:, None]
+        i_in = np.where(below.any(axis=0), below.argmax(axis=0), -1)
+        rising = ~below & (steps > i_in[None, :])
+        i_out = np.where(rising.any(axis=0), rising.argmax(axis=0), -1)
+        cols = np.arange(first.size)
+
+        def cell(i):  # the grid cell [i - 1, i] of every draw
+            return grid[np.maximum(i - 1, 0), cols], grid[np.maximum(i, 0), cols]
+
+        entry = _bisect(lambda u: g(u, up) <= 0, *cell(i_in), 60)
+        entry = np.where(u_law[up] > u_max, np.where(i_in > 0, entry, first), u_law[up])
+        u_in[up] = np.where(i_in < 0, np.inf, entry)
+        exit_ = _bisect(lambda u: g(u, up) > 0, *cell(i_out), 60)
+        u_out[up] = np.where((i_in >= 0) & (i_out > 0), exit_, np.inf)
+    return u_in, u_out
+
+
+def _first_n_with(fit, u_in: np.ndarray, u_out: np.ndarray, prob: float) -> float:
+    """The smallest n at which at least ``prob`` of the draws are at or below the target."""
+    need = int(np.ceil(prob * u_in.size - 1e-9))
+    cand = np.sort(u_in[np.isfinite(u_in) | (u_in < 0)])
+    if cand.size < need:
+        return np.inf
+    left = np.sort(u_out)
+    # draws in at u: entered at or before u, not left before it
+    at = np.searchsorted(cand, cand, side="right") - np.searchsorted(left, cand, side="left")
+    ok = np.flatnonzero(at >= need)
+    if ok.size == 0:
+        return np.inf
+    u = cand[ok[0]]
+    return 0.0 if u == -np.inf else float(fit.data.n_ref * np.exp(u))
+
+
+def samples_needed(fit, target, prob: float = 0.9, law: str = "averaged",
+                   discrepancy="learned") -> pd.DataFrame:
+    """The smallest n at which the curve is at or below ``target`` with probability ``prob``.
+
+    ``P(curve(n) <= target)`` is the share of posterior draws whose curve is at or below the
+    target at n. The laws' curves fall with n, so without a discrepancy this is the share that
+    has reached it by n and the answer is the ``prob``-quantile of the n at which each draw does.
+    With the discrepancy some draws fall faster beyond the data and some flatten or turn up, and
+    a draw that turns up may leave the target again: the answer is the smallest n at which
+    ``prob`` of the draws are at or below it. ``inf`` when no n is, because the laws' floors lie
+    above the target (``p_reachable`` < ``prob``) or because the discrepancy leaves too many
+    draws above it.
+
+    Parameters
+    ----------
+    fit : ScalingFit
+    target : float or sequence of float
+        Value(s) of the metric to reach, > 0.
+    prob : float
+        Probability required.
+    law : str
+        A law name, ``"best"`` or ``"averaged"``.
+    discrepancy : "learned" or float
+        The discrepancy beyond the data, as in :meth:`~bayes_scaling.result.ScalingFit.forecast`
+        (``"learned"``, the default; ``0``: the laws' mean curves alone).
 
     Returns
     -------
     DataFrame
         One row per target: ``target, law, n`` (``inf`` if out of reach at that
-        probability), ``p_reachable`` (= P(floor < target)), ``reason`` (empty, or why
-        ``n`` is infinite) and, when the data carry extra columns (``keep=("tokens",)``),
+        probability), ``p_reachable`` (= P(floor < target), the laws' floors), ``reason`` (empty,
+        or why ``n`` is infinite) and, when the data carry extra columns (``keep=("tokens",)``),
         ``n_<column>``: ``n`` converted with the mean ratio column / x observed in the data.
 
     Examples
@@ -85,20 +179,28 @@ def samples_needed(fit, target, prob: float = 0.9, law: str = "averaged") -> pd.
     True
     """
     prob = check_prob(prob)
+    check_discrepancy(discrepancy)
     targets = np.atleast_1d(np.asarray(target, dtype=float))
     if targets.ndim != 1 or not np.isfinite(targets).all() or (targets <= 0).any():
         raise ArgumentError(f"target must be positive finite numbers, got {target!r}")
     label = _label(fit, law)
     _, floor = curve_and_floor(fit, [fit.data.n_ref], law)
+    drifts = discrepancy == "learned" or discrepancy > 0
+    slopes = fit._drift_slopes(law, discrepancy) if drifts else None
     rows = []
     for t in targets:
-        n_draws = _n_at(fit, float(t), law)
+        u_in, u_out = _reach(fit, float(t), law, slopes)
+        n = _first_n_with(fit, u_in, u_out, prob)
         p_reach = float(np.mean(floor < t))
-        n = float(np.quantile(n_draws, prob, method="inverted_cdf"))
         reason = ""
         if not np.isfinite(n):
-            reason = (f"P(floor < {t:g}) = {p_reach:.3f} < {prob:g}: the floor makes the target out of "
-                      "reach at this probability")
+            if p_reach < prob:
+                reason = (f"P(floor < {t:g}) = {p_reach:.3f} < {prob:g}: the floor makes the target out of "
+                          "reach at this probability")
+            else:
+                reason = (f"with the discrepancy beyond the data at most {_most_at_once(u_in, u_out):.3f} of the "
+                          f"draws are at or below {t:g} at any one n (< {prob:g}): some flatten or turn up "
+                          "before they reach it")
         row = {"target": float(t), "law": label, "n": n, "p_reachable": p_reach, "reason": reason}
         for col, values in fit.data.extra.items():
             row[f"n_{col}"] = n * float(np.mean(values / fit.data.n))
@@ -106,32 +208,45 @@ def samples_needed(fit, target, prob: float = 0.9, law: str = "averaged") -> pd.
     return pd.DataFrame(rows)
 
 
-def doubling_gain(fit, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
-    """Posterior of the relative cut of the mean curve from n to 2n: ``1 - y(2n) / y(n)``.
+def _most_at_once(u_in: np.ndarray, u_out: np.ndarray) -> float:
+    """The largest share of draws at or below the target at any one n."""
+    cand = np.sort(u_in[np.isfinite(u_in) | (u_in < 0)])
+    if cand.size == 0:
+        return 0.0
+    at = np.searchsorted(cand, cand, side="right") - np.searchsorted(np.sort(u_out), cand, side="left")
+    return float(at.max() / u_in.size)
 
-    For a pure power law with exponent a this is ``1 - 2^-a`` (a = 0.5: 29.3%).
+
+def doubling_gain(fit, n, prob: float = 0.9, law: str = "averaged", discrepancy="learned") -> pd.DataFrame:
+    """Posterior of the relative cut of the curve from n to 2n: ``1 - y(2n) / y(n)``.
+
+    For a pure power law with exponent a this is ``1 - 2^-a`` (a = 0.5: 29.3%). Beyond the data
+    the discrepancy widens it (and may make it negative: a curve that flattens or turns up).
     Columns ``n, law, mean, median, lower, upper``.
     """
     prob, n = check_prob(prob), check_n(n)
-    curve, _ = curve_and_floor(fit, np.concatenate([n, 2 * n]), law)
+    curve, _ = curve_and_floor(fit, np.concatenate([n, 2 * n]), law, discrepancy)
     gain = 1.0 - curve[:, n.size:] / curve[:, : n.size]
     return _summary(gain, n, prob, _label(fit, law))
 
 
-def local_exponent(fit, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
-    """Posterior of ``-d log y / d log n`` at n (the seed notes' windowed alpha, with intervals)."""
+def local_exponent(fit, n, prob: float = 0.9, law: str = "averaged", discrepancy="learned") -> pd.DataFrame:
+    """Posterior of ``-d log y / d log n`` at n (the seed notes' windowed alpha, with intervals).
+
+    Beyond the data the discrepancy adds ``-kappa * z`` to every draw's exponent."""
     prob, n = check_prob(prob), check_n(n)
     h = 1e-4
-    curve, _ = curve_and_floor(fit, np.concatenate([n * np.exp(-h), n * np.exp(h)]), law)
+    curve, _ = curve_and_floor(fit, np.concatenate([n * np.exp(-h), n * np.exp(h)]), law, discrepancy)
     slope = -(np.log(curve[:, n.size:]) - np.log(curve[:, : n.size])) / (2 * h)
     return _summary(slope, n, prob, _label(fit, law))
 
 
 def gap_to_floor(fit, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
-    """Posterior of how far the mean curve at n is above its floor: ``y(n) - floor``.
+    """Posterior of how far the laws' mean curve at n is above its floor: ``y(n) - floor``.
 
     Also ``rel_median``: the median of ``y(n) / floor - 1`` (NaN for laws without a floor,
-    whose floor is 0).
+    whose floor is 0). A question about the laws' own curves and floors, so without the
+    discrepancy (which has no floor).
     """
     prob, n = check_prob(prob), check_n(n)
     curve, floor = curve_and_floor(fit, n, law)
@@ -143,10 +258,11 @@ def gap_to_floor(fit, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFra
 
 
 def decision_summary(fit, target: float, budgets, prob: float = 0.9, law: str = "averaged",
-                     per: float = 1000.0) -> pd.DataFrame:
+                     per: float = 1000.0, discrepancy="learned") -> pd.DataFrame:
     """The planning table: for each candidate budget n, the expected metric with its interval,
-    the probability that the mean curve is at or below ``target``, and the marginal gain
-    ``-dy/dn * per`` (metric units per extra ``per`` samples; posterior median and interval).
+    the probability that the curve is at or below ``target``, and the marginal gain
+    ``-dy/dn * per`` (metric units per extra ``per`` samples; posterior median and interval),
+    all with the discrepancy beyond the data (``discrepancy=0``: the laws alone).
 
     Examples
     --------
@@ -157,7 +273,7 @@ def decision_summary(fit, target: float, budgets, prob: float = 0.9, law: str = 
     """
     prob, n = check_prob(prob), check_n(budgets)
     h = 1e-4
-    curve, _ = curve_and_floor(fit, np.concatenate([n, n * np.exp(-h), n * np.exp(h)]), law)
+    curve, _ = curve_and_floor(fit, np.concatenate([n, n * np.exp(-h), n * np.exp(h)]), law, discrepancy)
     y, lo, hi = curve[:, : n.size], curve[:, n.size: 2 * n.size], curve[:, 2 * n.size:]
     gain = -(hi - lo) / (n * (np.exp(h) - np.exp(-h))) * per
     g = np.quantile(gain, [(1 - prob) / 2, 0.5, (1 + prob) / 2], axis=0)

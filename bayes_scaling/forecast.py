@@ -12,6 +12,7 @@ import pandas as pd
 from .errors import ArgumentError
 
 __all__ = [
+    "check_discrepancy",
     "check_n",
     "check_prob",
     "curve_draws",
@@ -34,6 +35,19 @@ def check_prob(prob) -> float:
     if not 0 < p < 1:
         raise ArgumentError(f"prob must lie strictly between 0 and 1, got {prob!r}")
     return p
+
+
+def check_discrepancy(discrepancy):
+    """Validate a ``discrepancy`` argument: ``"learned"`` or a finite number >= 0 (returned as given)."""
+    if isinstance(discrepancy, str) and discrepancy == "learned":
+        return discrepancy
+    try:
+        ok = not isinstance(discrepancy, bool) and np.isfinite(discrepancy) and discrepancy >= 0
+    except TypeError:
+        ok = False
+    if not ok:
+        raise ArgumentError(f"discrepancy must be 'learned' or a finite number >= 0, got {discrepancy!r}")
+    return discrepancy
 
 
 def check_n(n) -> np.ndarray:

@@ -107,21 +107,22 @@ class GroupedFit:
     def discrepancy(self, law: str = "averaged", prob: float = 0.9) -> pd.DataFrame:
         return self._stack("discrepancy", law, prob)
 
-    def samples_needed(self, target, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
-        return self._stack("samples_needed", target, prob, law)
+    def samples_needed(self, target, prob: float = 0.9, law: str = "averaged",
+                       discrepancy="learned") -> pd.DataFrame:
+        return self._stack("samples_needed", target, prob, law, discrepancy)
 
-    def doubling_gain(self, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
-        return self._stack("doubling_gain", n, prob, law)
+    def doubling_gain(self, n, prob: float = 0.9, law: str = "averaged", discrepancy="learned") -> pd.DataFrame:
+        return self._stack("doubling_gain", n, prob, law, discrepancy)
 
-    def local_exponent(self, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
-        return self._stack("local_exponent", n, prob, law)
+    def local_exponent(self, n, prob: float = 0.9, law: str = "averaged", discrepancy="learned") -> pd.DataFrame:
+        return self._stack("local_exponent", n, prob, law, discrepancy)
 
     def gap_to_floor(self, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
         return self._stack("gap_to_floor", n, prob, law)
 
     def decision_summary(self, target: float, budgets, prob: float = 0.9, law: str = "averaged",
-                         per: float = 1000.0) -> pd.DataFrame:
-        return self._stack("decision_summary", target, budgets, prob, law, per)
+                         per: float = 1000.0, discrepancy="learned") -> pd.DataFrame:
+        return self._stack("decision_summary", target, budgets, prob, law, per, discrepancy)
 
     def sensitivity(self, n=None, laws=None) -> pd.DataFrame:
         return self._stack("sensitivity", n, laws)

@@ -59,14 +59,17 @@ def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None,
                             f"measurement per factor e beyond the largest n ({pct} intervals; prior half-Cauchy "
                             f"with median {DISCREPANCY_SCALE:g}), learned from forecasting the largest n",
                             fit.discrepancy("all", prob))} if isinstance(discrepancy, str) else {}),
-        "doubling_gain": (f"What the next doubling buys: 1 - {ycol}(2n)/{ycol}(n), averaged laws",
-                          fit.doubling_gain(forecast_n, prob)),
+        "doubling_gain": (f"What the next doubling buys: 1 - {ycol}(2n)/{ycol}(n), averaged laws "
+                          f"({_discrepancy_words(discrepancy, 'curve')})",
+                          fit.doubling_gain(forecast_n, prob, discrepancy=discrepancy)),
     }
     if target is not None:
-        out["samples_needed"] = (f"{xcol} needed for {ycol} <= {target:g} with probability {prob:g}",
-                                 fit.samples_needed(target, prob))
-        out["decision"] = (f"Planning table: expected {ycol}, P({ycol} <= {target:g}) and gain per 1,000 {xcol}",
-                           fit.decision_summary(target, forecast_n, prob))
+        out["samples_needed"] = (f"{xcol} needed for {ycol} <= {target:g} with probability {prob:g} "
+                                 f"({_discrepancy_words(discrepancy, 'curve')})",
+                                 fit.samples_needed(target, prob, discrepancy=discrepancy))
+        out["decision"] = (f"Planning table: expected {ycol}, P({ycol} <= {target:g}) and gain per 1,000 {xcol} "
+                           f"({_discrepancy_words(discrepancy, 'curve')})",
+                           fit.decision_summary(target, forecast_n, prob, discrepancy=discrepancy))
     sens = fit.sensitivity(forecast_n, laws="weighted")
     key = (sens["group"] + "/" if "group" in sens.columns else "") + sens["law"] + ": " + sens["quantity"]
     sens = pd.DataFrame({"prior": sens["prior"].to_numpy(), "likelihood": sens["likelihood"].to_numpy(),
@@ -111,11 +114,13 @@ def _labels(table: pd.DataFrame):
     return table.index
 
 
-def _discrepancy_words(discrepancy) -> str:
+def _discrepancy_words(discrepancy, what: str = "measurement") -> str:
+    floor = ", never below a law's floor" if what == "curve" else ""
     if isinstance(discrepancy, str):
-        return "beyond the data a discrepancy learned from how well each law forecast the largest n is added"
+        return ("beyond the data a discrepancy learned from how well each law forecast the largest n is "
+                f"added{floor}")
     if discrepancy:
-        return f"beyond the data a discrepancy of {discrepancy:g} per factor e is added"
+        return f"beyond the data a discrepancy of {discrepancy:g} per factor e is added{floor}"
     return "the laws alone, no discrepancy beyond the data"
 
 

@@ -14,6 +14,7 @@ import xarray as xr
 from . import criteria, decisions
 from .errors import ArgumentError, ConvergenceWarning, LooWarning, NotFoundError
 from .forecast import (
+    check_discrepancy,
     check_n,
     check_prob,
     curve_draws,
@@ -642,26 +643,27 @@ class ScalingFit:
         return pd.DataFrame.from_dict(rows, orient="index", columns=columns).rename_axis("law")
 
     # -- budget decisions (bayes_scaling.decisions) ---------------------------------
-    def samples_needed(self, target, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
+    def samples_needed(self, target, prob: float = 0.9, law: str = "averaged",
+                       discrepancy="learned") -> pd.DataFrame:
         """See :func:`bayes_scaling.decisions.samples_needed`."""
-        return decisions.samples_needed(self, target, prob, law)
+        return decisions.samples_needed(self, target, prob, law, discrepancy)
 
-    def doubling_gain(self, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
+    def doubling_gain(self, n, prob: float = 0.9, law: str = "averaged", discrepancy="learned") -> pd.DataFrame:
         """See :func:`bayes_scaling.decisions.doubling_gain`."""
-        return decisions.doubling_gain(self, n, prob, law)
+        return decisions.doubling_gain(self, n, prob, law, discrepancy)
 
-    def local_exponent(self, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
+    def local_exponent(self, n, prob: float = 0.9, law: str = "averaged", discrepancy="learned") -> pd.DataFrame:
         """See :func:`bayes_scaling.decisions.local_exponent`."""
-        return decisions.local_exponent(self, n, prob, law)
+        return decisions.local_exponent(self, n, prob, law, discrepancy)
 
     def gap_to_floor(self, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
         """See :func:`bayes_scaling.decisions.gap_to_floor`."""
         return decisions.gap_to_floor(self, n, prob, law)
 
     def decision_summary(self, target: float, budgets, prob: float = 0.9, law: str = "averaged",
-                         per: float = 1000.0) -> pd.DataFrame:
+                         per: float = 1000.0, discrepancy="learned") -> pd.DataFrame:
         """See :func:`bayes_scaling.decisions.decision_summary`."""
-        return decisions.decision_summary(self, target, budgets, prob, law, per)
+        return decisions.decision_summary(self, target, budgets, prob, law, per, discrepancy)
 
     def sensitivity(self, n=None, laws=None) -> pd.DataFrame:
         """See :func:`bayes_scaling.sensitivity.prior_sensitivity`: does the prior or the data drive
@@ -716,6 +718,31 @@ class ScalingFit:
         f = self.fits[name]
         return [(f, np.arange(f.draws["sigma"].size))]
 
+    def _drift_slopes(self, law: str = "averaged", discrepancy="learned") -> np.ndarray:
+        """Per posterior draw of ``law`` (in the order of :meth:`components`), the slope ``kappa * z``
+        of the discrepancy beyond the data: the log of the curve at ``n`` beyond the largest observed
+        n is shifted by ``kappa * z * log(n / largest n)``, with ``kappa`` from its posterior
+        (:meth:`discrepancy`; ``"learned"``) or fixed (a number) and ``z`` standard normal, one per
+        draw (seeded: forecasts and budget answers share them)."""
+        check_discrepancy(discrepancy)
+        law = self.best_law() if law == "best" else law
+        size = sum(idx.size for _, idx in self.components(law))
+        rng = self._rng(3)
+        if isinstance(discrepancy, str):  # "learned": a kappa per draw from its posterior
+            kappa = rng.choice(_KAPPA_GRID, size=size, p=self._kappa_posterior(law))
+        else:
+            kappa = np.full(size, float(discrepancy))
+        return kappa * rng.standard_normal(size)  # common to every n of a draw
+
+    def _drift(self, n, law: str = "averaged", discrepancy="learned") -> np.ndarray:
+        """The discrepancy's factor on the curve at ``n`` per draw (draws x len(n)): 1 inside the data,
+        ``exp(kappa * z * log(n / largest n))`` beyond it (:meth:`_drift_slopes`)."""
+        beyond = np.maximum(np.log(check_n(n) / self.data.distinct_n.max()), 0.0)
+        slopes = self._drift_slopes(law, discrepancy)
+        if not beyond.any() or not slopes.any():
+            return np.ones((slopes.size, beyond.size))
+        return np.exp(slopes[:, None] * beyond[None, :])
+
     def forecast(self, n, prob: float = 0.9, law: str = "averaged", discrepancy="learned") -> pd.DataFrame:
         """Forecast the metric at sample counts ``n``.
 
@@ -757,26 +784,13 @@ class ScalingFit:
         """
         prob = check_prob(prob)
         n = check_n(n)
-        if not (isinstance(discrepancy, str) and discrepancy == "learned"):
-            try:
-                ok = not isinstance(discrepancy, bool) and np.isfinite(discrepancy) and discrepancy >= 0
-            except TypeError:
-                ok = False
-            if not ok:
-                raise ArgumentError(f"discrepancy must be 'learned' or a finite number >= 0, got {discrepancy!r}")
+        check_discrepancy(discrepancy)
         if law == "all":
             return pd.concat([self.forecast(n, prob, k, discrepancy) for k in [*self.fits, "averaged"]],
                              ignore_index=True)
         if law == "best":
             law = self.best_law()
         parts = self.components(law)
-        rng = self._rng(3)
-        size = sum(idx.size for _, idx in parts)
-        if isinstance(discrepancy, str):  # "learned": a kappa per draw from its posterior
-            kappa = rng.choice(_KAPPA_GRID, size=(size, 1), p=self._kappa_posterior(law))
-        else:
-            kappa = np.full((size, 1), float(discrepancy))
-        z = rng.standard_normal(kappa.shape)  # common random numbers across n
         curves, preds = [], []
         for f, idx in parts:
             curve = f.curve(n)
@@ -788,9 +802,7 @@ class ScalingFit:
         # log distance beyond the data, common to every n of a draw. It is not kept monotone: real curves
         # do plateau or turn up beyond the data (14% of the LCDB curves measured higher at 8x than at the
         # last fitted point), so far out the upper end of the interval may rise with n
-        beyond = np.maximum(np.log(n / self.data.distinct_n.max()), 0.0)
-        if np.any(kappa > 0) and beyond.any():
-            pred = pred * np.exp(kappa * z * beyond[None, :])
+        pred = pred * self._drift(n, law, discrepancy)
         converged = all(f.converged for f, _ in parts)
         cols = interval_columns(pred, prob)
         band = np.quantile(curve, [(1 - prob) / 2, (1 + prob) / 2], axis=0)

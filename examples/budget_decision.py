@@ -30,8 +30,11 @@ print(fit.doubling_gain([200, 400, 800, 1600, 3200, 6400]), "\n")
 print("Local exponent -dlogPPL/dlogn (the note: 0.504 on 50-400 samples, 0.432 on 100-800)")
 print(fit.local_exponent([141, 283, 566, 1131, 2263]), "\n")
 
-print("Samples (and tokens) to reach a target PPL with 90% probability")
+print("Samples (and tokens) to reach a target PPL with 90% probability. Beyond the data the curve carries")
+print("the discrepancy learned from how well the laws forecast the largest n (fit.discrepancy()):")
 print(fit.samples_needed([115, 110, 105, 100], prob=0.9), "\n")
+print("The same from the laws' mean curves alone (discrepancy=0), sure of the laws' shapes:")
+print(fit.samples_needed([115, 110, 105, 100], prob=0.9, discrepancy=0)[["target", "n", "p_reachable"]], "\n")
 
 print("Planning table: expected PPL, chance of PPL <= 105 and PPL gained per 1,000 extra samples")
 print(fit.decision_summary(105, [6400, 12800, 25600]), "\n")
