@@ -98,7 +98,7 @@ def _reach_law(law, p: dict, s: np.ndarray, lt: float, u_lo: float, u_max: float
     if late.any():
         u_in[late] = _bisect(lambda u: g(u, late) <= 0, np.full(late.sum(), u_max), u_law[late])
     # turning up (s > 0): comes down no earlier than the law alone, and may leave again
-    up = (s > 0) & np.isfinite(u_law)
+    up = (s > 0) & (u_law < np.inf)
     if up.any():
         first = np.maximum(u_law[up], u_max)
         grid = first[None, :] + _DRIFT_GRID[:, None]
@@ -120,16 +120,18 @@ def _reach_law(law, p: dict, s: np.ndarray, lt: float, u_lo: float, u_max: float
     return u_in, u_out
 
 
+def _shares(u_in: np.ndarray, u_out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The log n at which some draw comes down to the target (sorted), and at each of them the
+    share of draws at or below it: come down by then and not risen above it again."""
+    cand = np.sort(u_in[u_in < np.inf])
+    at = np.searchsorted(cand, cand, side="right") - np.searchsorted(np.sort(u_out), cand, side="left")
+    return cand, at / u_in.size
+
+
 def _first_n_with(fit, u_in: np.ndarray, u_out: np.ndarray, prob: float) -> float:
     """The smallest n at which at least ``prob`` of the draws are at or below the target."""
-    need = int(np.ceil(prob * u_in.size - 1e-9))
-    cand = np.sort(u_in[np.isfinite(u_in) | (u_in < 0)])
-    if cand.size < need:
-        return np.inf
-    left = np.sort(u_out)
-    # draws in at u: entered at or before u, not left before it
-    at = np.searchsorted(cand, cand, side="right") - np.searchsorted(left, cand, side="left")
-    ok = np.flatnonzero(at >= need)
+    cand, share = _shares(u_in, u_out)
+    ok = np.flatnonzero(share >= prob - 1e-12)
     if ok.size == 0:
         return np.inf
     u = cand[ok[0]]
@@ -198,7 +200,8 @@ def samples_needed(fit, target, prob: float = 0.9, law: str = "averaged",
                 reason = (f"P(floor < {t:g}) = {p_reach:.3f} < {prob:g}: the floor makes the target out of "
                           "reach at this probability")
             else:
-                reason = (f"with the discrepancy beyond the data at most {_most_at_once(u_in, u_out):.3f} of the "
+                most = float(_shares(u_in, u_out)[1].max(initial=0.0))
+                reason = (f"with the discrepancy beyond the data at most {most:.3f} of the "
                           f"draws are at or below {t:g} at any one n (< {prob:g}): some flatten or turn up "
                           "before they reach it")
         row = {"target": float(t), "law": label, "n": n, "p_reachable": p_reach, "reason": reason}
@@ -206,15 +209,6 @@ def samples_needed(fit, target, prob: float = 0.9, law: str = "averaged",
             row[f"n_{col}"] = n * float(np.mean(values / fit.data.n))
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def _most_at_once(u_in: np.ndarray, u_out: np.ndarray) -> float:
-    """The largest share of draws at or below the target at any one n."""
-    cand = np.sort(u_in[np.isfinite(u_in) | (u_in < 0)])
-    if cand.size == 0:
-        return 0.0
-    at = np.searchsorted(cand, cand, side="right") - np.searchsorted(np.sort(u_out), cand, side="left")
-    return float(at.max() / u_in.size)
 
 
 def doubling_gain(fit, n, prob: float = 0.9, law: str = "averaged", discrepancy="learned") -> pd.DataFrame:

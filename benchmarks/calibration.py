@@ -9,9 +9,12 @@ interval width in log units. The methods: each law (including the opt-in ``mmf``
 forecast of the default laws, all with the learned discrepancy beyond the data (the package's
 default); the averaged forecast of the laws alone (``discrepancy=0``), the same with leave-one-out
 stacking weights (the package's forecast before the forecast weights and the discrepancy), with
-``mmf`` among the laws, with a fixed discrepancy of 0.1; and a least-squares saturation fit with a
-residual bootstrap, the practice this package replaces. The closing tables pool the curves of each
-kind at 8x with 90% intervals for the coverage, the error and the width.
+``mmf`` among the laws, with a fixed discrepancy of 0.1; the curve behind the budget answers
+(``decision_summary``: no measurement noise, never below a floor) with and without the
+discrepancy; and a least-squares saturation fit with a residual bootstrap, the practice this
+package replaces. The closing tables pool the curves of each kind at 8x with 90% intervals for the
+coverage, the error and the width, and the one-sided shares ``below_upper`` (0.95 if calibrated)
+and ``below_median`` (0.5).
 
 Scenarios
 ---------
@@ -258,6 +261,10 @@ def score(curves: list[dict], rng, label: str) -> pd.DataFrame:
             methods["averaged with mmf"] = full.forecast(new_n, PROB)
             for kappa in DISCREPANCIES:
                 methods[f"averaged, discrepancy {kappa:g}"] = fit.forecast(new_n, PROB, discrepancy=kappa)
+            # the curve behind the budget answers (samples_needed, decision_summary): no noise, never below
+            # a floor; a claim "at or below t at n with probability p" holds when the measurement is
+            for name, d in (("budget curve, averaged", "learned"), ("budget curve, laws alone", 0)):
+                methods[name] = fit.decision_summary(1.0, new_n, PROB, discrepancy=d)
             boot = bootstrap_baseline(fit_n, y_fit, new_n, rng)  # resamples may rise: quiet
         q = np.quantile(boot, [(1 - PROB) / 2, 0.5, (1 + PROB) / 2], axis=0)
         methods["ls_bootstrap"] = pd.DataFrame({"lower": q[0], "median": q[1], "upper": q[2]})
@@ -265,14 +272,16 @@ def score(curves: list[dict], rng, label: str) -> pd.DataFrame:
             for h, (hname, a) in enumerate(zip(HORIZONS, actual, strict=True)):
                 lo, med, hi = (float(g[k].iloc[h]) for k in ("lower", "median", "upper"))
                 rows.append({"scenario": label, "method": method, "horizon": hname, "covered": lo <= a <= hi,
-                             "abs_log_error": abs(np.log(med / a)), "log_width": np.log(hi / lo)})
+                             "abs_log_error": abs(np.log(med / a)), "log_width": np.log(hi / lo),
+                             "below_upper": a <= hi, "below_median": a <= med})
     return pd.DataFrame(rows)
 
 
 def summarize(table: pd.DataFrame) -> pd.DataFrame:
     return (table.groupby(["scenario", "method", "horizon"], sort=False)
             .agg(curves=("covered", "size"), coverage=("covered", "mean"),
-                 median_abs_log_error=("abs_log_error", "median"), median_log_width=("log_width", "median")))
+                 median_abs_log_error=("abs_log_error", "median"), median_log_width=("log_width", "median"),
+                 below_upper=("below_upper", "mean"), below_median=("below_median", "mean")))
 
 
 def with_uncertainty(table: pd.DataFrame, reps: int = 2000) -> pd.DataFrame:
@@ -280,7 +289,10 @@ def with_uncertainty(table: pd.DataFrame, reps: int = 2000) -> pd.DataFrame:
     width with 90% bootstrap intervals over curves. With 60-140 curves a coverage of 0.85 is
     uncertain by about +-0.05: a target band is met only if the interval says so. ``error_q90``, the
     90th percentile of |log error|, is the half-width an interval of one fixed width around the
-    median forecast would need to cover 90%."""
+    median forecast would need to cover 90%. ``below_upper`` and ``below_median``: the share of
+    measurements at or below the interval's upper end (0.95 for a calibrated forecast: the one-sided
+    claim a budget answer makes, "at or below this with probability 0.95") and at or below the
+    median (0.5; less means the forecasts were too optimistic)."""
     rng = np.random.default_rng(0)
     z = 1.6449
     rows = {}
@@ -295,7 +307,8 @@ def with_uncertainty(table: pd.DataFrame, reps: int = 2000) -> pd.DataFrame:
         rows[method] = {"curves": m, "coverage": p, "coverage_90ci": f"{centre - half:.2f}-{centre + half:.2f}",
                         "median_abs_log_error": g["abs_log_error"].median(), "error_90ci": f"{err[0]:.2f}-{err[1]:.2f}",
                         "error_q90": g["abs_log_error"].quantile(0.9),
-                        "median_log_width": g["log_width"].median(), "width_90ci": f"{wid[0]:.2f}-{wid[1]:.2f}"}
+                        "median_log_width": g["log_width"].median(), "width_90ci": f"{wid[0]:.2f}-{wid[1]:.2f}",
+                        "below_upper": g["below_upper"].mean(), "below_median": g["below_median"].mean()}
     out = pd.DataFrame.from_dict(rows, orient="index")
     base = out.loc["ls_bootstrap", "median_log_width"] if "ls_bootstrap" in out.index else np.nan
     return out.assign(width_vs_bootstrap=out["median_log_width"] / base)
