@@ -270,7 +270,7 @@ def decision_summary(fit, target: float, budgets, prob: float = 0.9, law: str = 
     curve, _ = curve_and_floor(fit, np.concatenate([n, n * np.exp(-h), n * np.exp(h)]), law, discrepancy)
     y, lo, hi = curve[:, : n.size], curve[:, n.size: 2 * n.size], curve[:, 2 * n.size:]
     gain = -(hi - lo) / (n * (np.exp(h) - np.exp(-h))) * per
-    g = np.quantile(gain, [(1 - prob) / 2, 0.5, (1 + prob) / 2], axis=0)
+    g = np.quantile(gain, [(1 - prob) / 2, 0.5, (1 + prob) / 2], axis=0) + 0.0  # no -0 from floored draws
     table = _summary(y, n, prob, _label(fit, law))
     table[f"p_at_or_below_{target:g}"] = np.mean(y <= target, axis=0)
     table[f"gain_per_{per:g}_median"] = g[1]
