@@ -47,6 +47,11 @@ def _label(fit, law: str) -> str:
     return fit.best_law() if law == "best" else law
 
 
+def _converged(fit, law) -> bool:
+    """Whether every law behind ``law`` converged (the tables' ``converged`` column)."""
+    return all(f.converged for f, _ in fit.components(law))
+
+
 def _summary(draws: np.ndarray, n: np.ndarray, prob: float, law: str, **extra) -> pd.DataFrame:
     return pd.DataFrame({"n": n, "law": law, **interval_columns(draws, prob), **extra})
 
@@ -170,7 +175,8 @@ def samples_needed(fit, target, prob: float = 0.9, law: str = "averaged",
         One row per target: ``target, law, n`` (``inf`` if out of reach at that
         probability), ``p_reachable`` (= P(floor < target), the laws' floors), ``reason`` (empty,
         or why ``n`` is infinite) and, when the data carry extra columns (``keep=("tokens",)``),
-        ``n_<column>``: ``n`` converted with the mean ratio column / x observed in the data.
+        ``n_<column>``: ``n`` converted with the mean ratio column / x observed in the data,
+        and ``converged`` (False if a law behind the answer did not converge).
 
     Examples
     --------
@@ -208,7 +214,7 @@ def samples_needed(fit, target, prob: float = 0.9, law: str = "averaged",
         for col, values in fit.data.extra.items():
             row[f"n_{col}"] = n * float(np.mean(values / fit.data.n))
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).assign(converged=_converged(fit, law))
 
 
 def doubling_gain(fit, n, prob: float = 0.9, law: str = "averaged", discrepancy="learned") -> pd.DataFrame:
@@ -216,12 +222,12 @@ def doubling_gain(fit, n, prob: float = 0.9, law: str = "averaged", discrepancy=
 
     For a pure power law with exponent a this is ``1 - 2^-a`` (a = 0.5: 29.3%). Beyond the data
     the discrepancy widens it (and may make it negative: a curve that flattens or turns up).
-    Columns ``n, law, mean, median, lower, upper``.
+    Columns ``n, law, mean, median, lower, upper, converged``.
     """
     prob, n = check_prob(prob), check_n(n)
     curve, _ = curve_and_floor(fit, np.concatenate([n, 2 * n]), law, discrepancy)
     gain = 1.0 - curve[:, n.size:] / curve[:, : n.size]
-    return _summary(gain, n, prob, _label(fit, law))
+    return _summary(gain, n, prob, _label(fit, law), converged=_converged(fit, law))
 
 
 def local_exponent(fit, n, prob: float = 0.9, law: str = "averaged", discrepancy="learned") -> pd.DataFrame:
@@ -232,7 +238,7 @@ def local_exponent(fit, n, prob: float = 0.9, law: str = "averaged", discrepancy
     h = 1e-4
     curve, _ = curve_and_floor(fit, np.concatenate([n * np.exp(-h), n * np.exp(h)]), law, discrepancy)
     slope = -(np.log(curve[:, n.size:]) - np.log(curve[:, : n.size])) / (2 * h)
-    return _summary(slope, n, prob, _label(fit, law))
+    return _summary(slope, n, prob, _label(fit, law), converged=_converged(fit, law))
 
 
 def gap_to_floor(fit, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
@@ -248,7 +254,8 @@ def gap_to_floor(fit, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFra
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(floor[:, None] > 0, curve / floor[:, None] - 1.0, np.nan)
     return _summary(gap, n, prob, _label(fit, law),
-                    rel_median=np.nanmedian(rel, axis=0) if np.isfinite(rel).any() else np.nan)
+                    rel_median=np.nanmedian(rel, axis=0) if np.isfinite(rel).any() else np.nan,
+                    converged=_converged(fit, law))
 
 
 def decision_summary(fit, target: float, budgets, prob: float = 0.9, law: str = "averaged",
@@ -276,4 +283,5 @@ def decision_summary(fit, target: float, budgets, prob: float = 0.9, law: str = 
     table[f"gain_per_{per:g}_median"] = g[1]
     table[f"gain_per_{per:g}_lower"] = g[0]
     table[f"gain_per_{per:g}_upper"] = g[2]
+    table["converged"] = _converged(fit, law)
     return table

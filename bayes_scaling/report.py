@@ -73,7 +73,8 @@ def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None,
     sens = fit.sensitivity(forecast_n, laws="weighted")
     key = (sens["group"] + "/" if "group" in sens.columns else "") + sens["law"] + ": " + sens["quantity"]
     sens = pd.DataFrame({"prior": sens["prior"].to_numpy(), "likelihood": sens["likelihood"].to_numpy(),
-                         "notes": sens["diagnosis"].to_numpy()}, index=pd.Index(key, name="quantity"))
+                         "notes": sens["diagnosis"].to_numpy(), "converged": sens["converged"].to_numpy()},
+                        index=pd.Index(key, name="quantity"))
     out["sensitivity"] = ("Prior sensitivity of the laws carrying forecast weight (power-scaling, Kallioinen et "
                           "al. 2024): 0.05 or more means the prior moves the answer", sens)
     if _grouped(fit):

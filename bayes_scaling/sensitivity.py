@@ -77,7 +77,7 @@ def prior_sensitivity(fit, n=None, laws=None) -> pd.DataFrame:
     DataFrame
         One row per (law, quantity: ``floor`` = PPL_min, ``slope`` = the local exponent at
         the data's centre, and the mean curve at each ``n``): ``prior`` and ``likelihood`` sensitivity, and
-        ``diagnosis`` in plain words (empty when the data drive the answer).
+        ``diagnosis`` in plain words (empty when the data drive the answer) and ``converged``.
 
     Examples
     --------
@@ -85,7 +85,7 @@ def prior_sensitivity(fit, n=None, laws=None) -> pd.DataFrame:
     >>> fit = bs.fit(bs.load_example(), x="samples", y="val_ppl", random_seed=1)
     >>> s = fit.sensitivity([6400])
     >>> list(s.columns)
-    ['law', 'quantity', 'prior', 'likelihood', 'diagnosis']
+    ['law', 'quantity', 'prior', 'likelihood', 'diagnosis', 'converged']
     """
     import arviz_stats as azs
 
@@ -97,7 +97,7 @@ def prior_sensitivity(fit, n=None, laws=None) -> pd.DataFrame:
         f = fit[name]
         if f.pooled:  # its prior is the hierarchical one of bayes_scaling.pooling, not the laws' own
             rows.append({"law": name, "quantity": "all", "prior": float("nan"), "likelihood": float("nan"),
-                         "diagnosis": "not computed for a pooled fit (hierarchical prior)"})
+                         "diagnosis": "not computed for a pooled fit (hierarchical prior)", "converged": f.converged})
             continue
         tree, quantities = _tree_with_prior(f, n)
         names = (["floor"] if f.law.has_floor else []) + ["slope"] + quantities
@@ -107,7 +107,8 @@ def prior_sensitivity(fit, n=None, laws=None) -> pd.DataFrame:
             lik = azs.psense(tree, var_names=names, group="likelihood")
         for q in names:
             p, lk = float(prior[q]), float(lik[q])
-            rows.append({"law": name, "quantity": q, "prior": p, "likelihood": lk, "diagnosis": _verdict(p, lk)})
+            rows.append({"law": name, "quantity": q, "prior": p, "likelihood": lk, "diagnosis": _verdict(p, lk),
+                         "converged": f.converged})
     return pd.DataFrame(rows)
 
 

@@ -1,6 +1,7 @@
 """Budget questions: consistency with the posterior, known values, infinities."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import bayes_scaling as bs
@@ -163,3 +164,32 @@ def test_invalid_arguments(seed_fit):
         seed_fit.doubling_gain(100, prob=2)
     with pytest.raises(bs.ArgumentError, match="n must"):
         seed_fit.local_exponent([0])
+
+
+def test_every_table_flags_a_law_that_did_not_converge(seed_fit):
+    """A law whose sampler reported divergences is flagged in every table it appears in: its own
+    rows and every averaged row it feeds (here exp_decay, which carries forecast weight)."""
+    import dataclasses
+
+    from bayes_scaling.result import ScalingFit
+
+    fits = dict(seed_fit.fits)
+    bad = fits["exp_decay"]
+    fits["exp_decay"] = dataclasses.replace(bad, diagnostics=dataclasses.replace(bad.diagnostics, divergences=3))
+    fit = ScalingFit(seed_fit.data, fits, seed_fit.seed, seed_fit.options)
+    assert not fit["exp_decay"].converged and fit.weights()["exp_decay"] > 0
+    by_law = {"compare": fit.compare(), "ppl_min": fit.ppl_min(), "forecast_weights": fit.forecast_weights()}
+    for name, table in by_law.items():
+        assert not table.loc["exp_decay", "converged"] and table.loc["saturation", "converged"], name
+    tables = {
+        "forecast": fit.forecast([6400], law="all"), "discrepancy": fit.discrepancy("all"),
+        "sensitivity": fit.sensitivity([6400]),
+        **{name: pd.concat([getattr(fit, name)(*args, law=law) for law in ("saturation", "exp_decay", "averaged")])
+           for name, args in (("samples_needed", (112,)), ("doubling_gain", ([3200],)), ("local_exponent", ([3200],)),
+                              ("gap_to_floor", ([3200],)), ("decision_summary", (110, [6400])))},
+    }
+    for name, table in tables.items():
+        flags = table.groupby("law")["converged"].all()
+        assert flags["saturation"] and not flags["exp_decay"], name
+        if "averaged" in flags:
+            assert not flags["averaged"], name
