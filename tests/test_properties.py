@@ -65,6 +65,25 @@ def check_fit_properties(df):
             assert (f.draws["floor"] > 0).all()
     floors = fit.ppl_min()
     assert (floors["lower"] <= floors["median"]).all() and (floors["median"] <= floors["upper"]).all()
+    check_budget_answers(fit, top, fc)
+
+
+def check_budget_answers(fit, top, fc):
+    """samples_needed's n is the first at which prob of the curve's draws are at or below the
+    target, as decision_summary evaluates them, with and without the discrepancy."""
+    size = sum(idx.size for _, idx in fit.components("averaged"))
+    target = float(fc.query("law == 'averaged'")["median"].iloc[1])  # the laws' median at 2x the data
+    for discrepancy in (0, "learned"):
+        table = fit.decision_summary(target, top * np.array([0.5, 1.0, 4.0, 64.0]), discrepancy=discrepancy)
+        assert np.isfinite(table[["mean", "median", "lower", "upper"]]).all().all()
+        assert (table["lower"] <= table["median"]).all() and (table["median"] <= table["upper"]).all()
+        for prob in (0.5, 0.9):
+            n = fit.samples_needed(target, prob=prob, discrepancy=discrepancy)["n"].iloc[0]
+            if 0 < n < np.inf:
+                col = f"p_at_or_below_{target:g}"
+                at = fit.decision_summary(target, [n * (1 + 1e-6)], discrepancy=discrepancy)[col].iloc[0]
+                before = fit.decision_summary(target, [n * 0.97], discrepancy=discrepancy)[col].iloc[0]
+                assert at >= prob - 2 / size and before < prob, (discrepancy, prob, n, at, before)
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
