@@ -37,7 +37,7 @@ def curve_and_floor(fit, n, law, discrepancy=0) -> tuple[np.ndarray, np.ndarray]
         curves.append(f.curve(n)[idx])
         floors.append(f.draws["floor"][idx] if f.law.has_floor else np.zeros(idx.size))
     curve, floor = np.concatenate(curves), np.concatenate(floors)
-    if not (isinstance(discrepancy, (int, float)) and discrepancy == 0):
+    if isinstance(check_discrepancy(discrepancy), str) or discrepancy > 0:
         curve = np.maximum(curve * fit._drift(n, law, discrepancy), floor[:, None])
     return curve, floor
 
@@ -65,19 +65,20 @@ def _bisect(past, lo, hi, steps: int = 100):
     return hi
 
 
-def _reach(fit, target: float, law, slopes=None) -> tuple[np.ndarray, np.ndarray]:
+def _reach(fit, target: float, law, slopes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For every draw, the log n (``u``) where its curve comes down to ``target`` and where it
     rises above it again (``inf``: never; ``-inf``: below it from the start).
 
-    Without a discrepancy (``slopes`` None) each curve falls with n, so it never rises again. With
-    one, a draw with a negative slope falls faster beyond the data; one with a positive slope may
-    come down later, or turn up and leave the target again (searched on ``_DRIFT_GRID``).
+    ``slopes``: the draws' drift slopes (:meth:`ScalingFit._drift_slopes`). With a slope of 0 (the
+    laws alone) a curve falls with n, so it never rises again; a draw with a negative slope falls
+    faster beyond the data; one with a positive slope may come down later, or turn up and leave the
+    target again (searched on ``_DRIFT_GRID``).
     """
-    u_max = float(np.log(fit.data.distinct_n.max() / fit.data.n_ref))
+    u_max = float(fit.data.u.max())
     enter, leave, start = [], [], 0
     for f, idx in fit.components(law):
         p = {q.name: f.draws[q.name][idx] for q in f.law.parameters}
-        s = np.zeros(idx.size) if slopes is None else slopes[start:start + idx.size]
+        s = slopes[start:start + idx.size]
         start += idx.size
         with np.errstate(all="ignore"):
             u_in, u_out = _reach_law(f.law, p, s, np.log(target), fit.data.u.min() - 50.0, u_max)
@@ -193,8 +194,7 @@ def samples_needed(fit, target, prob: float = 0.9, law: str = "averaged",
         raise ArgumentError(f"target must be positive finite numbers, got {target!r}")
     label = _label(fit, law)
     _, floor = curve_and_floor(fit, [fit.data.n_ref], law)
-    drifts = discrepancy == "learned" or discrepancy > 0
-    slopes = fit._drift_slopes(law, discrepancy) if drifts else None
+    slopes = fit._drift_slopes(law, discrepancy)  # all 0 for the laws alone
     rows = []
     for t in targets:
         u_in, u_out = _reach(fit, float(t), law, slopes)

@@ -262,7 +262,8 @@ def score(curves: list[dict], rng, label: str) -> pd.DataFrame:
             for kappa in DISCREPANCIES:
                 methods[f"averaged, discrepancy {kappa:g}"] = fit.forecast(new_n, PROB, discrepancy=kappa)
             # the curve behind the budget answers (samples_needed, decision_summary): no noise, never below
-            # a floor; a claim "at or below t at n with probability p" holds when the measurement is
+            # a floor; a claim "at or below t at n with probability p" holds when the measurement is at or
+            # below t
             for name, d in (("budget curve, averaged", "learned"), ("budget curve, laws alone", 0)):
                 methods[name] = fit.decision_summary(1.0, new_n, PROB, discrepancy=d)
             boot = bootstrap_baseline(fit_n, y_fit, new_n, rng)  # resamples may rise: quiet
@@ -358,6 +359,7 @@ def main() -> None:
             if len(part):
                 print(f"\n{label}: every such curve together, 8x beyond the data\n")
                 print(with_uncertainty(part))
+
 
 if __name__ == "__main__":
     main()

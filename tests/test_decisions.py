@@ -120,8 +120,9 @@ def test_discrepancy_in_exponent_and_gain_follows_its_arithmetic(power_fit):
     gain = power_fit.doubling_gain([12800], law="power", discrepancy=kappa).iloc[0]
     assert gain["lower"] == pytest.approx(1 - 2 ** -(0.5 - z90 * kappa), abs=0.01)
     assert gain["upper"] == pytest.approx(1 - 2 ** -(0.5 + z90 * kappa), abs=0.01)
-    with pytest.raises(bs.ArgumentError, match="discrepancy"):
-        power_fit.doubling_gain([100], discrepancy=-1)
+    for bad in (-1, False, "lots"):  # refused as forecast() refuses them
+        with pytest.raises(bs.ArgumentError, match="discrepancy"):
+            power_fit.doubling_gain([100], discrepancy=bad)
 
 
 def test_seed_exponent_falls_with_data_as_the_notes_say(seed_fit):

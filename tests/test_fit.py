@@ -345,4 +345,3 @@ def test_fit_many_leaves_the_callers_warning_filters_alone(seed_df):
     bs.fit_many([seed_df, seed_df.iloc[:4], seed_df.iloc[1:]], x="samples", y="val_ppl", laws=["power"],
                 draws=200, tune=200, random_seed=0, n_jobs=3)
     assert warnings.filters == before
-

@@ -3,6 +3,7 @@
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import bayes_scaling as bs
@@ -76,8 +77,6 @@ def test_forecast_weights_keep_intervals_honest_beyond_a_bend():
     weights (leave-future-out) covers clearly more often than the same mixture with LOO stacking
     weights, which tend to back the power law that extrapolates the early slope (benchmark:
     0.70 vs 0.30 on 20 such curves with the bend anywhere)."""
-    import pandas as pd
-
     from bayes_scaling.result import ScalingFit
 
     class Stacked(ScalingFit):
@@ -109,8 +108,6 @@ def test_learned_discrepancy_covers_real_learning_curves():
     curves: 0.74 coverage), the learned discrepancy brings the 90% intervals close to their promise
     (0.87)."""
     from pathlib import Path
-
-    import pandas as pd
 
     table = pd.read_csv(Path(__file__).parents[1] / "benchmarks" / "data" / "lcdb_error_curves.csv")
     ids = sorted(i for i in table["openmlid"].unique() if i % 2)[:30]
