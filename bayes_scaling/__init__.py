@@ -15,14 +15,15 @@ from .errors import (
     DataError,
     DataWarning,
     FitError,
+    LoadError,
     LooWarning,
     NotFoundError,
 )
 from .grouped import GroupedFit
-from .io import LoadError, load, save
-from .laws import LAWS, Law, get_law, register
+from .laws import LAWS, Law, Parameter, Quantity, get_law, register
+from .priors import Prior, Priors
 from .result import ScalingFit
-from .workflow import fit, fit_many
+from .workflow import fit, fit_many, load, save
 
 __version__ = "0.1.0"
 
@@ -40,6 +41,10 @@ __all__ = [
     "LoadError",
     "LooWarning",
     "NotFoundError",
+    "Parameter",
+    "Prior",
+    "Priors",
+    "Quantity",
     "ScalingData",
     "ScalingFit",
     "__version__",

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .densities import log_mean_exp
 from .errors import ArgumentError
-from .forecast import log_mean_exp
 
-__all__ = ["MaximumLikelihood", "aic_least_squares", "information_criteria", "max_likelihood", "waic"]
+__all__ = ["MaximumLikelihood", "aic_least_squares", "comparison", "information_criteria", "max_likelihood", "waic"]
 
 
 def waic(log_lik) -> dict:
@@ -112,14 +112,14 @@ class MaximumLikelihood:
         return information_criteria(self.log_lik, self.k, self.n)
 
 
-def _to_z(law, data, params: dict) -> np.ndarray:
+def _to_z(law, params: dict) -> np.ndarray:
+    """Parameters to the unconstrained scale of their domains (log, logit, identity)."""
     z = []
     for p in law.parameters:
-        kind, _, _ = p.prior.resolve(data)
         v = float(params[p.name])
-        if kind == 1:
-            z.append(math.log(v))
-        elif kind == 2:
+        if p.domain == "positive":
+            z.append(math.log(max(v, 1e-300)))
+        elif p.domain == "unit":
             v = min(max(v, 1e-9), 1 - 1e-9)
             z.append(math.log(v / (1 - v)))
         else:
@@ -127,58 +127,113 @@ def _to_z(law, data, params: dict) -> np.ndarray:
     return np.array(z)
 
 
+def _from_z(law, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The inverse of :func:`_to_z`, and d theta / dz."""
+    th, dth = np.empty(len(z)), np.empty(len(z))
+    for i, (p, zi) in enumerate(zip(law.parameters, z, strict=True)):
+        if p.domain == "positive":
+            th[i] = dth[i] = math.exp(min(zi, 700.0))
+        elif p.domain == "unit":
+            th[i] = 1.0 / (1.0 + math.exp(-zi)) if zi >= 0 else math.exp(zi) / (1.0 + math.exp(zi))
+            dth[i] = th[i] * (1.0 - th[i])
+        else:
+            th[i], dth[i] = zi, 1.0
+    return th, dth
+
+
 def max_likelihood(law, data, starts: list[dict], max_nfev: int = 300) -> MaximumLikelihood:
     """Maximise the log-normal likelihood of ``law`` on ``data`` (``sigma`` profiled out).
 
     Profiling sigma turns this into least squares on log y. Each start (e.g. the best
     posterior draws) seeds a trust-region least-squares run on the unconstrained
-    scale, with the exact Jacobian from the law's gradient kernel.
+    scale, with the exact Jacobian from the law's gradient kernel where it has one (else
+    finite differences of :meth:`~bayes_scaling.laws.Law.log_curve`).
     """
     from scipy.optimize import least_squares
 
-    from .laws._kernels import BETA, LOGNORMAL, constrain
-
     u, ly = data.u, data.log_y
     n = data.n_obs
-    kinds = [p.prior.resolve(data)[0] for p in law.parameters]
+    k = len(law.parameters)
+    names = [p.name for p in law.parameters]
     curve_grad = type(law).curve_grad  # a numba dispatcher: not bound to the instance
     lm = np.empty(n)
-    dlm = np.empty((n, len(kinds)))
+    dlm = np.empty((n, k))
 
-    def unpack(z):
-        th, dth = np.empty(len(kinds)), np.empty(len(kinds))
-        for i, (kind, zi) in enumerate(zip(kinds, z, strict=True)):
-            th[i], dth[i], _, _ = constrain(kind, zi, 0.0, 1.0)
-        return th, dth
+    def log_curve(th):
+        if curve_grad is not None:
+            curve_grad(u, th, lm, dlm)
+            return lm
+        return np.asarray(law.log_curve(u, dict(zip(names, th, strict=True))), dtype=float)
 
     def residuals(z):
-        th, _ = unpack(z)
-        curve_grad(u, th, lm, dlm)
-        r = ly - lm
+        r = ly - log_curve(_from_z(law, z)[0])
         return np.where(np.isfinite(r), r, 1e150)
 
     def jacobian(z):
-        th, dth = unpack(z)
+        th, dth = _from_z(law, z)
         curve_grad(u, th, lm, dlm)
         j = -dlm * dth[None, :]
         return np.where(np.isfinite(j), j, 0.0)
 
-    assert all(k in (BETA, LOGNORMAL, 0) for k in kinds)
     # MINPACK's Levenberg-Marquardt (4x faster here, same optima) needs residuals >= parameters
-    method = "lm" if n >= len(kinds) else "trf"
+    method = "lm" if n >= k else "trf"
     best = None
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=RuntimeWarning)  # overflow of exp at far-out trial steps
         for start in starts:
-            res = least_squares(residuals, _to_z(law, data, start), jac=jacobian, method=method,
-                                x_scale="jac", xtol=1e-10, ftol=1e-12, gtol=1e-10, max_nfev=max_nfev)
+            res = least_squares(residuals, _to_z(law, start), jac=jacobian if curve_grad is not None else "2-point",
+                                method=method, x_scale="jac", xtol=1e-10, ftol=1e-12, gtol=1e-10, max_nfev=max_nfev)
             if best is None or res.cost < best.cost:
                 best = res
     rss = max(2.0 * float(best.cost), 1e-300)
     sigma2 = rss / n
     log_lik = -0.5 * n * (math.log(2 * math.pi * sigma2) + 1.0) - float(ly.sum())
-    th, _ = unpack(best.x)
-    params = {p.name: float(v) for p, v in zip(law.parameters, th, strict=True)}
+    th, _ = _from_z(law, best.x)
+    params = {name: float(v) for name, v in zip(names, th, strict=True)}
     params["sigma"] = math.sqrt(sigma2)
     return MaximumLikelihood(params=params, log_lik=log_lik, rss_log=rss, k=law.n_params, n=n,
                              converged=bool(best.status > 0))
+
+
+def comparison(fit, stacking: dict[str, float]):
+    """The comparison table of :meth:`bayes_scaling.result.ScalingFit.compare` (without the forecast
+    weights), ranked by ``elpd_loo``; ``stacking``: the LOO stacking weights by law."""
+    import pandas as pd
+
+    from .cv import PARETO_K_MAX
+
+    rows = {}
+    for name, f in fit.fits.items():
+        loo = f.loo
+        k = np.asarray(f.psis_loo.pareto_k)
+        w = f.waic
+        ic = f.mle.criteria
+        notes = []
+        if not f.converged:
+            notes.append("sampler did not converge: " + "; ".join(f.diagnostics.problems()))
+        bad = np.flatnonzero(k > PARETO_K_MAX)
+        if bad.size:
+            where = ", ".join(f"n={fit.data.n[i]:g}" for i in bad if i not in loo.refit_failed)
+            if loo.n_refits:
+                notes.append(f"Pareto k > {PARETO_K_MAX} at {where}: refitted exactly")
+            if loo.refit_failed:
+                where = ", ".join(f"n={fit.data.n[i]:g}" for i in loo.refit_failed)
+                notes.append(f"Pareto k > {PARETO_K_MAX} at {where}: LOO unreliable there ({loo.refit_reason})")
+        if not f.mle.converged:
+            notes.append("maximum-likelihood optimiser did not converge")
+        rows[name] = {
+            "elpd_loo": loo.elpd, "se": loo.se, "p_loo": loo.p,
+            "elpd_waic": w["elpd_waic"], "p_waic": w["p_waic"],
+            **ic,
+            "pareto_k_max": float(np.max(k)),
+            "loo_refits": loo.n_refits,
+            "divergences": f.diagnostics.divergences,
+            "r_hat_max": f.diagnostics.r_hat_max,
+            "converged": f.converged,
+            "notes": "; ".join(notes),
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.insert(table.columns.get_loc("aic"), "weight", pd.Series(stacking).reindex(table.index).astype(float))
+    table = table.sort_values("elpd_loo", ascending=False)
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    return table.rename_axis("law")

@@ -17,8 +17,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .averaging import components
+from .checks import check_discrepancy, check_n, check_prob, check_targets
+from .discrepancy import drift, drift_slopes
 from .errors import ArgumentError
-from .forecast import check_discrepancy, check_n, check_prob, interval_columns
+from .forecast import interval_columns
 
 __all__ = ["decision_summary", "doubling_gain", "gap_to_floor", "local_exponent", "samples_needed"]
 
@@ -33,12 +36,12 @@ def curve_and_floor(fit, n, law, discrepancy=0) -> tuple[np.ndarray, np.ndarray]
     """Draws of the curve at n (draws x len(n)), with the discrepancy beyond the data (never below
     the draw's floor), and of the floor (0 without one)."""
     curves, floors = [], []
-    for f, idx in fit.components(law):
+    for f, idx in components(fit, law):
         curves.append(f.curve(n)[idx])
         floors.append(f.draws["floor"][idx] if f.law.has_floor else np.zeros(idx.size))
     curve, floor = np.concatenate(curves), np.concatenate(floors)
     if isinstance(check_discrepancy(discrepancy), str) or discrepancy > 0:
-        curve = np.maximum(curve * fit._drift(n, law, discrepancy), floor[:, None])
+        curve = np.maximum(curve * drift(fit, n, law, discrepancy), floor[:, None])
     return curve, floor
 
 
@@ -49,7 +52,7 @@ def _label(fit, law: str) -> str:
 
 def _converged(fit, law) -> bool:
     """Whether every law behind ``law`` converged (the tables' ``converged`` column)."""
-    return all(f.converged for f, _ in fit.components(law))
+    return all(f.converged for f, _ in components(fit, law))
 
 
 def _summary(draws: np.ndarray, n: np.ndarray, prob: float, law: str, **extra) -> pd.DataFrame:
@@ -69,14 +72,14 @@ def _reach(fit, target: float, law, slopes: np.ndarray) -> tuple[np.ndarray, np.
     """For every draw, the log n (``u``) where its curve comes down to ``target`` and where it
     rises above it again (``inf``: never; ``-inf``: below it from the start).
 
-    ``slopes``: the draws' drift slopes (:meth:`ScalingFit._drift_slopes`). With a slope of 0 (the
+    ``slopes``: the draws' drift slopes (:func:`bayes_scaling.discrepancy.drift_slopes`). With a slope of 0 (the
     laws alone) a curve falls with n, so it never rises again; a draw with a negative slope falls
     faster beyond the data; one with a positive slope may come down later, or turn up and leave the
     target again (searched on ``_DRIFT_GRID``).
     """
     u_max = float(fit.data.u.max())
     enter, leave, start = [], [], 0
-    for f, idx in fit.components(law):
+    for f, idx in components(fit, law):
         p = {q.name: f.draws[q.name][idx] for q in f.law.parameters}
         s = slopes[start:start + idx.size]
         start += idx.size
@@ -189,12 +192,10 @@ def samples_needed(fit, target, prob: float = 0.9, law: str = "averaged",
     """
     prob = check_prob(prob)
     check_discrepancy(discrepancy)
-    targets = np.atleast_1d(np.asarray(target, dtype=float))
-    if targets.ndim != 1 or not np.isfinite(targets).all() or (targets <= 0).any():
-        raise ArgumentError(f"target must be positive finite numbers, got {target!r}")
+    targets = check_targets(target)
     label = _label(fit, law)
     _, floor = curve_and_floor(fit, [fit.data.n_ref], law)
-    slopes = fit._drift_slopes(law, discrepancy)  # all 0 for the laws alone
+    slopes = drift_slopes(fit, law, discrepancy)  # all 0 for the laws alone
     rows = []
     for t in targets:
         u_in, u_out = _reach(fit, float(t), law, slopes)
@@ -272,7 +273,10 @@ def decision_summary(fit, target: float, budgets, prob: float = 0.9, law: str = 
     >>> list(fit.decision_summary(105, [6400, 12800]).columns)[:4]
     ['n', 'law', 'mean', 'median']
     """
-    prob, n = check_prob(prob), check_n(budgets)
+    prob, n = check_prob(prob), check_n(budgets, "budgets")
+    if isinstance(target, (str, bytes)) or np.ndim(target) != 0:
+        raise ArgumentError(f"target must be one positive number, got {target!r}")
+    target = float(check_targets(target)[0])
     h = 1e-4
     curve, _ = curve_and_floor(fit, np.concatenate([n, n * np.exp(-h), n * np.exp(h)]), law, discrepancy)
     y, lo, hi = curve[:, : n.size], curve[:, n.size: 2 * n.size], curve[:, 2 * n.size:]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["BayesScalingError", "BayesScalingWarning", "ConvergenceWarning", "DataError", "LooWarning"]
+__all__ = ["ArgumentError", "BayesScalingError", "BayesScalingWarning", "ConvergenceWarning", "DataError",
+           "DataWarning", "FitError", "LoadError", "LooWarning", "NotFoundError"]
 
 
 class BayesScalingError(Exception):
@@ -22,6 +23,10 @@ class NotFoundError(BayesScalingError, KeyError):
 
     def __str__(self) -> str:  # KeyError would print the message in quotes
         return str(self.args[0]) if self.args else ""
+
+
+class LoadError(BayesScalingError, ValueError):
+    """A directory does not hold a readable, intact saved fit; the message names the file."""
 
 
 class FitError(BayesScalingError, RuntimeError):

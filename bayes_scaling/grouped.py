@@ -11,15 +11,21 @@ from one joint posterior and are paired draw by draw.
 from __future__ import annotations
 
 import itertools
+import json
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
-from .errors import NotFoundError
-from .forecast import check_n, check_prob
+from . import io
+from .checks import check_n, check_prob
+from .decisions import curve_and_floor
+from .errors import LoadError, NotFoundError
 from .result import ScalingFit
 
-__all__ = ["GroupedFit"]
+__all__ = ["GROUPED_FORMAT", "GroupedFit"]
+
+GROUPED_FORMAT = "bayes_scaling.grouped"
 
 
 def _p_less(a: np.ndarray, b: np.ndarray, paired: bool) -> float:
@@ -75,10 +81,31 @@ class GroupedFit:
         return self.fits[str(group)]
 
     def save(self, path, overwrite: bool = False):
-        """Save every group (see :func:`bayes_scaling.io.save`); ``bs.load(path)`` restores it."""
-        from .io import save
+        """Save every group (:func:`bayes_scaling.io.write_tree`); ``bs.load(path)`` restores it."""
+        return io.write_tree(self.to_datatree(), path, overwrite=overwrite)
 
-        return save(self, path, overwrite=overwrite)
+    def to_datatree(self) -> xr.DataTree:
+        """Every group's :meth:`ScalingFit.to_datatree` under ``groups/0``, ``groups/1``, ..."""
+        from . import __version__
+
+        meta = {"format": GROUPED_FORMAT, "format_version": 2, "bayes_scaling": __version__, "group": self.group,
+                "pooling": self.pooling, "groups": list(self.fits)}
+        children = {str(i): f.to_datatree() for i, f in enumerate(self.fits.values())}
+        return xr.DataTree(xr.Dataset(attrs={"meta": json.dumps(meta)}),
+                           children={"groups": xr.DataTree(children=children)})
+
+    @classmethod
+    def from_datatree(cls, tree: xr.DataTree, source: str = "the tree") -> GroupedFit:
+        """The inverse of :meth:`to_datatree`."""
+        try:
+            meta = json.loads(tree.attrs["meta"])
+            names = [str(g) for g in meta["groups"]]
+            fits = {name: ScalingFit.from_datatree(tree["groups"][str(i)], f"{source}/groups/{i}")
+                    for i, name in enumerate(names)}
+            return cls(fits, group=meta["group"], pooling=meta["pooling"])
+        except (KeyError, TypeError, json.JSONDecodeError) as err:
+            raise LoadError(f"{source} holds an incomplete or corrupt grouped fit: {type(err).__name__}: {err}") \
+                from None
 
     # -- per-group tables --------------------------------------------------------
     def _stack(self, method: str, *args, **kwargs) -> pd.DataFrame:
@@ -129,8 +156,6 @@ class GroupedFit:
 
     # -- pairwise comparisons ------------------------------------------------------
     def _draws(self, what: str, law: str, n=None) -> dict[str, np.ndarray]:
-        from .decisions import curve_and_floor
-
         out = {}
         for name, f in self.fits.items():
             curve, floor = curve_and_floor(f, n if n is not None else [f.data.n_ref], law)

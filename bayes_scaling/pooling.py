@@ -36,10 +36,13 @@ import warnings
 
 import numpy as np
 
-from .errors import ConvergenceWarning
-from .laws import _kernels as K
+from .errors import ArgumentError, ConvergenceWarning
+from .priors import DOMAINS
 
-__all__ = ["HYPER", "fit_pooled_law", "pooled_model"]
+__all__ = ["HYPER", "POOLED", "fit_pooled_law", "pooled_model"]
+
+#: the parameter whose values are pooled across configurations (every law has it)
+POOLED = "slope"
 
 #: hyper-parameters stored with every configuration's posterior
 HYPER = ("slope_mu", "slope_tau")
@@ -47,12 +50,17 @@ HYPER = ("slope_mu", "slope_tau")
 TAU_RATE = 20.0
 
 
-def pooled_model(law, datas: dict):
-    """The hierarchical ``pymc.Model`` of ``law`` over the configurations in ``datas``."""
+def pooled_model(law, datas: dict, priors=None):
+    """The hierarchical ``pymc.Model`` of ``law`` over the configurations in ``datas`` (with the law's
+    :class:`~bayes_scaling.priors.LawPriors`; its defaults if None)."""
     import pymc as pm
 
-    from .laws.base import NOISE
-
+    priors = priors or law.resolve_priors({})
+    if priors.derived:
+        raise ArgumentError(f"partial pooling takes priors on the parameters of {law.name!r}, not on "
+                            f"{', '.join(priors.derived)}; fit with pooling='none' for those")
+    if not priors.conjugate_noise:
+        raise ArgumentError("partial pooling takes the noise prior on sigma_sq as InverseGamma")
     groups = list(datas)
     u = np.concatenate([d.u for d in datas.values()])
     log_y = np.concatenate([d.log_y for d in datas.values()])
@@ -60,20 +68,22 @@ def pooled_model(law, datas: dict):
     with pm.Model(coords={"group": groups, "obs": np.arange(u.size)}) as model:
         params = {}
         for p in law.parameters:
-            triples = np.array([p.prior.resolve(d) for d in datas.values()])
-            kind, a, b = int(triples[0, 0]), triples[:, 1], triples[:, 2]
-            if p.name == "slope":
-                mu = pm.Normal("slope_mu", float(a.mean()), float(b.mean()))
+            prior = priors.params[p.name]
+            if p.name == POOLED:
+                if prior.dist != "LogNormal" or prior.is_data_relative:
+                    raise ArgumentError(f"partial pooling needs a LogNormal prior with a numeric mu on {POOLED}, "
+                                        f"got {prior.describe()}")
+                v = prior.values()
+                mu = pm.Normal("slope_mu", v["mu"], v["sigma"])
                 tau = pm.Gamma("slope_tau", alpha=2.0, beta=TAU_RATE)
                 z = pm.Normal("slope_z", 0.0, 1.0, dims="group")
                 params[p.name] = pm.Deterministic("slope", pm.math.exp(mu + tau * z), dims="group")
-            elif kind == K.NORMAL:
-                params[p.name] = pm.Normal(p.name, a, b, dims="group")
-            elif kind == K.LOGNORMAL:
-                params[p.name] = pm.LogNormal(p.name, a, b, dims="group")
-            else:
-                params[p.name] = pm.Beta(p.name, a, b, dims="group")
-        _, alpha, beta = NOISE.prior.resolve(next(iter(datas.values())))
+            else:  # each configuration's own prior (data-relative locations from its own data)
+                mean_log_y = pm.Data(f"{p.name}_mean_log_y", np.array([d.log_y_center for d in datas.values()]),
+                                     dims="group")
+                params[p.name] = prior.pymc(p.name, DOMAINS[p.domain], dims="group", mean_log_y=mean_log_y)
+        noise = priors.noise[1].values()
+        alpha, beta = noise["alpha"], noise["beta"]
         sigma = pm.Deterministic("sigma", pm.math.sqrt(pm.InverseGamma("sigma_sq", alpha, beta)))
         log_mu = law.log_curve(u, {k: v[gi] for k, v in params.items()}, xp=pm.math)
         pm.Normal("log_y", mu=log_mu, sigma=sigma, observed=log_y, dims="obs")
@@ -89,8 +99,9 @@ def _sample(model, options, seed: int):
     level = logger.level
     if not options.progressbar:  # PyMC logs its sampler choice at INFO
         logger.setLevel(logging.WARNING)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings():  # PyMC's own convergence warnings: the diagnostics report them
+        for category in (UserWarning, FutureWarning, RuntimeWarning):
+            warnings.filterwarnings("ignore", category=category, module="pymc")
         try:
             return pm.sample(draws=options.draws, tune=options.tune, chains=options.chains,
                              cores=options.cores,
@@ -111,7 +122,7 @@ def _split(law, datas: dict, tree):
     return out
 
 
-def fit_pooled_law(law, datas: dict, options, seed: int, warn: bool = True) -> dict:
+def fit_pooled_law(law, datas: dict, options, seed: int, warn: bool = True, priors=None) -> dict:
     """Sample the pooled model of one law; ``{group: (posterior, sample_stats, Diagnostics)}``.
 
     Like :func:`~bayes_scaling.sampling.sample_law`, a run that fails a convergence check
@@ -121,7 +132,7 @@ def fit_pooled_law(law, datas: dict, options, seed: int, warn: bool = True) -> d
     from .sampling import diagnose
 
     def run(opts, s):
-        tree = _sample(pooled_model(law, datas), opts, s)
+        tree = _sample(pooled_model(law, datas, priors), opts, s)
         stats = tree.sample_stats.to_dataset()[["diverging"]]
         parts = _split(law, datas, tree)
         return {g: (p, stats, diagnose(p, stats)) for g, p in parts.items()}

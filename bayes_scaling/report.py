@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from .result import DISCREPANCY_SCALE
-
 __all__ = ["default_forecast", "format_table", "render_text", "report_text", "tables", "write_report"]
 
 
@@ -26,6 +24,11 @@ def default_forecast(fit) -> list[float]:
     fits = getattr(fit, "fits", {}).values() if _grouped(fit) else [fit]
     top = max(float(f.data.distinct_n.max()) for f in fits)
     return [2 * top, 4 * top, 8 * top]
+
+
+def _disc_prior(fit) -> str:
+    f = next(iter(fit.fits.values())) if _grouped(fit) else fit
+    return f.priors.discrepancy_prior().describe()
 
 
 def _grouped(fit) -> bool:
@@ -56,8 +59,8 @@ def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None,
                      f"the mean curve; {_discrepancy_words(discrepancy)})",
                      fit.forecast(forecast_n, prob, law="all", discrepancy=discrepancy)),
         **({"discrepancy": ("Discrepancy beyond the data: posterior of kappa, the extra log-sd of a new "
-                            f"measurement per factor e beyond the largest n ({pct} intervals; prior half-Cauchy "
-                            f"with median {DISCREPANCY_SCALE:g}), learned from forecasting the largest n",
+                            f"measurement per factor e beyond the largest n ({pct} intervals; prior "
+                            f"{_disc_prior(fit)}), learned from forecasting the largest n",
                             fit.discrepancy("all", prob))} if isinstance(discrepancy, str) else {}),
         "doubling_gain": (f"What the next doubling buys: 1 - {ycol}(2n)/{ycol}(n), averaged laws "
                           f"({_discrepancy_words(discrepancy, 'curve')})",

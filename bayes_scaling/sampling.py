@@ -1,9 +1,14 @@
 """Sampling: compiled laws, NUTS through nutpie, convergence checks and one retry.
 
-Every law's log density is a numba ``cfunc`` compiled once per process (and cached
-on disk by numba, so later processes load machine code instead of compiling). The
-data travel in a user-data array, so refitting a law on new data of any length
-reuses the same compiled code: the fast path for refits, backtests and exact LOO.
+Two ways to a log density, chosen per law and priors by :func:`sample_law`:
+
+* the law's numba kernel (the built-in laws, with priors of the kernel's families): a ``cfunc``
+  compiled once per process and cached on disk by numba; the data travel in a user-data array;
+* otherwise the law's PyMC model (:meth:`~bayes_scaling.laws.Law.sampling_model`), compiled once
+  per (law, priors) by nutpie; the data enter through ``pm.Data`` and ``with_data``.
+
+Either way a refit on new data of any length reuses the compiled code: the fast path for
+refits, backtests and exact LOO.
 """
 
 from __future__ import annotations
@@ -187,12 +192,71 @@ class _CompiledLaw:
     logp: Any
     expand: Any
 
-    def model(self, data):
+    def model(self, data, priors):
         return _model_class()(
-            dims={}, names=tuple(self.law.sampled_names), logp_address=self.logp.address,
-            expand_address=self.expand.address, user_data=self.law.user_data(data),
-            init=self.law.initial_point(data),
+            dims={}, names=tuple(p.name for p in self.law.parameters), logp_address=self.logp.address,
+            expand_address=self.expand.address, user_data=self.law.user_data(data, priors),
+            init=self.law.initial_point(data, priors),
         )
+
+
+@dataclass
+class _PymcLaw:
+    """A law's PyMC sampling model compiled by nutpie for one set of priors; ``model(data)`` binds
+    data through ``with_data`` (no recompilation)."""
+
+    law: Any
+    priors: Any
+    pymc_model: Any
+    compiled: Any
+    names: tuple
+    lock: Any = field(default_factory=threading.Lock)
+
+    def model(self, data, weight: float = 1.0):
+        import math
+
+        import pymc as pm
+
+        values = {"u": data.u, "log_y": data.log_y, "mean_log_y": data.log_y_center,
+                  "log_n_ref": math.log(data.n_ref), "lik_weight": float(weight)}
+        with self.lock:  # the initial point is PyMC's, evaluated at this data
+            with self.pymc_model:
+                pm.set_data(values)
+            init = np.asarray(self.compiled.initial_point_func(0), dtype=float)
+
+        def initial_point(seed):
+            return init + np.random.default_rng(seed).uniform(-0.5, 0.5, init.size)
+
+        used = {var.name for var in self.compiled.shared_var_keys}  # PyTensor drops data a model does not use
+        bound = self.compiled.with_data(**{k: v for k, v in values.items() if k in used})
+        return dataclasses.replace(bound, initial_point_func=initial_point)
+
+
+_PYMC: dict[tuple, _PymcLaw] = {}
+_PYMC_LOCK = threading.Lock()
+
+
+def pymc_law(law, priors) -> _PymcLaw:
+    """The law's PyMC sampling model compiled by nutpie for these priors, once per process."""
+    key = (type(law), priors.key())
+    with _PYMC_LOCK:
+        if key not in _PYMC:
+            from .data import ScalingData
+
+            nutpie = _nutpie()
+            dummy = ScalingData.from_arrays([1.0, 2.0, 4.0], [3.0, 2.0, 1.5])
+            model = law.sampling_model(dummy, priors)
+            names = tuple(p.name for p in law.parameters) + (() if priors.conjugate_noise else ("sigma",))
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", category=FutureWarning)
+                compiled = nutpie.compile_pymc_model(model, var_names=list(names))
+            _PYMC[key] = _PymcLaw(law, priors, model, compiled, names)
+        return _PYMC[key]
+
+
+def uses_kernel(law, priors, data) -> bool:
+    """Whether ``law`` with ``priors`` is sampled by its numba kernel (else by its PyMC model)."""
+    return law.kernel_priors(priors, data) is not None
 
 
 _EXPAND = None
@@ -243,8 +307,9 @@ _STATS = {"diverging": "diverging", "step_size": "step_size", "n_steps": "n_step
           "mean_tree_accept": "acceptance_rate", "maxdepth_reached": "reached_max_treedepth"}
 
 
-def _run(law, data, options: SamplerOptions, seed: int):
-    """NUTS on the curve parameters, then sigma drawn exactly for each draw.
+def _run(law, data, options: SamplerOptions, seed: int, priors, weight: float = 1.0):
+    """NUTS on the curve parameters, then (with the conjugate noise prior) sigma drawn exactly for
+    each draw. ``weight`` multiplies the log-likelihood (0: prior draws; PyMC path only).
 
     nutpie's raw (Arrow) trace is read directly into xarray: the generic conversion
     costs more than sampling these small models.
@@ -252,9 +317,13 @@ def _run(law, data, options: SamplerOptions, seed: int):
     import xarray as xr
 
     nutpie = _nutpie()
-    model = compiled_law(law).model(data)
+    if weight == 1.0 and uses_kernel(law, priors, data):
+        model, names = compiled_law(law).model(data, priors), [p.name for p in law.parameters]
+    else:
+        entry = pymc_law(law, priors)
+        model, names = entry.model(data, weight), list(entry.names)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
+        warnings.filterwarnings("ignore", category=FutureWarning)
         # blocking: nutpie releases the GIL while it samples, so fit_many's other threads run meanwhile
         raw = nutpie.sample(
             model, draws=options.draws, tune=options.tune, chains=options.chains,
@@ -270,17 +339,23 @@ def _run(law, data, options: SamplerOptions, seed: int):
 
     dims = ("chain", "draw")
     coords = {"chain": np.arange(options.chains), "draw": np.arange(options.draws)}
-    posterior = xr.Dataset({k: (dims, stack(draw_batches, k)) for k in law.sampled_names}, coords=coords)
+    posterior = xr.Dataset({k: (dims, stack(draw_batches, k)) for k in names}, coords=coords)
     stats = xr.Dataset({v: (dims, stack(stat_batches, k)) for k, v in _STATS.items()}, coords=coords)
-    flat = {k: posterior[k].to_numpy().reshape(-1) for k in law.sampled_names}
-    sigma = law.draw_sigma(flat, data, np.random.default_rng([seed, 1]))
-    posterior["sigma"] = (dims, sigma.reshape(options.chains, options.draws))
+    if "sigma" not in posterior:
+        flat = {k: posterior[k].to_numpy().reshape(-1) for k in names}
+        if weight == 0.0:  # prior draws: sigma from its prior
+            sigma = law.sample_prior(data, np.random.default_rng([seed, 1]), flat[names[0]].size,
+                                     dataclasses.replace(priors, derived={}, replaced={}))["sigma"]
+        else:
+            sigma = law.draw_sigma(flat, data, np.random.default_rng([seed, 1]), priors)
+        posterior["sigma"] = (dims, sigma.reshape(options.chains, options.draws))
     return posterior, stats
 
 
 def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0, warn: bool = True,
-               check: bool = True):
-    """Sample one law's posterior.
+               check: bool = True, priors=None):
+    """Sample one law's posterior (with ``priors``, a :class:`~bayes_scaling.priors.LawPriors`; the
+    law's defaults if None).
 
     Returns ``(posterior Dataset, sample_stats Dataset, Diagnostics)``; with ``check=False``
     (for internal refits whose draws only feed a predictive density) no diagnostics are
@@ -291,12 +366,13 @@ def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0, 
     """
     law = get_law(law)
     options = options or SamplerOptions()
-    trace = _run(law, data, options, seed)
+    priors = priors or law.resolve_priors({})
+    trace = _run(law, data, options, seed, priors)
     if not check:
         return trace[0], trace[1], None
     diag = diagnose(*trace)
     if not diag.converged and options.retry:
-        trace2 = _run(law, data, options.stricter(), seed + 7919)
+        trace2 = _run(law, data, options.stricter(), seed + 7919, priors)
         diag2 = diagnose(*trace2, retried=True)
         if diag2.converged or len(diag2.problems()) <= len(diag.problems()):
             trace, diag = trace2, diag2
@@ -310,3 +386,15 @@ def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0, 
             ConvergenceWarning, stacklevel=3,
         )
     return trace[0], trace[1], diag
+
+
+def sample_prior(law, data, priors, draws: int = 1000, seed: int = 0) -> dict[str, np.ndarray]:
+    """Prior draws of every parameter of ``law`` (``sigma`` included) under ``priors``: independent
+    draws where every prior is on a parameter, else NUTS on the law's PyMC model with the
+    likelihood switched off (priors on derived quantities; 4 chains)."""
+    law = get_law(law)
+    if not priors.derived:
+        return law.sample_prior(data, np.random.default_rng(seed), draws, priors)
+    options = SamplerOptions(draws=max(1, -(-draws // 4)), tune=500, chains=4, retry=False)
+    post, _ = _run(law, data, options, seed, priors, weight=0.0)
+    return {k: post[k].to_numpy().reshape(-1)[:draws] for k in law.param_names}

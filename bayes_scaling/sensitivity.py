@@ -24,7 +24,7 @@ import warnings
 
 import pandas as pd
 
-from .forecast import check_n
+from .checks import check_n
 
 __all__ = ["THRESHOLD", "describe", "prior_sensitivity"]
 
@@ -46,8 +46,8 @@ def _tree_with_prior(lawfit, n):
     law, data, tree = lawfit.law, lawfit.data, lawfit.tree
     post = tree.posterior.to_dataset()
     shape = (post.sizes["chain"], post.sizes["draw"])
-    log_prior = {p.name: (("chain", "draw"), p.prior.logpdf(post[p.name].to_numpy(), data))
-                 for p in law.all_parameters}
+    draws = {k: post[k].to_numpy() for k in law.param_names}
+    log_prior = {"prior": (("chain", "draw"), law.log_prior(draws, data, lawfit.priors))}
     extra = {}
     if n is not None and len(n):
         curve = lawfit.curve(n).reshape(*shape, len(n))
@@ -101,8 +101,8 @@ def prior_sensitivity(fit, n=None, laws=None) -> pd.DataFrame:
             continue
         tree, quantities = _tree_with_prior(f, n)
         names = (["floor"] if f.law.has_floor else []) + ["slope"] + quantities
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings():  # psense's Pareto-k notes on the importance weights
+            warnings.filterwarnings("ignore", category=UserWarning)
             prior = azs.psense(tree, var_names=names, group="prior")
             lik = azs.psense(tree, var_names=names, group="likelihood")
         for q in names:

@@ -1,23 +1,25 @@
-"""``fit``: data -> laws -> sampling -> result."""
+"""``fit``, ``fit_many``, ``load`` and ``save``: data -> laws -> sampling -> result, and back from disk."""
 
 from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from . import io
 from .data import ScalingData, as_scaling_data, split_groups
-from .errors import ArgumentError, ConvergenceWarning, DataWarning, FitError
-from .grouped import GroupedFit
-from .laws import default_laws, get_law
+from .errors import ArgumentError, DataWarning
+from .grouped import GROUPED_FORMAT, GroupedFit
+from .laws import LAWS, default_laws, get_law
+from .priors import Priors, as_priors
 from .result import LawFit, ScalingFit
-from .sampling import SamplerOptions, sample_law
+from .sampling import SamplerOptions
 
-__all__ = ["fit", "fit_many"]
+__all__ = ["fit", "fit_many", "load", "save"]
 
 
 def fit(
@@ -36,6 +38,7 @@ def fit(
     keep: Iterable[str] = (),
     group: str | None = None,
     pooling: str = "none",
+    priors: Mapping | Priors | None = None,
 ) -> ScalingFit | GroupedFit:
     """Fit learning-curve laws to a table of (sample count, metric) by NUTS.
 
@@ -75,6 +78,13 @@ def fit(
         pool their exponents and share their noise level in one hierarchical model per
         law (:mod:`bayes_scaling.pooling`; helps when each configuration has few points;
         ~10-15 s of model compilation per law).
+    priors : dict or Priors, optional
+        Priors over the laws' defaults (:mod:`bayes_scaling.priors`): ``{law: {name: bs.Prior}}``
+        where ``name`` is a parameter (``y_ref``, ``slope``, ``floor_frac``, ``c``, ``sigma_sq``
+        or ``sigma``) or a quantity in the user's units (``floor``, ``a``, ``y@N``), plus
+        ``"law_probs"`` (the laws' prior probabilities in the averaged forecast) and
+        ``"discrepancy"`` (the prior of kappa). A law whose priors its kernel cannot sample is
+        sampled through its PyMC model (compiled once per process, a few seconds).
 
     Returns
     -------
@@ -92,6 +102,8 @@ def fit(
     >>> fit.laws
     ['power', 'saturation', 'exp_decay']
     """
+    if isinstance(laws, str):
+        laws = [laws]
     chosen = [get_law(k) for k in (default_laws() if laws is None else laws)]
     if not chosen:
         raise ArgumentError("laws must name at least one law")
@@ -115,46 +127,33 @@ def fit(
         warnings.warn(f"left out {', '.join(skipped)}: {fewest} distinct {x} values are too few "
                       f"for {'it' if len(skipped) == 1 else 'them'}", DataWarning, stacklevel=2)
         chosen = [law for law in chosen if law.name not in skipped]
+    priors = as_priors(priors).check(LAWS, [law.name for law in chosen])
     if random_seed is None:
         random_seed = int(np.random.SeedSequence().generate_state(1)[0])
     if group is None:
-        return _fit_one(datas[None], chosen, options, random_seed)
-    return _fit_groups(datas, chosen, options, random_seed, group, pooling)
-
-
-def _fit_one(d: ScalingData, chosen: list, options: SamplerOptions, random_seed: int) -> ScalingFit:
-    seeds = np.random.SeedSequence(random_seed).generate_state(len(chosen))
-    fits, failed = {}, {}
-    for law, seed in zip(chosen, seeds, strict=True):
-        try:
-            post, stats, diag = sample_law(law, d, options, seed=int(seed))
-        except Exception as err:  # one law failing must not stop the others
-            failed[law.name] = f"{type(err).__name__}: {err}"
-            warnings.warn(f"law {law.name!r} could not be fitted ({failed[law.name]}); the other laws "
-                          "are reported without it", ConvergenceWarning, stacklevel=2)
-            continue
-        fits[law.name] = LawFit.from_samples(law, d, post, stats, diag, int(seed), options)
-    if not fits:
-        raise FitError("no law could be fitted: " + "; ".join(f"{k}: {v}" for k, v in failed.items()))
-    return ScalingFit(d, fits, seed=random_seed, options=options, failed=failed)
+        return ScalingFit.from_data(datas[None], [law.name for law in chosen], options, random_seed, priors)
+    return _fit_groups(datas, chosen, options, random_seed, group, pooling, priors)
 
 
 def _fit_groups(datas: dict, chosen: list, options: SamplerOptions, random_seed: int, group: str,
-                pooling: str) -> GroupedFit:
+                pooling: str, priors: Priors) -> GroupedFit:
     """Every configuration: independently (group ``i`` seeded ``[random_seed, i]``) or pooled per law."""
     seeds = np.random.SeedSequence(random_seed).generate_state(len(datas))
     if pooling == "none":
-        fits = {name: _fit_one(d, chosen, options, int(s)) for (name, d), s in zip(datas.items(), seeds, strict=True)}
+        names = [law.name for law in chosen]
+        fits = {name: ScalingFit.from_data(d, names, options, int(s), priors)
+                for (name, d), s in zip(datas.items(), seeds, strict=True)}
         return GroupedFit(fits, group=group, pooling=pooling)
     from .pooling import fit_pooled_law
 
     per_group = {name: {} for name in datas}
     law_seeds = np.random.SeedSequence(random_seed).generate_state(len(chosen))
     for law, seed in zip(chosen, law_seeds, strict=True):
-        for name, (post, stats, diag) in fit_pooled_law(law, datas, options, int(seed)).items():
+        lp = priors.for_law(law)
+        for name, (post, stats, diag) in fit_pooled_law(law, datas, options, int(seed), priors=lp).items():
             per_group[name][law.name] = LawFit.from_samples(law, datas[name], post, stats, diag, int(seed),
-                                                            options, pooled=True)
-    fits = {name: ScalingFit(datas[name], per_group[name], seed=int(s), options=options)
+                                                            options, pooled=True, priors=lp)
+    fits = {name: ScalingFit(datas[name], per_group[name], seed=int(s), options=options, priors=priors)
             for name, s in zip(datas, seeds, strict=True)}
     return GroupedFit(fits, group=group, pooling=pooling)
 
@@ -231,3 +230,35 @@ def fit_many(
         warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto", category=UserWarning)
         with ThreadPoolExecutor(max_workers=n_jobs) as pool:
             return list(pool.map(one, range(len(curves))))
+
+
+def save(fit, path: str | os.PathLike, overwrite: bool = False):
+    """Save a ``ScalingFit`` or ``GroupedFit`` to the directory ``path`` (:mod:`bayes_scaling.io`).
+
+    Refuses to touch an existing non-empty directory unless ``overwrite=True`` (then
+    only the files of a saved fit are replaced).
+
+    Examples
+    --------
+    >>> import tempfile, bayes_scaling as bs
+    >>> fit = bs.fit(bs.load_example(), x="samples", y="val_ppl", laws=["power"], random_seed=0)
+    >>> d = tempfile.mkdtemp()
+    >>> _ = bs.save(fit, d, overwrite=True)
+    >>> bs.load(d).ppl_min().equals(fit.ppl_min())
+    True
+    """
+    if not isinstance(fit, (ScalingFit, GroupedFit)):
+        raise ArgumentError(f"save needs a ScalingFit or GroupedFit, got {type(fit).__name__}")
+    return fit.save(path, overwrite=overwrite)
+
+
+def load(path: str | os.PathLike) -> ScalingFit | GroupedFit:
+    """Load a fit saved by :func:`save` (or ``bayes-scaling fit --out``): a ``ScalingFit``, or a
+    ``GroupedFit`` for a fit with ``group=``. A damaged or edited directory gives a
+    :class:`~bayes_scaling.errors.LoadError` naming the file."""
+    import json
+
+    tree = io.read_tree(path)
+    if json.loads(tree.attrs["meta"]).get("format") == GROUPED_FORMAT:
+        return GroupedFit.from_datatree(tree, str(path))
+    return ScalingFit.from_datatree(tree, str(path))

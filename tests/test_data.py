@@ -59,7 +59,7 @@ def test_csv_path_with_any_names(tmp_path):
     ],
 )
 def test_invalid_data_is_refused_before_sampling(monkeypatch, frame, x, y, words):
-    import bayes_scaling.workflow as wf
+    import bayes_scaling.result as wf  # where laws are sampled
 
     def no_sampling(*a, **k):  # pragma: no cover - reaching it is the failure
         raise AssertionError("sampling started on invalid data")
@@ -105,7 +105,7 @@ def test_non_numeric_dtypes_are_refused(values, word):
 
 
 def test_laws_needing_more_points_are_left_out_or_refused(monkeypatch):
-    import bayes_scaling.workflow as wf
+    import bayes_scaling.result as wf  # where laws are sampled
 
     calls = []
     monkeypatch.setattr(wf, "sample_law", lambda law, *a, **k: calls.append(law.name) or (_ for _ in ()).throw(

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 import bayes_scaling as bs
+from bayes_scaling.discrepancy import drift_slopes
 from tests.conftest import simulate
 
 
@@ -23,7 +24,7 @@ def _curve_at(fit, n, law, discrepancy):
     curve = np.concatenate([f.curve(n)[idx] for f, idx in fit.components(law)])
     floor = np.concatenate([f.draws["floor"][idx] if f.law.has_floor else np.zeros(idx.size)
                             for f, idx in fit.components(law)])
-    slopes = fit._drift_slopes(law, discrepancy)
+    slopes = drift_slopes(fit, law, discrepancy)
     drifted = curve * np.exp(slopes[:, None] * np.maximum(np.log(n / fit.data.n.max()), 0)[None, :])
     return np.maximum(drifted, floor[:, None])
 

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import bayes_scaling as bs
+from bayes_scaling import averaging
 
 COMPARE_COLUMNS = ["rank", "elpd_loo", "se", "p_loo", "elpd_waic", "p_waic", "weight", "forecast_weight", "aic", "aicc",
                    "bic", "pareto_k_max", "loo_refits", "divergences", "r_hat_max", "converged", "notes"]
@@ -138,7 +139,7 @@ def test_forecast_weights_score_the_last_doubling(seed_fit):
 
 def test_elpd_lfo_is_the_predictive_density_of_a_refit(seed_fit, seed_df):
     """The score equals log p(y_3200 | y_200..1600) from an independent fit on the first four rows."""
-    from bayes_scaling.forecast import log_mean_exp, lognormal_logpdf
+    from bayes_scaling.densities import log_mean_exp, lognormal_logpdf
 
     first = bs.fit(seed_df.query("samples <= 1600"), x="samples", y="val_ppl", laws=["saturation"],
                    random_seed=3)
@@ -156,9 +157,9 @@ def test_future_lpd_agrees_with_refits_with_replicates_at_the_largest_n():
     n = np.concatenate([np.geomspace(100, 3200, 20), [3200]])
     y = 50 + 300 * n**-0.4 * np.exp(np.random.default_rng(0).normal(0, 0.02, n.size))
     fit = bs.fit(pd.DataFrame({"n": n, "y": y}), random_seed=1)
-    keep, _ = fit._future_split()
+    keep, _ = averaging.future_split(fit)
     assert (~keep).sum() == 2 and fit.forecast_weights()["held_out"].iloc[0] == "3200"
-    k = [float(array_stats.psislw(f.log_lik[:, ~keep].sum(axis=1), r_eff=f._reff)[1]) for f in fit.fits.values()]
+    k = [float(array_stats.psislw(f.log_lik[:, ~keep].sum(axis=1), r_eff=f.reff)[1]) for f in fit.fits.values()]
     assert min(k) <= 0.5 < max(k), k
     for name, f in fit.fits.items():
         np.testing.assert_allclose(f.future_lpd(keep, seed=1), f.holdout_lpd(keep, seed=99), atol=0.1,
@@ -267,8 +268,8 @@ def test_discrepancy_widens_only_beyond_the_data(seed_fit):
 
 def _kappa_posterior_by_hand(df, law, seed):
     """The discrepancy's grid posterior from an independent fit without the largest n."""
-    from bayes_scaling.forecast import log_mean_exp, lognormal_logpdf
-    from bayes_scaling.result import DISCREPANCY_SCALE
+    from bayes_scaling.densities import log_mean_exp, lognormal_logpdf
+    DISCREPANCY_SCALE = 0.01  # the default prior's scale
 
     grid = np.linspace(0, 2, 20001)  # plain Riemann sum, finer than the package's quadrature
     top = df["n"].max()
@@ -316,7 +317,7 @@ def test_learned_discrepancy_follows_the_leave_future_out_miss():
 
 
 def test_discrepancy_without_a_split_is_the_prior(seed_df):
-    from bayes_scaling.result import DISCREPANCY_SCALE
+    DISCREPANCY_SCALE = bs.priors.DEFAULT_DISCREPANCY.values()["beta"]
 
     fit = bs.fit(seed_df.query("samples <= 1600"), x="samples", y="val_ppl", random_seed=4, draws=300, tune=300)
     d = fit.discrepancy()
@@ -328,12 +329,13 @@ def test_discrepancy_without_a_split_is_the_prior(seed_df):
     with pytest.raises(bs.ArgumentError, match="not fitted"):
         fit.discrepancy("mmf")
     # a held-out point that no kappa on the grid can explain (log density -inf throughout) leaves the prior
-    from bayes_scaling.result import _KAPPA_GRID, ScalingFit
+    from bayes_scaling.discrepancy import KAPPA_GRID
+    from bayes_scaling.result import ScalingFit
 
     split = bs.fit(seed_df, x="samples", y="val_ppl", laws=["power", "saturation"], random_seed=4, draws=300,
                    tune=300)
     odd = ScalingFit(split.data, split.fits, split.seed, split.options)
-    odd.__dict__["_lfo"] = {k: np.full(_KAPPA_GRID.size, -np.inf) for k in split.fits}
+    odd.cached("future_scores", lambda: {k: np.full(KAPPA_GRID.size, -np.inf) for k in split.fits})
     cols = ["median", "lower", "upper"]
     pd.testing.assert_frame_equal(odd.discrepancy("power")[cols], fit.discrepancy("power")[cols])
 

@@ -52,5 +52,5 @@ def test_corrupt_or_foreign_directories_give_clear_errors(saved, tmp_path):
         bs.load(tmp_path)
     meta = json.loads((path / "fit.json").read_text())
     (tmp_path / "fit.json").write_text(json.dumps(meta))  # no data, no posteriors
-    with pytest.raises(bs.LoadError, match="incomplete or corrupt"):
+    with pytest.raises(bs.LoadError, match=r"data\.csv is missing or damaged"):
         bs.load(tmp_path)

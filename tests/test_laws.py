@@ -141,6 +141,6 @@ def test_prior_predictive_check_on_seed_table(name, seed_data):
 
 def test_build_model_has_documented_priors(seed_data):
     text = bs.get_law("saturation").describe()
-    for piece in ["y_ref", "LogNormal(mean log y, 1)", "slope", "LogNormal(log 0.3, 1)",
-                  "floor_frac", "Beta(1.5, 1.5)", "sigma", "sigma^2 ~ InvGamma(1, 0.000277)"]:
+    for piece in ["y_ref", "LogNormal(mu=mean log y, sigma=1)", "slope", "LogNormal(mu=log 0.3, sigma=1)",
+                  "floor_frac", "Beta(alpha=1.5, beta=1.5)", "sigma_sq", "InverseGamma(alpha=1, beta=0.0002773)"]:
         assert piece in text

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import bayes_scaling as bs
-import bayes_scaling.workflow as wf
+import bayes_scaling.result as wf  # where laws are sampled
 
 
 def _fit(df, **kw):

@@ -7,8 +7,9 @@
 ['power', 'saturation', 'exp_decay']
 """
 
-from .base import LAWS, Law, Parameter, Prior, _discover, default_laws, get_law, register
+from .base import FLOOR_FRAC, LAWS, NOISE, SLOPE, Y_REF, Law, Parameter, Quantity, default_laws, get_law, register
 
-_discover()
+get_law("power")  # imports every law module of this package (a new law is one new file)
 
-__all__ = ["LAWS", "Law", "Parameter", "Prior", "default_laws", "get_law", "register"]
+__all__ = ["FLOOR_FRAC", "LAWS", "NOISE", "SLOPE", "Y_REF", "Law", "Parameter", "Quantity", "default_laws",
+           "get_law", "register"]

@@ -1,8 +1,10 @@
 """The Law interface and the registry of laws.
 
-A law is a small object that knows its formula, its parameters and their priors,
-evaluates its curve (NumPy and PyTensor share one expression), provides a numba
-gradient kernel for fast sampling and builds the equivalent PyMC model.
+A law is its formula (:meth:`Law.log_curve`, one expression for NumPy and PyTensor), its parameters
+and their default priors. From that it builds its PyMC model (:meth:`Law.build_model`), which is how
+a law without a hand-written kernel is sampled. The built-in laws also carry a numba gradient kernel
+(``curve_grad`` and ``logp_source``) as an optimisation; ``tests/test_laws.py`` holds each kernel to
+its law's own PyMC model.
 
 Scales. Every law is written on ``u = log(n / n_ref)`` (``n_ref``: geometric mean
 of the distinct sample counts) and its parameters are chosen so that their priors
@@ -16,7 +18,7 @@ mean the same thing whatever the units of ``n`` and ``y``:
 * ``floor_frac``: the floor as a fraction of ``y_ref``; prior Beta(1.5, 1.5),
   gently away from 0 (no floor) and 1 (the curve is already flat).
 * ``sigma``: the noise of ``log y`` (relative noise of ``y``); prior
-  ``sigma^2 ~ InvGamma(1, 0.02^2 log 2)``: median 2%, 95% between 0.9% and 10%,
+  ``sigma_sq ~ InverseGamma(1, 0.02^2 log 2)`` on its square: median 2%, 95% between 0.9% and 10%,
   with a thin tail towards zero, which a handful of points cannot rule out
   and which would otherwise pinch the posterior. Conjugacy lets the sampler
   integrate sigma out and draw it exactly afterwards (see ``_kernels``).
@@ -27,128 +29,68 @@ The likelihood is log-normal: ``log y_i ~ Normal(log mu(n_i), sigma)``.
 from __future__ import annotations
 
 import importlib
+import math
 import pkgutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
 from ..errors import ArgumentError, NotFoundError
+from ..priors import DOMAINS, LawPriors, Prior, level_n
 from . import _kernels as K
 
-__all__ = ["LAWS", "NOISE", "Law", "Parameter", "Prior", "default_laws", "get_law", "register"]
-
-
-@dataclass(frozen=True)
-class Prior:
-    """A prior on one scalar parameter.
-
-    ``dist`` is ``"normal"``, ``"lognormal"`` or ``"beta"``; ``a``, ``b`` are (mu, sigma)
-    of the normal / of log theta, or (alpha, beta) of the Beta. With
-    ``shift="log_y_center"`` the data's mean log y is added to ``a``.
-    """
-
-    dist: str
-    a: float
-    b: float
-    shift: str | None = None
-
-    _KINDS: ClassVar[dict[str, int]] = {"normal": K.NORMAL, "lognormal": K.LOGNORMAL, "beta": K.BETA,
-                                        "invgamma_variance": -1}
-
-    def __post_init__(self):
-        if self.dist not in self._KINDS:
-            raise ArgumentError(f"unknown prior distribution {self.dist!r}; use one of {sorted(self._KINDS)}")
-        if not self.b > 0 or (self.dist in ("beta", "invgamma_variance") and not self.a > 0):
-            raise ArgumentError(f"invalid parameters for a {self.dist} prior: {self.a}, {self.b}")
-
-    def resolve(self, data) -> tuple[int, float, float]:
-        """The ``(kind, p1, p2)`` triple for the kernels, with data shifts applied."""
-        a = self.a + (data.log_y_center if self.shift == "log_y_center" else 0.0)
-        return self._KINDS[self.dist], float(a), float(self.b)
-
-    def init(self, data) -> float:
-        """A central unconstrained starting value."""
-        kind, a, b = self.resolve(data)
-        return float(np.log(a / b)) if kind == K.BETA else a
-
-    def sample(self, data, rng: np.random.Generator, size: int) -> np.ndarray:
-        """Draws from the prior (constrained scale)."""
-        kind, a, b = self.resolve(data)
-        if kind == K.NORMAL:
-            return rng.normal(a, b, size)
-        if kind == K.LOGNORMAL:
-            return np.exp(rng.normal(a, b, size))
-        if kind == K.BETA:
-            return rng.beta(a, b, size)
-        return np.sqrt(b / rng.gamma(a, 1.0, size))
-
-    def logpdf(self, values, data) -> np.ndarray:
-        """Log prior density at ``values`` (constrained scale; for the noise: of sigma^2)."""
-        from scipy import stats
-
-        kind, a, b = self.resolve(data)
-        v = np.asarray(values, dtype=float)
-        if kind == K.NORMAL:
-            return stats.norm.logpdf(v, a, b)
-        if kind == K.LOGNORMAL:
-            return stats.norm.logpdf(np.log(v), a, b) - np.log(v)
-        if kind == K.BETA:
-            return stats.beta.logpdf(v, a, b)
-        return stats.invgamma.logpdf(v**2, a, scale=b)
-
-    def describe(self) -> str:
-        if self.dist == "beta":
-            return f"Beta({self.a:g}, {self.b:g})"
-        if self.dist == "invgamma_variance":
-            return f"sigma^2 ~ InvGamma({self.a:g}, {self.b:.3g})"
-        loc = "mean log y" if self.shift == "log_y_center" else f"{self.a:g}"
-        if self.shift == "log_y_center" and self.a:
-            loc += f" + {self.a:g}"
-        if self.dist == "lognormal" and self.shift is None:
-            loc = f"log {np.exp(self.a):.3g}"
-        return f"{'LogNormal' if self.dist == 'lognormal' else 'Normal'}({loc}, {self.b:g})"
-
-    def pymc(self, name: str, data):
-        import pymc as pm
-
-        kind, a, b = self.resolve(data)
-        if kind == K.NORMAL:
-            return pm.Normal(name, a, b)
-        if kind == K.LOGNORMAL:
-            return pm.LogNormal(name, a, b)
-        if kind == K.BETA:
-            return pm.Beta(name, a, b)
-        return pm.Deterministic(name, pm.math.sqrt(pm.InverseGamma(f"{name}_sq", a, b)))
+__all__ = ["FLOOR_FRAC", "LAWS", "NOISE", "SLOPE", "Y_REF", "Law", "Parameter", "Quantity", "default_laws",
+           "get_law", "register"]
 
 
 @dataclass(frozen=True)
 class Parameter:
-    """A sampled parameter: name, prior and what it means."""
+    """A parameter of a law: name, default prior, what it means and its domain (``"positive"``,
+    ``"unit"`` for (0, 1), or ``"real"``)."""
 
     name: str
     prior: Prior
     doc: str
+    domain: str = "positive"
+
+    def __post_init__(self):
+        if self.domain not in DOMAINS:
+            raise ArgumentError(f"parameter {self.name!r}: domain must be one of {list(DOMAINS)}, got {self.domain!r}")
 
 
-NOISE = Parameter("sigma", Prior("invgamma_variance", 1.0, 0.02**2 * float(np.log(2))),
-                  "noise scale of log y (relative measurement noise)")
-Y_REF = Parameter("y_ref", Prior("lognormal", 0.0, 1.0, shift="log_y_center"),
+@dataclass(frozen=True)
+class Quantity:
+    """A quantity in the user's units on which a prior may be stated instead of on a parameter:
+    ``value(p, xp)`` computes it from the parameters; its prior replaces that of ``replaces``."""
+
+    name: str
+    replaces: str
+    value: Callable
+    doc: str
+
+
+#: the noise: sigma^2 ~ InverseGamma(1, 0.02^2 log 2) (median sigma 2%)
+NOISE = Parameter("sigma_sq", Prior("InverseGamma", alpha=1.0, beta=0.02**2 * math.log(2)),
+                  "variance of log y (sigma: relative measurement noise)")
+Y_REF = Parameter("y_ref", Prior("LogNormal", mu="mean_log_y", sigma=1.0),
                   "mean curve at n_ref (geometric mean of the distinct n)")
-SLOPE = Parameter("slope", Prior("lognormal", float(np.log(0.3)), 1.0),
+SLOPE = Parameter("slope", Prior("LogNormal", mu=math.log(0.3), sigma=1.0),
                   "-d log y / d log n at n_ref (local exponent)")
-FLOOR_FRAC = Parameter("floor_frac", Prior("beta", 1.5, 1.5), "floor / y_ref")
+FLOOR_FRAC = Parameter("floor_frac", Prior("Beta", alpha=1.5, beta=1.5), "floor / y_ref", domain="unit")
 
 
 class Law:
     """Base class of a learning-curve law.
 
-    Subclasses set ``name``, ``formula``, ``parameters`` (curve parameters, noise
-    excluded), ``has_floor``, implement :meth:`log_curve` and :meth:`derived`, and
-    point ``curve_grad`` at a numba kernel ``(u, theta, lm, dlm)`` and ``logp_source``
-    at a module-level function that the base compiles (cached) into nutpie's log
-    density callback. See ``power.py`` for the smallest example.
+    A subclass sets ``name``, ``title``, ``formula``, ``parameters`` (the curve's, noise excluded)
+    and ``has_floor``, and implements :meth:`log_curve` (and :meth:`derived`, the formula's own
+    parameters in the user's units); that is a whole law, sampled through its PyMC model. Optional:
+    ``min_distinct`` (fewest distinct n it is fitted to), ``order`` (its place in tables),
+    ``default`` (fitted when no laws are named), ``quantities`` (extra priors in the user's units)
+    and a numba kernel (``curve_grad`` ``(u, theta, lm, dlm)`` and ``logp_source``, see ``power.py``).
+    ``examples/custom_law.py`` adds a law with the public API alone.
     """
 
     name: ClassVar[str]
@@ -158,9 +100,11 @@ class Law:
     has_floor: ClassVar[bool] = False
     order: ClassVar[int] = 100  # position in tables (registry order)
     min_distinct: ClassVar[int] = 3
-    default: ClassVar[bool] = True  # fitted when no laws are named
-    curve_grad: ClassVar[Any]
-    logp_source: ClassVar[Any]
+    default: ClassVar[bool] = False  # fitted when no laws are named (the built-in three set True)
+    #: the parameter that scales the whole curve (a ``y@N`` prior replaces its prior)
+    level_parameter: ClassVar[str] = "y_ref"
+    curve_grad: ClassVar[Any] = None
+    logp_source: ClassVar[Any] = None
     _cfuncs: ClassVar[dict] = {}
 
     # -- description ---------------------------------------------------------
@@ -170,16 +114,30 @@ class Law:
 
     @property
     def param_names(self) -> list[str]:
-        return [p.name for p in self.all_parameters]
+        """Names of the posterior variables: the curve parameters and ``sigma``."""
+        return [*(p.name for p in self.parameters), "sigma"]
 
     @property
     def n_params(self) -> int:
         """Number of fitted parameters, noise included (the k of AIC/BIC)."""
-        return len(self.all_parameters)
+        return len(self.parameters) + 1
 
-    def describe(self) -> str:
+    @property
+    def has_kernel(self) -> bool:
+        return self.curve_grad is not None and self.logp_source is not None
+
+    def describe(self, priors: LawPriors | None = None) -> str:
+        """The formula and every prior (the defaults, or ``priors``)."""
+        priors = priors or self.resolve_priors({})
+        replaced = priors.replaced
         lines = [f"{self.name}: {self.formula}"]
-        lines += [f"  {p.name:<11} ~ {p.prior.describe():<28} {p.doc}" for p in self.all_parameters]
+        for p in self.parameters:
+            text = (f"flat ({replaced[p.name]} has the prior)" if p.name in replaced
+                    else priors.params[p.name].describe())
+            lines.append(f"  {p.name:<11} ~ {text:<34} {p.doc}")
+        lines.append(f"  {priors.noise[0]:<11} ~ {priors.noise[1].describe():<34} {NOISE.doc}")
+        for q, prior in priors.derived.items():
+            lines.append(f"  {q:<11} ~ {prior.describe():<34} {self.quantity(q).doc}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -195,47 +153,208 @@ class Law:
 
     def derived(self, p: Mapping[str, np.ndarray], n_ref: float) -> dict[str, np.ndarray]:
         """Parameters of the formula in the user's units (e.g. ``floor``, ``A``, ``a``)."""
-        raise NotImplementedError
+        return {"floor": self.floor(p)} if self.has_floor else {}
 
-    def floor(self, p: Mapping[str, np.ndarray]) -> np.ndarray | None:
+    def floor(self, p: Mapping[str, Any], xp=np):
         """Asymptotic value of the curve as n -> infinity (None if the law has none)."""
-        return np.asarray(p["floor_frac"]) * np.asarray(p["y_ref"]) if self.has_floor else None
+        return p["floor_frac"] * p["y_ref"] if self.has_floor else None
 
-    # -- sampling support ----------------------------------------------------
+    # -- priors --------------------------------------------------------------
     @property
-    def sampled_names(self) -> list[str]:
-        """The parameters NUTS samples (the noise is integrated out and drawn afterwards)."""
-        return [p.name for p in self.parameters]
+    def quantities(self) -> dict[str, Quantity]:
+        """Quantities in the user's units that take a prior in place of a parameter's (besides
+        ``y@N``): ``floor`` for a law with a floor; laws add their own (``a``)."""
+        if self.has_floor and "floor_frac" in {p.name for p in self.parameters}:
+            return {"floor": Quantity("floor", "floor_frac", lambda p, xp: self.floor(p, xp),
+                                      "the floor PPL_min, in the metric's units")}
+        return {}
 
-    def user_data(self, data) -> np.ndarray:
-        noise = NOISE.prior.resolve(data)[1:]
-        return K.pack([p.prior.resolve(data) for p in self.parameters], noise, data.u, data.log_y)
+    def quantity(self, name: str) -> Quantity:
+        n = level_n(name)
+        if n is not None and self.level_parameter in {p.name for p in self.parameters}:
+            def value(p, xp, _n=n):
+                return xp.exp(self.log_curve(xp.log(_n) - p["log_n_ref"], p, xp=xp))
+            return Quantity(name, self.level_parameter, value, f"the mean curve at n = {n:g}, in the metric's units")
+        if name in self.quantities:
+            return self.quantities[name]
+        raise ArgumentError(self._bad_name(name))
 
-    def initial_point(self, data) -> np.ndarray:
-        return np.array([p.prior.init(data) for p in self.parameters])
+    def _bad_name(self, name: str) -> str:
+        valid = [p.name for p in self.parameters] + ["sigma_sq", "sigma", *self.quantities, "y@N (e.g. y@3200)"]
+        return f"law {self.name!r} has no parameter or quantity {name!r}; valid names: {', '.join(valid)}"
 
-    def draw_sigma(self, params: Mapping[str, np.ndarray], data, rng: np.random.Generator) -> np.ndarray:
+    def check_prior_name(self, name: str) -> None:
+        """Raise an ``ArgumentError`` listing the valid names unless ``name`` takes a prior."""
+        if name in {p.name for p in self.parameters} or name in ("sigma", "sigma_sq"):
+            return
+        self.quantity(name)
+
+    def resolve_priors(self, overrides: Mapping[str, Prior]) -> LawPriors:
+        """The defaults with ``overrides`` merged over them, checked (see :mod:`bayes_scaling.priors`)."""
+        params = {p.name: p.prior for p in self.parameters}
+        noise = ("sigma_sq", NOISE.prior)
+        derived = {}
+        for name, prior in overrides.items():
+            self.check_prior_name(name)
+            if name in params:
+                params[name] = prior
+            elif name in ("sigma", "sigma_sq"):
+                noise = (name, prior)
+            else:
+                derived[name] = prior
+        if "sigma" in overrides and "sigma_sq" in overrides:
+            raise ArgumentError(f"law {self.name!r}: give a prior on sigma or on sigma_sq, not both")
+        taken = {}
+        for q in derived:
+            r = self.quantity(q).replaces
+            if r in overrides:
+                raise ArgumentError(f"law {self.name!r}: the prior on {q} replaces the prior on {r}; give one of them")
+            if r in taken:
+                raise ArgumentError(f"law {self.name!r}: the priors on {taken[r]} and {q} both replace the prior "
+                                    f"on {r}; give one of them")
+            taken[r] = q
+        domains = {p.name: DOMAINS[p.domain] for p in self.parameters}
+        for name, prior in [*params.items(), noise]:
+            lo, hi = prior.support() if not prior.is_data_relative else (-math.inf, math.inf)
+            dom = domains.get(name, (0.0, math.inf))
+            if not (max(lo, dom[0]) < min(hi, dom[1])):
+                raise ArgumentError(f"law {self.name!r}: the prior {prior.describe()} on {name} puts no mass on "
+                                    f"its domain {dom}")
+        return LawPriors(self.name, params, noise, derived, tuple(overrides), {r: q for r, q in taken.items()})
+
+    def kernel_priors(self, priors: LawPriors, data) -> list | None:
+        """The kernel's ``(kind, p1, p2)`` per parameter, or None when the kernel cannot sample these
+        priors (no kernel, a family it lacks, a prior on a derived quantity, a non-conjugate noise prior)."""
+        if not self.has_kernel or priors.derived or not priors.conjugate_noise:
+            return None
+        triples = [priors.params[p.name].kernel_triple(p.domain, data) for p in self.parameters]
+        return None if any(t is None for t in triples) else triples
+
+    def sample_prior(self, data, rng: np.random.Generator, size: int, priors: LawPriors | None = None) -> dict:
+        """Independent prior draws of every parameter (constrained scale; ``sigma`` included).
+        Priors on derived quantities need MCMC: :func:`bayes_scaling.sampling.sample_prior`."""
+        priors = priors or self.resolve_priors({})
+        if priors.derived:
+            raise ArgumentError("priors on derived quantities are drawn by MCMC: "
+                                "use bayes_scaling.sampling.sample_prior")
+        out = {p.name: priors.params[p.name].sample(size, rng, data, DOMAINS[p.domain]) for p in self.parameters}
+        v = priors.noise[1].sample(size, rng, data, (0.0, math.inf))
+        out["sigma"] = np.sqrt(v) if priors.noise[0] == "sigma_sq" else v
+        return out
+
+    def log_prior(self, draws: Mapping[str, np.ndarray], data, priors: LawPriors | None = None) -> np.ndarray:
+        """Log prior density of each draw, in the coordinates the model is written in (the curve
+        parameters and ``sigma_sq`` or ``sigma``), Jacobians of derived priors included."""
+        priors = priors or self.resolve_priors({})
+        replaced = priors.replaced
+        total = 0.0
+        for p in self.parameters:
+            if p.name not in replaced:
+                total = total + priors.params[p.name].logpdf(draws[p.name], data, DOMAINS[p.domain])
+        s = np.asarray(draws["sigma"], dtype=float)
+        total = total + priors.noise[1].logpdf(s**2 if priors.noise[0] == "sigma_sq" else s, data)
+        if priors.derived:
+            total = total + self._derived_log_prior_np(draws, data, priors)
+        return np.asarray(total, dtype=float)
+
+    def _derived_log_prior_np(self, draws, data, priors: LawPriors) -> np.ndarray:
+        """``sum log p(q) + log |det dq / d theta_replaced|`` per draw (central differences)."""
+        qs = list(priors.derived)
+        reps = [self.quantity(q).replaces for q in qs]
+        base = {k: np.asarray(v, dtype=float) for k, v in draws.items()}
+        base["log_n_ref"] = math.log(data.n_ref)
+
+        def values(p):
+            return np.stack([np.asarray(self.quantity(q).value(p, np), dtype=float) for q in qs], axis=-1)
+
+        q0 = values(base)
+        jac = np.empty((*q0.shape[:-1], len(qs), len(qs)))
+        for j, r in enumerate(reps):
+            h = 1e-6 * np.maximum(np.abs(base[r]), 1e-8)
+            up, dn = dict(base), dict(base)
+            up[r], dn[r] = base[r] + h, base[r] - h
+            jac[..., :, j] = (values(up) - values(dn)) / (2 * h)[..., None]
+        lp = sum(priors.derived[q].logpdf(q0[..., i], data) for i, q in enumerate(qs))
+        return lp + np.log(np.abs(np.linalg.det(jac)))
+
+    def draw_sigma(self, params: Mapping[str, np.ndarray], data, rng: np.random.Generator,
+                   priors: LawPriors | None = None) -> np.ndarray:
         """Exact draws of sigma given each draw of the curve: sigma^2 ~ InvGamma(a + N/2, b + RSS/2)."""
-        _, a, b = NOISE.prior.resolve(data)
-        p = {k: np.asarray(params[k])[:, None] for k in self.sampled_names}
+        priors = priors or self.resolve_priors({})
+        v = priors.noise[1].values(data)
+        a, b = v["alpha"], v["beta"]
+        p = {k.name: np.asarray(params[k.name])[:, None] for k in self.parameters}
         rss = ((data.log_y[None, :] - self.log_curve(data.u[None, :], p)) ** 2).sum(axis=1)
         return np.sqrt((b + 0.5 * rss) / rng.gamma(a + 0.5 * data.n_obs, 1.0, rss.size))
 
+    # -- the kernel (optional) -----------------------------------------------
+    def user_data(self, data, priors: LawPriors | None = None) -> np.ndarray:
+        priors = priors or self.resolve_priors({})
+        triples = self.kernel_priors(priors, data)
+        if triples is None:
+            raise ArgumentError(f"law {self.name!r} cannot be sampled by its kernel with these priors")
+        v = priors.noise[1].values(data)
+        return K.pack(triples, (v["alpha"], v["beta"]), data.u, data.log_y)
+
+    def initial_point(self, data, priors: LawPriors | None = None) -> np.ndarray:
+        """A central unconstrained starting point for the kernel."""
+        priors = priors or self.resolve_priors({})
+        out = []
+        for kind, a, b in self.kernel_priors(priors, data):
+            out.append(float(np.log(a / b)) if kind == K.BETA else a)
+        return np.array(out)
+
     def logp_cfunc(self):
-        """nutpie's log-density callback for this law (compiled once, cached on disk)."""
+        """nutpie's log-density callback for this law's kernel (compiled once, cached on disk)."""
         key = type(self)
         if key not in Law._cfuncs:
             Law._cfuncs[key] = K.compile_cfunc(type(self).logp_source, K.LOGP_SIG)
         return Law._cfuncs[key]
 
-    def log_density(self, z, data) -> tuple[float, np.ndarray]:
+    def log_density(self, z, data, priors: LawPriors | None = None) -> tuple[float, np.ndarray]:
         """Log posterior density of the curve parameters (sigma integrated out, up to the
-        evidence) and its gradient at unconstrained ``z``."""
-        return K.log_density(type(self).curve_grad, z, self.user_data(data))
+        evidence) and its gradient at unconstrained ``z``, by the kernel."""
+        return K.log_density(type(self).curve_grad, z, self.user_data(data, priors))
 
     # -- PyMC ----------------------------------------------------------------
-    def build_model(self, data, coords: dict | None = None):
-        """The law as a ``pymc.Model`` (same priors, same likelihood as the fast sampler).
+    def _pymc_parameters(self, priors: LawPriors, mean_log_y, log_n_ref):
+        """The curve parameters as PyMC variables, and the log prior of derived quantities (with
+        the Jacobian) as a PyTensor scalar (0 without them)."""
+        import pymc as pm
+        import pytensor.tensor as pt
+
+        replaced = priors.replaced
+        params = {}
+        for p in self.parameters:
+            if p.name in replaced:  # flat on its domain: the derived quantity carries the prior
+                params[p.name] = {"unit": lambda n: pm.Uniform(n, 0.0, 1.0), "positive": pm.HalfFlat,
+                                  "real": pm.Flat}[p.domain](p.name)
+            else:
+                params[p.name] = priors.params[p.name].pymc(p.name, DOMAINS[p.domain], mean_log_y=mean_log_y)
+        extra = pt.as_tensor_variable(0.0)
+        if priors.derived:
+            qs = list(priors.derived)
+            env = {**params, "log_n_ref": log_n_ref}
+            values = [self.quantity(q).value(env, pt) for q in qs]
+            reps = [params[self.quantity(q).replaces] for q in qs]
+            rows = [pt.stack(pt.grad(v, reps)) for v in values]
+            jac = pt.stack(rows)
+            logdet = pt.log(pt.abs(pt.nlinalg.det(jac))) if len(qs) > 1 else pt.log(pt.abs(jac[0, 0]))
+            extra = logdet + sum(priors.derived[q].pymc_logp(v, mean_log_y=mean_log_y) for q, v in zip(qs, values,
+                                                                                                        strict=True))
+        return params, extra
+
+    def _pymc_noise(self, priors: LawPriors, mean_log_y):
+        import pymc as pm
+
+        name, prior = priors.noise
+        if name == "sigma_sq":
+            return pm.Deterministic("sigma", pm.math.sqrt(prior.pymc("sigma_sq", (0.0, math.inf),
+                                                                      mean_log_y=mean_log_y)))
+        return prior.pymc("sigma", (0.0, math.inf), mean_log_y=mean_log_y)
+
+    def build_model(self, data, priors: LawPriors | None = None, coords: dict | None = None):
+        """The law as a ``pymc.Model``: the same priors and likelihood as the fit, ``sigma`` explicit.
 
         Examples
         --------
@@ -248,17 +367,49 @@ class Law:
         """
         import pymc as pm
 
+        priors = priors or self.resolve_priors({})
         with pm.Model(coords={"obs": np.arange(data.n_obs), **(coords or {})}) as model:
             u = pm.Data("u", data.u, dims="obs")
-            params = {p.name: p.prior.pymc(p.name, data) for p in self.all_parameters}
+            params, extra = self._pymc_parameters(priors, data.log_y_center, math.log(data.n_ref))
+            if priors.derived:
+                pm.Potential("derived_prior", extra)
+            sigma = self._pymc_noise(priors, data.log_y_center)
             log_mu = self.log_curve(u, params, xp=pm.math)
             pm.Deterministic("log_mu", log_mu, dims="obs")
-            pm.LogNormal("y", mu=log_mu, sigma=params["sigma"], observed=data.y, dims="obs")
+            pm.LogNormal("y", mu=log_mu, sigma=sigma, observed=data.y, dims="obs")
         return model
 
-    def sample_prior(self, data, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
-        """Prior draws of every parameter (constrained scale)."""
-        return {p.name: p.prior.sample(data, rng, size) for p in self.all_parameters}
+    def sampling_model(self, data, priors: LawPriors | None = None):
+        """The PyMC model that :mod:`bayes_scaling.sampling` compiles once and reuses for any data:
+        the data enter through ``pm.Data`` (``u``, ``log_y``, ``mean_log_y``, ``log_n_ref`` and
+        ``lik_weight``, 0 for prior draws); with an InverseGamma prior on ``sigma_sq`` the noise is
+        integrated out (as in the kernels) and drawn exactly afterwards (:meth:`draw_sigma`)."""
+        import pymc as pm
+        import pytensor.tensor as pt
+
+        priors = priors or self.resolve_priors({})
+        with pm.Model() as model:
+            u = pm.Data("u", data.u)
+            log_y = pm.Data("log_y", data.log_y)
+            mean_log_y = pm.Data("mean_log_y", data.log_y_center)
+            log_n_ref = pm.Data("log_n_ref", math.log(data.n_ref))
+            weight = pm.Data("lik_weight", 1.0)
+            params, extra = self._pymc_parameters(priors, mean_log_y, log_n_ref)
+            if priors.derived:
+                pm.Potential("derived_prior", extra)
+            log_mu = self.log_curve(u, params, xp=pm.math)
+            if priors.conjugate_noise:
+                v = priors.noise[1].values(data)
+                a, b = v["alpha"], v["beta"]
+                n = pt.cast(log_y.shape[0], "float64")
+                rss = pt.sum((log_y - log_mu) ** 2)
+                a_post, b_post = a + 0.5 * n, b + 0.5 * rss
+                pm.Potential("log_lik", weight * (-0.5 * n * math.log(2 * math.pi) + a * math.log(b) - math.lgamma(a)
+                                                  + pt.gammaln(a_post) - a_post * pt.log(b_post)))
+            else:
+                sigma = self._pymc_noise(priors, mean_log_y)
+                pm.Potential("log_lik", weight * pt.sum(pm.logp(pm.Normal.dist(log_mu, sigma), log_y)))
+        return model
 
 
 LAWS: dict[str, Law] = {}
@@ -266,7 +417,16 @@ LAWS: dict[str, Law] = {}
 
 def register(law_cls: type[Law]) -> type[Law]:
     """Class decorator: add a law to the registry under ``law_cls.name``."""
-    LAWS[law_cls.name] = law_cls()
+    name = getattr(law_cls, "name", None)
+    if not isinstance(name, str) or not name.isidentifier() or name in ("law_probs", "discrepancy", "averaged",
+                                                                        "best", "all"):
+        raise ArgumentError(f"a law needs a name that is a Python identifier and not a reserved word, got {name!r}")
+    for attr in ("formula", "parameters"):
+        if not hasattr(law_cls, attr):
+            raise ArgumentError(f"law {name!r} must define {attr!r}")
+    if law_cls.log_curve is Law.log_curve:
+        raise ArgumentError(f"law {name!r} must implement log_curve(u, p, xp)")
+    LAWS[name] = law_cls()
     ordered = sorted(LAWS.items(), key=lambda kv: (kv[1].order, kv[0]))
     LAWS.clear()
     LAWS.update(ordered)
@@ -285,7 +445,7 @@ def get_law(name: str | Law) -> Law:
     _discover()
     try:
         return LAWS[name]
-    except KeyError:
+    except (KeyError, TypeError):
         raise NotFoundError(f"unknown law {name!r}; registered laws: {', '.join(LAWS)}") from None
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from . import _kernels as K
 from .base import FLOOR_FRAC, SLOPE, Y_REF, Law, Parameter, Prior, register
 
-STRETCH = Parameter("c", Prior("lognormal", float(np.log(0.5)), 0.75),
+STRETCH = Parameter("c", Prior("LogNormal", mu=float(np.log(0.5)), sigma=0.75),
                     "stretch exponent c of n^c")
 
 
@@ -51,6 +51,7 @@ class ExpDecay(Law):
     parameters = (Y_REF, SLOPE, FLOOR_FRAC, STRETCH)
     has_floor = True
     order = 2
+    default = True
     min_distinct = 4  # four curve parameters: with three distinct n the posterior is the prior's
     curve_grad = _curve_grad
     logp_source = _logp

@@ -16,7 +16,8 @@ from .base import FLOOR_FRAC, SLOPE, Y_REF, Law, Parameter, Prior, register
 
 #: where n_ref sits on the logistic: p -> 1 is the power-law regime (the saturation law's limit),
 #: p -> 0 the plateau before the descent
-POSITION = Parameter("p", Prior("beta", 1.5, 1.5), "position of n_ref on the descent (0: plateau, 1: power law)")
+POSITION = Parameter("p", Prior("Beta", alpha=1.5, beta=1.5),
+                     "position of n_ref on the descent (0: plateau, 1: power law)", domain="unit")
 
 
 @K._jit
@@ -70,7 +71,6 @@ class MMF(Law):
     has_floor = True
     order = 3
     min_distinct = 4
-    default = False
     curve_grad = _curve_grad
     logp_source = _logp
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _kernels as K
-from .base import SLOPE, Y_REF, Law, register
+from .base import SLOPE, Y_REF, Law, Quantity, register
 
 
 @K._jit
@@ -40,11 +40,16 @@ class Power(Law):
     formula = "y = A n^-a"
     parameters = (Y_REF, SLOPE)
     order = 0
+    default = True
     curve_grad = _curve_grad
     logp_source = _logp
 
     def log_curve(self, u, p, xp=np):
         return xp.log(p["y_ref"]) - p["slope"] * u
+
+    @property
+    def quantities(self):
+        return {"a": Quantity("a", "slope", lambda p, xp: p["slope"], "the exponent a of n^-a")}
 
     def derived(self, p, n_ref):
         a = np.asarray(p["slope"])

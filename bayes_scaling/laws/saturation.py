@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _kernels as K
-from .base import FLOOR_FRAC, SLOPE, Y_REF, Law, register
+from .base import FLOOR_FRAC, SLOPE, Y_REF, Law, Quantity, register
 
 
 @K._jit
@@ -46,6 +46,7 @@ class Saturation(Law):
     parameters = (Y_REF, SLOPE, FLOOR_FRAC)
     has_floor = True
     order = 1
+    default = True
     curve_grad = _curve_grad
     logp_source = _logp
 
@@ -53,6 +54,11 @@ class Saturation(Law):
         f = p["floor_frac"]
         a = p["slope"] / (1 - f)
         return xp.log(p["y_ref"]) + xp.log(f + (1 - f) * xp.exp(-a * u))
+
+    @property
+    def quantities(self):
+        a = Quantity("a", "slope", lambda p, xp: p["slope"] / (1 - p["floor_frac"]), "the exponent a of A n^-a")
+        return {**super().quantities, "a": a}
 
     def derived(self, p, n_ref):
         f, y_ref = np.asarray(p["floor_frac"]), np.asarray(p["y_ref"])

@@ -1,0 +1,47 @@
+"""Log densities and their stable sums: the package's likelihood and predictive densities."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["log_mean_exp", "log_sum_exp", "lognormal_logpdf", "pointwise_log_lik"]
+
+
+def lognormal_logpdf(log_y, log_mu, sigma):
+    """log density of y when log y ~ Normal(log_mu, sigma): the package's likelihood."""
+    z = (log_y - log_mu) / sigma
+    return -0.5 * z**2 - np.log(sigma) - 0.5 * np.log(2 * np.pi) - log_y
+
+
+def log_sum_exp(a, axis=None):
+    """``log(sum(exp(a)))`` along ``axis``, shifted by the maximum for stability (the same values as
+    ``scipy.special.logsumexp`` to rounding, in about half the time on (grid x draws) arrays)."""
+    a = np.asarray(a, dtype=float)
+    m = np.max(a, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)) + m
+    return out.item() if axis is None else np.squeeze(out, axis=axis)
+
+
+def log_mean_exp(a, axis=None):
+    """``log(mean(exp(a)))`` along ``axis``, computed stably (a predictive density over draws)."""
+    a = np.asarray(a)
+    size = a.size if axis is None else a.shape[axis]
+    return log_sum_exp(a, axis=axis) - np.log(size)
+
+
+def pointwise_log_lik(law, params: dict, data, n=None, log_y=None, extra_sd=None) -> np.ndarray:
+    """log p(y_j | theta_s), shape (draws, points): at the data's own points, or at sample counts
+    ``n`` with measurements ``log_y`` (placed relative to ``data``'s centre, as its draws are).
+
+    With ``extra_sd`` (shape (grid, points)) the noise sd of each point is ``sqrt(sigma^2 +
+    extra_sd^2)`` for every row of the grid, and the result has shape (grid, draws, points)."""
+    u = data.u if n is None else data.to_u(n)
+    log_y = data.log_y if log_y is None else log_y
+    lm = law.log_curve(u[None, :], {k: np.asarray(v)[:, None] for k, v in params.items()})
+    sigma = np.asarray(params["sigma"])[:, None]
+    if extra_sd is None:
+        return lognormal_logpdf(log_y[None, :], lm, sigma)
+    sd = np.sqrt(sigma[None] ** 2 + np.asarray(extra_sd, dtype=float)[:, None, :] ** 2)
+    return lognormal_logpdf(log_y[None, None, :], lm[None], sd)

@@ -1,0 +1,127 @@
+"""The discrepancy beyond the data: how far the curve may leave the laws where no point was measured.
+
+A law fitted to a few smooth points is sure of its own shape, and beyond the data the truth rarely
+keeps to any one law (``docs/benchmarks.md`` measures how often). So a forecast adds a
+discrepancy to the log of a new measurement, ``Normal(0, kappa * log(n / largest observed n))``
+(nothing inside the data), common to every n of a posterior draw. ``kappa`` is learned from the
+curve itself: its likelihood is the leave-future-out predictive density of the measurement(s) at the
+largest n given the smaller ones (:func:`bayes_scaling.cv.future_lpd`), with the noise widened by
+``kappa`` times the step to that n, on a grid of kappa; its prior is ``priors["discrepancy"]``
+(default :data:`~bayes_scaling.priors.DEFAULT_DISCREPANCY`, half-Cauchy with median 0.01). A law
+that forecast the largest n within its noise keeps ``kappa`` near the prior; one that missed it
+pushes ``kappa`` up, to about the miss divided by the log of the step. Without a split (too few
+distinct n, a single law, a partially pooled fit) the prior alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .averaging import components, future_split, held_out_label
+from .checks import check_discrepancy, check_n, check_prob
+from .cv import future_lpd
+from .densities import log_sum_exp
+from .errors import ArgumentError
+
+__all__ = ["KAPPA_GRID", "drift", "drift_slopes", "future_scores", "kappa_posterior", "kappa_prior", "table"]
+
+#: quadrature for kappa: 0 and 160 geometric steps (6% apart) from 1e-4 to 2, with cell widths
+KAPPA_GRID = np.concatenate([[0.0], np.geomspace(1e-4, 2.0, 160)])
+_CELL = np.gradient(KAPPA_GRID)
+
+
+def kappa_prior(prior) -> np.ndarray:
+    """The prior mass of each grid cell (density at the grid point times the cell width, normalised)."""
+    with np.errstate(divide="ignore"):
+        p = _CELL * np.exp(prior.logpdf(KAPPA_GRID))
+    p = np.where(np.isfinite(p), p, 0.0)
+    if not p.sum() > 0:
+        raise ArgumentError(f"the discrepancy prior {prior.describe()} puts no mass on the kappa grid [0, 2]")
+    return p / p.sum()
+
+
+def future_scores(fit) -> dict[str, np.ndarray]:
+    """Per law, ``log p(y at the largest n | smaller n)`` with the measurement's log-sd widened by
+    ``kappa * log(n / largest n kept)`` for every ``kappa`` of :data:`KAPPA_GRID` (``{}`` without a
+    split). The first entry (kappa = 0) is the law's leave-future-out ELPD."""
+    keep, _ = future_split(fit)
+    if keep is None:
+        return {}
+    beyond = np.log(fit.data.n[~keep] / fit.data.n[keep].max())
+    extra = KAPPA_GRID[:, None] * beyond[None, :]
+    return {name: future_lpd(f, keep, seed=fit.seed + 7919 + i, extra_sd=extra).sum(axis=1)
+            for i, (name, f) in enumerate(fit.fits.items())}
+
+
+def kappa_posterior(fit, law: str) -> np.ndarray:
+    """Posterior probabilities of the discrepancy on :data:`KAPPA_GRID` for a law or "averaged"."""
+    prior = kappa_prior(fit.priors.discrepancy_prior())
+    scores = fit.future_scores()
+    with np.errstate(divide="ignore"):
+        lp = np.log(prior)
+    if scores:
+        if law == "averaged":
+            w = {k: v for k, v in fit.weights().items() if v > 0}
+            lp = lp + log_sum_exp([np.log(v) + scores[k] for k, v in w.items()], axis=0)
+        else:
+            lp = lp + scores[law]
+        if not np.isfinite(lp.max()):  # no kappa on the grid explains the held-out point: the prior
+            return prior
+    p = np.exp(lp - lp.max())
+    return p / p.sum()
+
+
+def table(fit, law: str = "averaged", prob: float = 0.9) -> pd.DataFrame:
+    """The posterior of ``kappa`` for one law or ``"averaged"`` (see
+    :meth:`bayes_scaling.result.ScalingFit.discrepancy`)."""
+    prob = check_prob(prob)
+    if law == "all":
+        return pd.concat([table(fit, k, prob) for k in [*fit.fits, "averaged"]], ignore_index=True)
+    law = fit.best_law() if law == "best" else law
+    if law != "averaged" and law not in fit.fits:
+        raise ArgumentError(f"law {law!r} was not fitted; use one of {[*fit.fits, 'best', 'averaged', 'all']}")
+    cdf = np.cumsum(kappa_posterior(fit, law))
+    lower, median, upper = (float(KAPPA_GRID[min(np.searchsorted(cdf, q), KAPPA_GRID.size - 1)])
+                            for q in ((1 - prob) / 2, 0.5, (1 + prob) / 2))
+    keep, reason = future_split(fit)
+    held = "" if keep is None else held_out_label(fit, keep)
+    prior_median = float(f"{fit.priors.discrepancy_prior().scipy().median():.12g}")
+    if not fit.future_scores():
+        note = f"nothing held out to learn from ({reason}): kappa keeps its prior"
+    elif median >= 5 * prior_median:
+        note = (f"forecasting n = {held} from the smaller n missed by more than the noise: beyond the data "
+                f"each doubling adds about {median * np.log(2):.0%} to the log-sd of a forecast")
+    else:
+        note = ""
+    parts = fit.fits.values() if law == "averaged" else [fit.fits[law]]
+    return pd.DataFrame([{"law": law, "median": median, "lower": lower, "upper": upper,
+                          "prior_median": prior_median, "held_out": held,
+                          "converged": all(f.converged for f in parts), "notes": note}])
+
+
+def drift_slopes(fit, law: str = "averaged", discrepancy="learned") -> np.ndarray:
+    """Per posterior draw of ``law`` (in the order of :func:`~bayes_scaling.averaging.components`), the
+    slope ``kappa * z`` of the discrepancy beyond the data: the log of the curve at ``n`` beyond the
+    largest observed n is shifted by ``kappa * z * log(n / largest n)``, with ``kappa`` from its
+    posterior (``"learned"``) or fixed (a number) and ``z`` standard normal, one per draw (seeded:
+    forecasts and budget answers share them)."""
+    check_discrepancy(discrepancy)
+    law = fit.best_law() if law == "best" else law
+    size = sum(idx.size for _, idx in components(fit, law))
+    rng = fit.rng(3)
+    if isinstance(discrepancy, str):  # "learned": a kappa per draw from its posterior
+        kappa = rng.choice(KAPPA_GRID, size=size, p=kappa_posterior(fit, law))
+    else:
+        kappa = np.full(size, float(discrepancy))
+    return kappa * rng.standard_normal(size)  # common to every n of a draw
+
+
+def drift(fit, n, law: str = "averaged", discrepancy="learned") -> np.ndarray:
+    """The discrepancy's factor on the curve at ``n`` per draw (draws x len(n)): 1 inside the data,
+    ``exp(kappa * z * log(n / largest n))`` beyond it (:func:`drift_slopes`)."""
+    beyond = np.maximum(np.log(check_n(n) / fit.data.distinct_n.max()), 0.0)
+    slopes = drift_slopes(fit, law, discrepancy)
+    if not beyond.any() or not slopes.any():
+        return np.ones((slopes.size, beyond.size))
+    return np.exp(slopes[:, None] * beyond[None, :])

@@ -1,0 +1,528 @@
+"""Priors as data: :class:`Prior` (one distribution, PyMC's names and parameters) and :class:`Priors`
+(what a fit assumes: every law's parameter priors, the laws' prior probabilities and the prior of
+the discrepancy beyond the data).
+
+A prior is a distribution name of PyMC and its keyword parameters, ``Prior("Normal", mu=108,
+sigma=1)``; it draws, evaluates its density, builds the PyMC variable and travels as a plain dict
+(``to_dict`` / ``from_dict``), so the priors of a fit are saved and shown with it. A parameter may
+name the data instead of a number: ``"mean_log_y"`` is the data's mean log metric (the level of the
+curve at the centre of log n), which makes the default priors the same in any units.
+
+Users state what they know in their own units. Besides a law's own parameters (``y_ref``, ``slope``,
+``floor_frac``, ...) a prior may be put on
+
+* ``floor``: the floor ``PPL_min`` in the metric's units (laws with a floor);
+* ``a``: the exponent of ``n^-a`` (``power`` and ``saturation``);
+* ``y@N``: the mean curve at ``n = N`` in the metric's units (e.g. ``"y@3200"``).
+
+Such a prior replaces the prior of one of the law's parameters (``floor_frac``, ``slope`` and
+``y_ref`` respectively), which then has a flat density on its domain, and the model adds
+``log p(q) + log |dq / d theta|`` (the Jacobian of the map from the replaced parameters to the
+stated quantities, by automatic differentiation): the quantity then follows the stated prior given
+the other parameters, restricted to the values the law can produce (a floor below the curve at the
+centre of the data). Laws with such priors are sampled through their PyMC model
+(:mod:`bayes_scaling.sampling`).
+
+Examples
+--------
+>>> import bayes_scaling as bs
+>>> p = bs.Prior("Normal", mu=108, sigma=1)
+>>> p
+Prior('Normal', mu=108, sigma=1)
+>>> bs.Prior.from_dict(p.to_dict()) == p
+True
+>>> round(float(p.logpdf(108.0)), 4)
+-0.9189
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import ArgumentError
+
+__all__ = ["DATA_SYMBOLS", "DEFAULT_DISCREPANCY", "LawPriors", "Prior", "Priors", "as_priors"]
+
+#: values a prior's parameter may name instead of a number, resolved against the data
+DATA_SYMBOLS = ("mean_log_y",)
+INF = math.inf
+
+
+@dataclass(frozen=True)
+class _Family:
+    params: tuple[str, ...]
+    defaults: dict
+    positive: tuple[str, ...]
+    support: Any  # (lower, upper), or a function of the parameters
+
+    def bounds(self, p: dict) -> tuple[float, float]:
+        return self.support(p) if callable(self.support) else self.support
+
+
+_FAMILIES = {
+    "Normal": _Family(("mu", "sigma"), {"mu": 0.0}, ("sigma",), (-INF, INF)),
+    "TruncatedNormal": _Family(("mu", "sigma", "lower", "upper"), {"mu": 0.0, "lower": -INF, "upper": INF},
+                               ("sigma",), lambda p: (p["lower"], p["upper"])),
+    "LogNormal": _Family(("mu", "sigma"), {"mu": 0.0}, ("sigma",), (0.0, INF)),
+    "HalfNormal": _Family(("sigma",), {}, ("sigma",), (0.0, INF)),
+    "HalfCauchy": _Family(("beta",), {}, ("beta",), (0.0, INF)),
+    "Exponential": _Family(("lam",), {}, ("lam",), (0.0, INF)),
+    "Beta": _Family(("alpha", "beta"), {}, ("alpha", "beta"), (0.0, 1.0)),
+    "Gamma": _Family(("alpha", "beta"), {}, ("alpha", "beta"), (0.0, INF)),
+    "InverseGamma": _Family(("alpha", "beta"), {}, ("alpha", "beta"), (0.0, INF)),
+    "Uniform": _Family(("lower", "upper"), {"lower": 0.0, "upper": 1.0}, (), lambda p: (p["lower"], p["upper"])),
+    "StudentT": _Family(("nu", "mu", "sigma"), {"mu": 0.0, "sigma": 1.0}, ("nu", "sigma"), (-INF, INF)),
+}
+
+#: the kernel's prior kinds (``laws._kernels``): family and the domain it is sampled on
+_KERNEL_KINDS = {("Normal", "real"): 0, ("LogNormal", "positive"): 1, ("Beta", "unit"): 2}
+DOMAINS = {"real": (-INF, INF), "positive": (0.0, INF), "unit": (0.0, 1.0)}
+
+
+class Prior:
+    """A prior on one scalar: a PyMC distribution name and its keyword parameters.
+
+    Parameters
+    ----------
+    dist : str
+        One of ``Normal, TruncatedNormal, LogNormal, HalfNormal, HalfCauchy, Exponential, Beta,
+        Gamma, InverseGamma, Uniform, StudentT`` (PyMC's names and parameterisations: ``Gamma`` and
+        ``InverseGamma`` take ``alpha, beta``; ``Exponential`` takes ``lam``).
+    **params : float or str
+        The distribution's parameters; a location may be ``"mean_log_y"`` (the data's mean log
+        metric, see :data:`DATA_SYMBOLS`).
+
+    Examples
+    --------
+    >>> import numpy as np, bayes_scaling as bs
+    >>> bs.Prior("LogNormal", mu=np.log(0.3), sigma=1).describe()
+    'LogNormal(mu=log 0.3, sigma=1)'
+    >>> draws = bs.Prior("Beta", alpha=1.5, beta=1.5).sample(10_000, np.random.default_rng(0))
+    >>> bool(0 < draws.min() and draws.max() < 1 and abs(draws.mean() - 0.5) < 0.01)
+    True
+    """
+
+    __slots__ = ("dist", "params")
+
+    def __init__(self, dist: str, **params):
+        if not isinstance(dist, str) or dist not in _FAMILIES:
+            raise ArgumentError(f"unknown prior distribution {dist!r}; use one of {', '.join(_FAMILIES)}")
+        fam = _FAMILIES[dist]
+        unknown = sorted(set(params) - set(fam.params))
+        if unknown:
+            raise ArgumentError(f"{dist} takes the parameters {', '.join(fam.params)}; got unknown {unknown}")
+        missing = [k for k in fam.params if k not in params and k not in fam.defaults]
+        if missing:
+            raise ArgumentError(f"{dist} needs the parameter(s) {', '.join(missing)}")
+        clean = {}
+        for k, v in params.items():
+            if isinstance(v, str):
+                if v not in DATA_SYMBOLS:
+                    raise ArgumentError(f"{dist} parameter {k}={v!r}: a string must name the data, one of "
+                                        f"{DATA_SYMBOLS}")
+                clean[k] = v
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+                raise ArgumentError(f"{dist} parameter {k} must be a number, got {v!r}")
+            v = float(v)
+            if math.isnan(v) or (math.isinf(v) and k not in ("lower", "upper")):
+                raise ArgumentError(f"{dist} parameter {k} must be finite, got {v!r}")
+            if k in fam.positive and not v > 0:
+                raise ArgumentError(f"{dist} parameter {k} must be > 0, got {v!r}")
+            clean[k] = int(v) if v.is_integer() and abs(v) < 2**53 and not isinstance(params[k], float) else v
+        full = {**fam.defaults, **clean}
+        numeric = {k: v for k, v in full.items() if not isinstance(v, str)}
+        if "lower" in numeric and "upper" in numeric and not numeric["lower"] < numeric["upper"]:
+            raise ArgumentError(f"{dist} needs lower < upper, got {numeric['lower']} and {numeric['upper']}")
+        object.__setattr__(self, "dist", dist)
+        object.__setattr__(self, "params", clean)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Prior is immutable")
+
+    # -- identity ----------------------------------------------------------------
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Prior) and self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash((self.dist, tuple(sorted(self.params.items()))))
+
+    def __repr__(self) -> str:
+        args = "".join(f", {k}={v!r}" for k, v in self.params.items())
+        return f"Prior({self.dist!r}{args})"
+
+    def to_dict(self) -> dict:
+        """``{"dist": name, **parameters}``: plain JSON."""
+        return {"dist": self.dist, **self.params}
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> Prior:
+        """The inverse of :meth:`to_dict`."""
+        if not isinstance(d, Mapping) or "dist" not in d:
+            raise ArgumentError(f"a prior dict needs a 'dist' key, got {d!r}")
+        return cls(d["dist"], **{k: v for k, v in d.items() if k != "dist"})
+
+    # -- values --------------------------------------------------------------------
+    @property
+    def is_data_relative(self) -> bool:
+        return any(isinstance(v, str) for v in self.params.values())
+
+    def values(self, data=None) -> dict[str, float]:
+        """Every parameter as a number (defaults filled in, data symbols resolved against ``data``)."""
+        out = {}
+        for k, v in {**_FAMILIES[self.dist].defaults, **self.params}.items():
+            if isinstance(v, str):
+                if data is None:
+                    raise ArgumentError(f"{self!r} refers to the data ({v}); pass the data to resolve it")
+                v = float(data.log_y_center)
+            out[k] = float(v)
+        return out
+
+    def support(self, data=None) -> tuple[float, float]:
+        return _FAMILIES[self.dist].bounds(self.values(data))
+
+    def scipy(self, data=None):
+        """The frozen ``scipy.stats`` distribution."""
+        from scipy import stats
+
+        p = self.values(data)
+        d = self.dist
+        if d == "Normal":
+            return stats.norm(p["mu"], p["sigma"])
+        if d == "TruncatedNormal":
+            return stats.truncnorm((p["lower"] - p["mu"]) / p["sigma"], (p["upper"] - p["mu"]) / p["sigma"],
+                                   loc=p["mu"], scale=p["sigma"])
+        if d == "LogNormal":
+            return stats.lognorm(s=p["sigma"], scale=math.exp(p["mu"]))
+        if d == "HalfNormal":
+            return stats.halfnorm(scale=p["sigma"])
+        if d == "HalfCauchy":
+            return stats.halfcauchy(scale=p["beta"])
+        if d == "Exponential":
+            return stats.expon(scale=1.0 / p["lam"])
+        if d == "Beta":
+            return stats.beta(p["alpha"], p["beta"])
+        if d == "Gamma":
+            return stats.gamma(p["alpha"], scale=1.0 / p["beta"])
+        if d == "InverseGamma":
+            return stats.invgamma(p["alpha"], scale=p["beta"])
+        if d == "Uniform":
+            return stats.uniform(p["lower"], p["upper"] - p["lower"])
+        return stats.t(p["nu"], p["mu"], p["sigma"])  # StudentT
+
+    def _window(self, domain, data):
+        """The mass of the prior inside ``domain`` (where a parameter's values are allowed)."""
+        lo, hi = self.support(data)
+        a, b = max(lo, domain[0]), min(hi, domain[1])
+        if not a < b:
+            raise ArgumentError(f"{self!r} puts no mass on the parameter's domain {domain}")
+        return a, b
+
+    def sample(self, size: int, rng: np.random.Generator, data=None, domain=(-INF, INF)) -> np.ndarray:
+        """Draws (restricted to ``domain`` where the prior reaches beyond it)."""
+        dist = self.scipy(data)
+        a, b = self._window(domain, data)
+        lo, hi = dist.cdf(a), dist.cdf(b)
+        if lo <= 0 and hi >= 1:
+            return np.asarray(dist.rvs(size=size, random_state=rng), dtype=float)
+        return np.asarray(dist.ppf(rng.uniform(lo, hi, size)), dtype=float)
+
+    def logpdf(self, x, data=None, domain=(-INF, INF)) -> np.ndarray:
+        """Log density at ``x`` (renormalised to ``domain`` where the prior reaches beyond it)."""
+        dist = self.scipy(data)
+        a, b = self._window(domain, data)
+        mass = float(dist.cdf(b) - dist.cdf(a))
+        x = np.asarray(x, dtype=float)
+        out = dist.logpdf(x) - (math.log(mass) if mass < 1 else 0.0)
+        return np.where((x > a) & (x < b), out, -np.inf) if mass < 1 else out
+
+    def kernel_triple(self, domain: str, data) -> tuple[int, float, float] | None:
+        """``(kind, p1, p2)`` for the numba kernels, or None when the kernels do not have this
+        family on this domain (the law is then sampled through its PyMC model)."""
+        kind = _KERNEL_KINDS.get((self.dist, domain))
+        if kind is None:
+            return None
+        p = self.values(data)
+        return (kind, p["alpha"], p["beta"]) if self.dist == "Beta" else (kind, p["mu"], p["sigma"])
+
+    def pymc(self, name: str, domain=(-INF, INF), dims=None, **symbols):
+        """The PyMC variable (truncated to ``domain`` where the prior reaches beyond it). Data symbols
+        are passed as keyword arguments (``mean_log_y=<tensor>``)."""
+        import pymc as pm
+
+        fam = _FAMILIES[self.dist]
+        p = {k: symbols[v] if isinstance(v, str) else float(v) for k, v in {**fam.defaults, **self.params}.items()}
+        cls = getattr(pm, self.dist)
+        if self.is_data_relative:  # a location given by the data: the support does not depend on it
+            lo, hi = fam.bounds({k: 0.0 for k in p}) if callable(fam.support) else fam.support
+        else:
+            lo, hi = self.support()
+        if lo < domain[0] or hi > domain[1]:
+            low = domain[0] if lo < domain[0] else None
+            up = domain[1] if hi > domain[1] else None
+            return pm.Truncated(name, cls.dist(**p), lower=low, upper=up, dims=dims)
+        return cls(name, **p, dims=dims)
+
+    def pymc_logp(self, value, **symbols):
+        """``log p(value)`` as a PyTensor expression (data symbols as in :meth:`pymc`)."""
+        import pymc as pm
+
+        p = {k: (symbols[v] if isinstance(v, str) else float(v))
+             for k, v in {**_FAMILIES[self.dist].defaults, **self.params}.items()}
+        return pm.logp(getattr(pm, self.dist).dist(**p), value)
+
+    def describe(self) -> str:
+        """Short text: ``LogNormal(mu=log 0.3, sigma=1)``."""
+        parts = []
+        for k, v in self.params.items():
+            if isinstance(v, str):
+                text = v.replace("_", " ")
+            elif k == "mu" and self.dist == "LogNormal" and v != 0:
+                text = f"log {math.exp(v):.3g}"
+            else:
+                text = f"{v:.4g}"
+            parts.append(f"{k}={text}")
+        return f"{self.dist}({', '.join(parts)})"
+
+
+#: the prior of ``kappa``, the discrepancy beyond the data (docs: forecasting): half-Cauchy with scale
+#: 0.01 (1% more log-sd per factor e beyond the data at the median, with a heavy tail)
+DEFAULT_DISCREPANCY = Prior("HalfCauchy", beta=0.01)
+
+_LEVEL = re.compile(r"^y@([0-9.eE+]+)$")
+_SPECIAL = ("law_probs", "discrepancy")
+
+
+@dataclass(frozen=True)
+class LawPriors:
+    """The priors one law is fitted with: defaults merged with the user's, checked against the law.
+
+    ``params``: every curve parameter's prior (a parameter whose prior is replaced by a prior on a
+    derived quantity is in ``replaced``); ``noise``: ``("sigma_sq", prior)`` (the default, a prior on
+    the noise variance) or ``("sigma", prior)``; ``derived``: priors on ``floor``, ``a`` or ``y@N``;
+    ``user``: the names the user set; ``replaced``: ``{parameter: derived quantity}``.
+    """
+
+    law: str
+    params: dict
+    noise: tuple
+    derived: dict = field(default_factory=dict)
+    user: tuple = ()
+
+    replaced: dict = field(default_factory=dict)  # {parameter: the derived quantity whose prior replaces its}
+
+    @property
+    def conjugate_noise(self) -> bool:
+        """The noise variance has an InverseGamma prior, so it can be integrated out exactly."""
+        return self.noise[0] == "sigma_sq" and self.noise[1].dist == "InverseGamma"
+
+    def items(self) -> dict[str, Prior]:
+        """Every stated prior by name (parameters not replaced, the noise, derived quantities)."""
+        out = {k: v for k, v in self.params.items() if k not in self.replaced}
+        return {**out, self.noise[0]: self.noise[1], **self.derived}
+
+    def to_dict(self) -> dict:
+        return {k: v.to_dict() for k, v in self.items().items()}
+
+    def key(self) -> str:
+        """A stable text key of these priors (the compiled-model cache uses it)."""
+        import json
+
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+
+class Priors:
+    """What a fit assumes: per-law parameter priors (overrides of the laws' defaults), the laws' prior
+    probabilities in the averaged forecast and the prior of the discrepancy ``kappa``.
+
+    Built from the ``priors=`` argument of :func:`bayes_scaling.fit`: a dict of law name to
+    ``{parameter: Prior}``, with the optional keys ``"law_probs"`` (``{law: probability}``, default
+    equal) and ``"discrepancy"`` (a :class:`Prior` on ``kappa`` >= 0, default
+    :data:`DEFAULT_DISCREPANCY`).
+
+    Examples
+    --------
+    >>> import bayes_scaling as bs
+    >>> p = bs.Priors({"saturation": {"floor": bs.Prior("Normal", mu=108, sigma=1)},
+    ...                "law_probs": {"power": 0.2, "saturation": 0.4, "exp_decay": 0.4}})
+    >>> p.for_law(bs.get_law("saturation")).derived["floor"]
+    Prior('Normal', mu=108, sigma=1)
+    >>> bs.Priors.from_dict(p.to_dict()).to_dict() == p.to_dict()
+    True
+    """
+
+    def __init__(self, spec: Mapping | None = None, *, name: str = "", provenance: str = ""):
+        if spec is not None and not isinstance(spec, Mapping):
+            raise ArgumentError(f"priors must be a dict (law name -> {{parameter: bs.Prior}}), got "
+                                f"{type(spec).__name__}")
+        spec = dict(spec or {})
+        self.name, self.provenance = str(name), str(provenance)
+        self.laws: dict[str, dict[str, Prior]] = {}
+        for key, value in spec.items():
+            if key in _SPECIAL:
+                continue
+            if not isinstance(value, Mapping):
+                raise ArgumentError(f"priors[{key!r}] must be a dict of parameter name to bs.Prior, got "
+                                    f"{type(value).__name__} (the special keys are {', '.join(_SPECIAL)})")
+            clean = {}
+            for pname, prior in value.items():
+                prior = Prior.from_dict(prior) if isinstance(prior, Mapping) else prior
+                if not isinstance(prior, Prior):
+                    raise ArgumentError(f"priors[{key!r}][{pname!r}] must be a bs.Prior, got {prior!r}")
+                clean[str(pname)] = prior
+            self.laws[str(key)] = clean
+        self.law_probs = self._law_probs(spec.get("law_probs"))
+        disc = spec.get("discrepancy")
+        disc = Prior.from_dict(disc) if isinstance(disc, Mapping) else disc
+        if disc is not None:
+            if not isinstance(disc, Prior):
+                raise ArgumentError(f"priors['discrepancy'] must be a bs.Prior on kappa >= 0, got {disc!r}")
+            lo, _ = disc.support()
+            if lo < 0:
+                raise ArgumentError(f"priors['discrepancy'] must put its mass on kappa >= 0 (e.g. HalfCauchy, "
+                                    f"HalfNormal, Gamma), got {disc!r}")
+        self.discrepancy = disc
+
+    def check(self, registry: Mapping, fitted=None) -> Priors:
+        """Check every law name against ``registry`` (name -> Law) and every prior against its law;
+        with ``fitted`` (law names), also that each named law is fitted. Returns ``self``."""
+        names = [*self.laws, *(self.law_probs or {})]
+        for key in names:
+            if key not in registry:
+                raise ArgumentError(f"priors: unknown law {key!r}; registered laws are {', '.join(registry)} "
+                                    f"(and the keys {', '.join(_SPECIAL)})")
+        if fitted is not None:
+            fitted = list(fitted)
+            extra = [k for k in self.laws if k not in fitted]
+            if extra:
+                raise ArgumentError(f"priors name the law(s) {extra}, which are not fitted; fitted laws: "
+                                    f"{', '.join(fitted)}")
+            if self.law_probs is not None:
+                self.law_prob(fitted)
+        for key in self.laws:
+            self.for_law(registry[key])
+        return self
+
+    @staticmethod
+    def _law_probs(probs) -> dict[str, float] | None:
+        if probs is None:
+            return None
+        if not isinstance(probs, Mapping) or not probs:
+            raise ArgumentError(f"priors['law_probs'] must be a dict of law name to probability, got {probs!r}")
+        out = {}
+        for k, v in probs.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
+                    or not (math.isfinite(v) and v >= 0):
+                raise ArgumentError(f"priors['law_probs'][{k!r}] must be a finite number >= 0, got {v!r}")
+            out[k] = float(v)
+        if sum(out.values()) <= 0:
+            raise ArgumentError("priors['law_probs'] must give some law a positive probability")
+        return out
+
+    def __repr__(self) -> str:
+        label = f" {self.name!r}" if self.name else ""
+        return f"<Priors{label}: {self.to_dict()}>"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Priors) and self.to_dict() == other.to_dict()
+
+    def for_law(self, law) -> LawPriors:
+        """The priors of ``law`` (a :class:`~bayes_scaling.laws.Law`): its defaults with this
+        object's overrides merged over them."""
+        return law.resolve_priors(self.laws.get(law.name, {}))
+
+    def law_prob(self, names) -> dict[str, float]:
+        """Prior probabilities of the fitted laws ``names``, normalised (equal by default)."""
+        names = list(names)
+        if self.law_probs is None:
+            return {k: 1.0 / len(names) for k in names}
+        missing = [k for k in names if k not in self.law_probs]
+        if missing:
+            raise ArgumentError(f"priors['law_probs'] gives no probability for the fitted law(s) {missing}")
+        total = sum(self.law_probs[k] for k in names)
+        if total <= 0:
+            raise ArgumentError("priors['law_probs'] gives every fitted law probability 0")
+        return {k: self.law_probs[k] / total for k in names}
+
+    def discrepancy_prior(self) -> Prior:
+        return self.discrepancy if self.discrepancy is not None else DEFAULT_DISCREPANCY
+
+    def to_dict(self) -> dict:
+        """Plain JSON: law overrides, ``law_probs``, ``discrepancy``, and ``name``/``provenance``."""
+        out: dict = {k: {p: v.to_dict() for p, v in d.items()} for k, d in self.laws.items()}
+        if self.law_probs is not None:
+            out["law_probs"] = dict(self.law_probs)
+        if self.discrepancy is not None:
+            out["discrepancy"] = self.discrepancy.to_dict()
+        if self.name:
+            out["name"] = self.name
+        if self.provenance:
+            out["provenance"] = self.provenance
+        return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping | None) -> Priors:
+        d = dict(d or {})
+        name, provenance = d.pop("name", ""), d.pop("provenance", "")
+        return cls(d, name=name, provenance=provenance)
+
+    def table(self, laws) -> Any:
+        """Every prior of the laws ``laws`` as a tidy DataFrame: ``law, parameter, prior, source``
+        (``default``, ``user``, or ``flat: <quantity> has the prior`` for a replaced parameter), then
+        the laws' prior probabilities and the discrepancy prior."""
+        import pandas as pd
+
+        rows = []
+        laws = list(laws)
+        for law in laws:
+            name = law.name
+            lp = self.for_law(law)
+            replaced = lp.replaced
+            for pname, prior in lp.params.items():
+                if pname in replaced:
+                    rows.append({"law": name, "parameter": pname, "prior": "flat on its domain",
+                                 "source": f"replaced by the prior on {replaced[pname]}"})
+                else:
+                    rows.append({"law": name, "parameter": pname, "prior": prior.describe(),
+                                 "source": "user" if pname in lp.user else "default"})
+            rows.append({"law": name, "parameter": lp.noise[0], "prior": lp.noise[1].describe(),
+                         "source": "user" if lp.noise[0] in lp.user else "default"})
+            for q, prior in lp.derived.items():
+                rows.append({"law": name, "parameter": q, "prior": prior.describe(), "source": "user"})
+        probs = self.law_prob([law.name for law in laws])
+        for name in probs:
+            rows.append({"law": name, "parameter": "law probability", "prior": f"{probs[name]:.4g}",
+                         "source": "default" if self.law_probs is None else "user"})
+        rows.append({"law": "all", "parameter": "discrepancy kappa", "prior": self.discrepancy_prior().describe(),
+                     "source": "default" if self.discrepancy is None else "user"})
+        return pd.DataFrame(rows)
+
+
+def as_priors(priors) -> Priors:
+    """``None``, a dict or a :class:`Priors` as :class:`Priors`."""
+    if priors is None:
+        return Priors()
+    if isinstance(priors, Priors):
+        return priors
+    if isinstance(priors, Mapping):
+        return Priors(priors)
+    raise ArgumentError(f"priors must be a dict (law name -> {{parameter: bs.Prior}}) or bs.Priors, "
+                        f"got {type(priors).__name__}")
+
+
+def level_n(name: str) -> float | None:
+    """``N`` of a ``"y@N"`` prior name, or None for any other name."""
+    m = _LEVEL.match(name)
+    if not m:
+        return None
+    try:
+        v = float(m.group(1))
+    except ValueError:
+        return None
+    return v if math.isfinite(v) and v > 0 else None
