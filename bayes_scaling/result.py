@@ -259,11 +259,12 @@ class ScalingFit:
         its ``error``."""
         rows = {k: {"divergences": f.diagnostics.divergences, "r_hat_max": f.diagnostics.r_hat_max,
                     "ess_bulk_min": f.diagnostics.ess_bulk_min, "ess_tail_min": f.diagnostics.ess_tail_min,
-                    "retried": f.diagnostics.retried, "converged": f.converged, "error": ""}
+                    "retried": f.diagnostics.retried, "converged": f.converged,
+                    "sampler": f.tree.posterior.attrs.get("sampler", "pymc" if f.pooled else "kernel"), "error": ""}
                 for k, f in self.fits.items()}
         for k, err in self.failed.items():
             rows[k] = {"divergences": np.nan, "r_hat_max": np.nan, "ess_bulk_min": np.nan,
-                       "ess_tail_min": np.nan, "retried": False, "converged": False, "error": err}
+                       "ess_tail_min": np.nan, "retried": False, "converged": False, "sampler": "", "error": err}
         return pd.DataFrame.from_dict(rows, orient="index").rename_axis("law")
 
     # -- priors ------------------------------------------------------------------

@@ -307,7 +307,7 @@ _STATS = {"diverging": "diverging", "step_size": "step_size", "n_steps": "n_step
           "mean_tree_accept": "acceptance_rate", "maxdepth_reached": "reached_max_treedepth"}
 
 
-def _run(law, data, options: SamplerOptions, seed: int, priors, weight: float = 1.0):
+def _run(law, data, options: SamplerOptions, seed: int, priors, weight: float = 1.0, backend: str | None = None):
     """NUTS on the curve parameters, then (with the conjugate noise prior) sigma drawn exactly for
     each draw. ``weight`` multiplies the log-likelihood (0: prior draws; PyMC path only).
 
@@ -317,7 +317,10 @@ def _run(law, data, options: SamplerOptions, seed: int, priors, weight: float = 
     import xarray as xr
 
     nutpie = _nutpie()
-    if weight == 1.0 and uses_kernel(law, priors, data):
+    kernel = weight == 1.0 and backend != "pymc" and uses_kernel(law, priors, data)
+    if backend == "kernel" and not kernel:
+        raise ArgumentError(f"law {law.name!r} cannot be sampled by a kernel with these priors")
+    if kernel:
         model, names = compiled_law(law).model(data, priors), [p.name for p in law.parameters]
     else:
         entry = pymc_law(law, priors)
@@ -349,13 +352,16 @@ def _run(law, data, options: SamplerOptions, seed: int, priors, weight: float = 
         else:
             sigma = law.draw_sigma(flat, data, np.random.default_rng([seed, 1]), priors)
         posterior["sigma"] = (dims, sigma.reshape(options.chains, options.draws))
+    posterior.attrs["sampler"] = "kernel" if kernel else "pymc"
     return posterior, stats
 
 
 def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0, warn: bool = True,
-               check: bool = True, priors=None):
+               check: bool = True, priors=None, backend: str | None = None):
     """Sample one law's posterior (with ``priors``, a :class:`~bayes_scaling.priors.LawPriors`; the
-    law's defaults if None).
+    law's defaults if None). ``backend``: ``"kernel"``, ``"pymc"`` or None (the kernel where the law
+    has one that can sample these priors, else the PyMC model); ``posterior.attrs["sampler"]`` says
+    which ran.
 
     Returns ``(posterior Dataset, sample_stats Dataset, Diagnostics)``; with ``check=False``
     (for internal refits whose draws only feed a predictive density) no diagnostics are
@@ -367,12 +373,14 @@ def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0, 
     law = get_law(law)
     options = options or SamplerOptions()
     priors = priors or law.resolve_priors({})
-    trace = _run(law, data, options, seed, priors)
+    if backend not in (None, "kernel", "pymc"):
+        raise ArgumentError(f"backend must be 'kernel', 'pymc' or None, got {backend!r}")
+    trace = _run(law, data, options, seed, priors, backend=backend)
     if not check:
         return trace[0], trace[1], None
     diag = diagnose(*trace)
     if not diag.converged and options.retry:
-        trace2 = _run(law, data, options.stricter(), seed + 7919, priors)
+        trace2 = _run(law, data, options.stricter(), seed + 7919, priors, backend=backend)
         diag2 = diagnose(*trace2, retried=True)
         if diag2.converged or len(diag2.problems()) <= len(diag.problems()):
             trace, diag = trace2, diag2
@@ -389,12 +397,55 @@ def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0, 
 
 
 def sample_prior(law, data, priors, draws: int = 1000, seed: int = 0) -> dict[str, np.ndarray]:
-    """Prior draws of every parameter of ``law`` (``sigma`` included) under ``priors``: independent
-    draws where every prior is on a parameter, else NUTS on the law's PyMC model with the
-    likelihood switched off (priors on derived quantities; 4 chains)."""
+    """Prior draws of every parameter of ``law`` (``sigma`` included) under ``priors``.
+
+    Independent draws where every prior is on a parameter. With a prior on one derived quantity
+    (``floor``, ``a`` or ``y@N``): the other parameters from their priors, the quantity from its
+    own, and the parameter it replaces solved for by bisection (the quantity is monotone in it);
+    draws for which the law cannot reach the drawn quantity are rejected, which is exactly the
+    restriction the model makes. With several, NUTS on the law's PyMC model with the likelihood
+    switched off (4 chains)."""
+    import math
+
     law = get_law(law)
+    rng = np.random.default_rng(seed)
     if not priors.derived:
-        return law.sample_prior(data, np.random.default_rng(seed), draws, priors)
-    options = SamplerOptions(draws=max(1, -(-draws // 4)), tune=500, chains=4, retry=False)
-    post, _ = _run(law, data, options, seed, priors, weight=0.0)
-    return {k: post[k].to_numpy().reshape(-1)[:draws] for k in law.param_names}
+        return law.sample_prior(data, rng, draws, priors)
+    if len(priors.derived) > 1:
+        options = SamplerOptions(draws=max(1, -(-draws // 4)), tune=500, chains=4, retry=False)
+        post, _ = _run(law, data, options, seed, priors, weight=0.0)
+        return {k: post[k].to_numpy().reshape(-1)[:draws] for k in law.param_names}
+    (name, prior), = priors.derived.items()
+    quantity = law.quantity(name)
+    domain = next(p.domain for p in law.parameters if p.name == quantity.replaces)
+    lo, hi = {"positive": (-60.0, 60.0), "unit": (-40.0, 40.0), "real": (-1e8, 1e8)}[domain]
+    to_theta = {"positive": np.exp, "unit": lambda z: 1 / (1 + np.exp(-z)), "real": lambda z: z}[domain]
+    plain = dataclasses.replace(priors, derived={}, replaced={})
+    out = {k: np.empty(0) for k in law.param_names}
+    for _ in range(50):  # rejection rounds
+        batch = law.sample_prior(data, rng, 2 * draws, plain)
+        target = prior.sample(2 * draws, rng, data)
+        env = {**batch, "log_n_ref": math.log(data.n_ref)}
+
+        def excess(z, env=env, target=target):
+            with np.errstate(all="ignore"):
+                return quantity.value({**env, quantity.replaces: to_theta(z)}, np) - target
+
+        a, b = np.full(target.size, lo), np.full(target.size, hi)
+        fa, fb = excess(a), excess(b)
+        ok = np.isfinite(fa) & np.isfinite(fb) & (np.sign(fa) != np.sign(fb))
+        for _ in range(200):
+            mid = 0.5 * (a + b)
+            fm = excess(mid)
+            left = np.sign(fm) == np.sign(fa)
+            a, fa = np.where(left, mid, a), np.where(left, fm, fa)
+            b = np.where(left, b, mid)
+        batch[quantity.replaces] = to_theta(0.5 * (a + b))
+        for k in out:
+            out[k] = np.concatenate([out[k], batch[k][ok]])
+        if out[law.param_names[0]].size >= draws:
+            break
+    if out[law.param_names[0]].size < draws:
+        raise ArgumentError(f"the prior on {name} of {law.name!r} is out of the law's reach for almost every "
+                            "draw of its other parameters")
+    return {k: v[:draws] for k, v in out.items()}

@@ -134,10 +134,10 @@ class Law:
         for p in self.parameters:
             text = (f"flat ({replaced[p.name]} has the prior)" if p.name in replaced
                     else priors.params[p.name].describe())
-            lines.append(f"  {p.name:<11} ~ {text:<34} {p.doc}")
-        lines.append(f"  {priors.noise[0]:<11} ~ {priors.noise[1].describe():<34} {NOISE.doc}")
+            lines.append(f"  {p.name:<11} ~ {text:<38} {p.doc}")
+        lines.append(f"  {priors.noise[0]:<11} ~ {priors.noise[1].describe():<38} {NOISE.doc}")
         for q, prior in priors.derived.items():
-            lines.append(f"  {q:<11} ~ {prior.describe():<34} {self.quantity(q).doc}")
+            lines.append(f"  {q:<11} ~ {prior.describe():<38} {self.quantity(q).doc}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -337,9 +337,9 @@ class Law:
             env = {**params, "log_n_ref": log_n_ref}
             values = [self.quantity(q).value(env, pt) for q in qs]
             reps = [params[self.quantity(q).replaces] for q in qs]
-            rows = [pt.stack(pt.grad(v, reps)) for v in values]
+            rows = [pt.stack(pt.grad(v, reps, disconnected_inputs="ignore")) for v in values]
             jac = pt.stack(rows)
-            logdet = pt.log(pt.abs(pt.nlinalg.det(jac))) if len(qs) > 1 else pt.log(pt.abs(jac[0, 0]))
+            logdet = pt.log(pt.abs(pt.linalg.det(jac))) if len(qs) > 1 else pt.log(pt.abs(jac[0, 0]))
             extra = logdet + sum(priors.derived[q].pymc_logp(v, mean_log_y=mean_log_y) for q, v in zip(qs, values,
                                                                                                         strict=True))
         return params, extra
