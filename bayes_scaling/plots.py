@@ -9,9 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["plot_backtest", "plot_compare", "plot_diagnostics", "plot_fit", "plot_floor", "plot_forecast",
-           "plot_groups"]
+           "plot_groups", "plot_prior_predictive"]
 
-COLORS = {"power": "#4C72B0", "saturation": "#DD8452", "exp_decay": "#55A868", "averaged": "#222222"}
+#: colours by a law's place in the registry (every law, built-in or new, gets its own), and the average
+PALETTE = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974",
+           "#64B5CD")
+AVERAGED = "#222222"
 
 
 def _axes(ax, figsize=(6.4, 4.4)):
@@ -24,9 +27,13 @@ def _axes(ax, figsize=(6.4, 4.4)):
 
 
 def _color(name: str, i: int) -> str:
-    import matplotlib.pyplot as plt
+    """A law's colour (the same in every figure), black for the averaged forecast, else by ``i``."""
+    from .laws import LAWS
 
-    return COLORS.get(name, plt.rcParams["axes.prop_cycle"].by_key()["color"][i % 10])
+    if name == "averaged":
+        return AVERAGED
+    order = list(LAWS)
+    return PALETTE[(order.index(name) if name in order else i) % len(PALETTE)]
 
 
 def _loglog(ax) -> None:
@@ -190,4 +197,25 @@ def plot_groups(grouped, law: str = "averaged", prob: float = 0.9, extend: float
     ax.set_ylabel(first.data.y_name)
     ax.set_title(f"Configurations by {grouped.group!r} ({law}, {prob:.0%} bands)")
     ax.legend(frameon=False)
+    return fig, ax
+
+
+def plot_prior_predictive(table, data=None, ax=None):
+    """What the priors imply for the curve: each law's prior predictive median and interval of a new
+    measurement (``table``: :meth:`ScalingFit.prior_predictive`), with the data (a ``ScalingFit`` or
+    ``ScalingData``) for scale. A prior whose band misses the data, or spans many orders of magnitude
+    more than the problem can, needs a second look."""
+    fig, ax = _axes(ax)
+    for i, (name, rows) in enumerate(table.groupby("law", sort=False)):
+        c = _color(name, i)
+        ax.fill_between(rows["n"], rows["y_lower"], rows["y_upper"], color=c, alpha=0.15, lw=0)
+        ax.plot(rows["n"], rows["y_median"], color=c, lw=1.6, label=f"{name} (prior)")
+    if data is not None:
+        d = getattr(data, "data", data)
+        ax.scatter(d.n, d.y, s=28, color="black", zorder=5, label="observed")
+        ax.set_xlabel(d.x_name)
+        ax.set_ylabel(d.y_name)
+    _loglog(ax)
+    ax.set_title("Prior predictive check (median and interval of a new measurement)")
+    ax.legend(frameon=False, fontsize="small")
     return fig, ax

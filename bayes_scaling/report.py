@@ -85,6 +85,8 @@ def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None,
                                  fit.p_floor_lower(prob=prob))
         out["pairwise_at"] = (f"P({ycol} of a < {ycol} of b) at the forecast n, averaged laws",
                               fit.p_lower_at(forecast_n, prob=prob))
+    out["priors"] = ("Priors (default or user; parameters on the centred log-n scale, quantities in the metric's "
+                     "units)", fit.priors_table() if not _grouped(fit) else next(iter(fit.fits.values())).priors_table())
     out["diagnostics"] = ("Sampler diagnostics (converged: 0 divergences, r_hat <= 1.01, ESS >= 100 per chain)",
                           fit.diagnostics())
     return out
@@ -173,6 +175,8 @@ def _figures(fit, forecast_n, prob: float) -> dict:
                              plots.plot_forecast(fit, n_max=top)[0]),
             "compare.png": ("Model comparison: ELPD with one standard error, forecast weights",
                             plots.plot_compare(fit)[0])}
+    figs["prior_predictive.png"] = ("Prior predictive check: what the priors imply for a new measurement",
+                                    plots.plot_prior_predictive(fit.prior_predictive(prob=prob), fit)[0])
     if len(fit.ppl_min(prob)):
         figs["floor.png"] = ("Posterior of the floor per law", plots.plot_floor(fit, prob)[0])
     for law in fit.laws:

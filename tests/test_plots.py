@@ -42,3 +42,16 @@ def test_plot_floor_and_compare(seed_fit):
     _fig, ax = plots.plot_compare(seed_fit)
     ticks = [t.get_text() for t in ax.get_yticklabels()]
     assert ticks[0].startswith(seed_fit.best_law()) and len(ticks) == len(seed_fit.laws)
+
+
+def test_plot_prior_predictive_and_colours_of_any_law(seed_fit):
+    """One band and median per law; the data for scale; every registered law has its own colour."""
+    import bayes_scaling as bs
+
+    table = seed_fit.prior_predictive([200, 800, 3200, 25600])
+    _fig, ax = plots.plot_prior_predictive(table, seed_fit)
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == [f"{k} (prior)" for k in seed_fit.laws]
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), table.loc[table["law"] == "power", "y_median"])
+    colours = [plots._color(k, 0) for k in bs.LAWS]
+    assert len(set(colours)) == len(colours) and plots._color("averaged", 0) not in colours

@@ -68,10 +68,10 @@ def test_bad_priors_say_what_is_wrong(args, kwargs, words):
 
 
 def test_unknown_laws_and_names_are_refused_with_the_valid_ones(seed_df):
-    with pytest.raises(bs.ArgumentError, match="unknown law 'saturaton'.*power, saturation"):
+    with pytest.raises(bs.ArgumentError, match=r"unknown law 'saturaton'.*power, saturation"):
         bs.fit(seed_df, x="samples", y="val_ppl",
                priors={"saturaton": {"floor": bs.Prior("Normal", mu=1, sigma=1)}})
-    with pytest.raises(bs.ArgumentError, match="no parameter or quantity 'PPL_min'.*floor_frac.*floor.*y@N"):
+    with pytest.raises(bs.ArgumentError, match=r"no parameter or quantity 'PPL_min'.*floor_frac.*floor.*y@N"):
         bs.fit(seed_df, x="samples", y="val_ppl",
                priors={"saturation": {"PPL_min": bs.Prior("Normal", mu=1, sigma=1)}})
     with pytest.raises(bs.ArgumentError, match="not fitted"):

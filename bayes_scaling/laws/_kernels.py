@@ -64,8 +64,9 @@ _KEY = "|".join([Path(__file__).read_text(), sys.version, numba.__version__, np.
 @contextlib.contextmanager
 def cache_dir(py_file: str):
     """Point numba's cache at a directory keyed by the sources and versions that shape the code."""
-    root = Path(os.environ.get("BAYES_SCALING_CACHE_DIR")
-                or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bayes_scaling")
+    import platformdirs  # the platform's cache folder (XDG on Linux, ~/Library/Caches on macOS, AppData on Windows)
+
+    root = Path(os.environ.get("BAYES_SCALING_CACHE_DIR") or platformdirs.user_cache_dir("bayes_scaling"))
     key = hashlib.sha256((_KEY + Path(py_file).read_text()).encode()).hexdigest()[:20]
     old = numba.config.CACHE_DIR
     numba.config.CACHE_DIR = str(root / "numba" / key)
