@@ -121,8 +121,11 @@ def plot_compare(fit, ax=None):
     import warnings
 
     fig, ax = _axes(ax, figsize=(6.4, 0.6 + 0.6 * len(fit.laws)))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    from .errors import ConvergenceWarning, LooWarning
+
+    with warnings.catch_warnings():  # the figure marks a law that did not converge with "!"
+        warnings.filterwarnings("ignore", category=ConvergenceWarning)
+        warnings.filterwarnings("ignore", category=LooWarning)
         table = fit.compare()
     y = np.arange(len(table))[::-1]
     ax.errorbar(table["elpd_loo"], y, xerr=table["se"], fmt="o", color="black", capsize=3)

@@ -38,8 +38,12 @@ def _grouped(fit) -> bool:
 
 
 def _quiet(fn, *args, **kwargs):
+    """``fn`` without the package's convergence and LOO warnings: the report shows them in its tables."""
+    from .errors import ConvergenceWarning, LooWarning
+
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.filterwarnings("ignore", category=ConvergenceWarning)
+        warnings.filterwarnings("ignore", category=LooWarning)
         return fn(*args, **kwargs)
 
 
@@ -85,8 +89,9 @@ def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None,
                                  fit.p_floor_lower(prob=prob))
         out["pairwise_at"] = (f"P({ycol} of a < {ycol} of b) at the forecast n, averaged laws",
                               fit.p_lower_at(forecast_n, prob=prob))
+    first = next(iter(fit.fits.values())) if _grouped(fit) else fit
     out["priors"] = ("Priors (default or user; parameters on the centred log-n scale, quantities in the metric's "
-                     "units)", fit.priors_table() if not _grouped(fit) else next(iter(fit.fits.values())).priors_table())
+                     "units)", first.priors_table())
     out["diagnostics"] = ("Sampler diagnostics (converged: 0 divergences, r_hat <= 1.01, ESS >= 100 per chain)",
                           fit.diagnostics())
     return out
