@@ -39,8 +39,7 @@ class SamplerOptions:
 
     ``target_accept`` is above nutpie's 0.8: these posteriors are small but curved and
     divergences are not acceptable. 500 tuning steps suffice for nutpie's adaptation on
-    these 2-4 dimensional posteriors (measured: same ESS and r_hat as 1000 on the seed
-    table over 72 fits, 38% less time; ``benchmarks/``)."""
+    these 2-4 dimensional posteriors (``docs/benchmarks.md``, settings)."""
 
     draws: int = 1000
     tune: int = 500
