@@ -19,6 +19,7 @@ import pandas as pd
 
 from .averaging import components
 from .checks import check_discrepancy, check_n, check_prob, check_targets
+from .densities import bisect
 from .discrepancy import drift, drift_slopes
 from .errors import ArgumentError
 from .forecast import interval_columns
@@ -59,15 +60,6 @@ def _summary(draws: np.ndarray, n: np.ndarray, prob: float, law: str, **extra) -
     return pd.DataFrame({"n": n, "law": law, **interval_columns(draws, prob), **extra})
 
 
-def _bisect(past, lo, hi, steps: int = 100):
-    """Per element, the point where ``past(u)`` turns from False (at ``lo``) to True (at ``hi``)."""
-    for _ in range(steps):
-        mid = 0.5 * (lo + hi)
-        now = past(mid)
-        lo, hi = np.where(now, lo, mid), np.where(now, mid, hi)
-    return hi
-
-
 def _reach(fit, target: float, law, slopes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For every draw, the log n (``u``) where its curve comes down to ``target`` and where it
     rises above it again (``inf``: never; ``-inf``: below it from the start).
@@ -98,14 +90,14 @@ def _reach_law(law, p: dict, s: np.ndarray, lt: float, u_lo: float, u_max: float
         return law.log_curve(u, q) + s[keep] * np.maximum(u - u_max, 0.0) - lt
 
     lo, hi = np.full(s.size, u_lo), np.full(s.size, _U_SEARCH)
-    u_law = _bisect(lambda u: law.log_curve(u, p) <= lt, lo, hi)  # the laws alone: each curve falls
+    u_law = bisect(lambda u: law.log_curve(u, p) <= lt, lo, hi)  # the laws alone: each curve falls
     u_law = np.where(law.log_curve(lo, p) > lt, u_law, -np.inf)
     u_law = np.where(law.log_curve(hi, p) <= lt, u_law, np.inf)  # the floor is above the target
     u_in, u_out = u_law.copy(), np.full(s.size, np.inf)
     # falling faster (s < 0): comes down between the largest n and where the law alone does
     late = (s < 0) & np.isfinite(u_law) & (u_law > u_max)
     if late.any():
-        u_in[late] = _bisect(lambda u: g(u, late) <= 0, np.full(late.sum(), u_max), u_law[late])
+        u_in[late] = bisect(lambda u: g(u, late) <= 0, np.full(late.sum(), u_max), u_law[late])
     # turning up (s > 0): comes down no earlier than the law alone, and may leave again
     up = (s > 0) & (u_law < np.inf)
     if up.any():
@@ -121,10 +113,10 @@ def _reach_law(law, p: dict, s: np.ndarray, lt: float, u_lo: float, u_max: float
         def cell(i):  # the grid cell [i - 1, i] of every draw
             return grid[np.maximum(i - 1, 0), cols], grid[np.maximum(i, 0), cols]
 
-        entry = _bisect(lambda u: g(u, up) <= 0, *cell(i_in), 60)
+        entry = bisect(lambda u: g(u, up) <= 0, *cell(i_in), 60)
         entry = np.where(u_law[up] > u_max, np.where(i_in > 0, entry, first), u_law[up])
         u_in[up] = np.where(i_in < 0, np.inf, entry)
-        exit_ = _bisect(lambda u: g(u, up) > 0, *cell(i_out), 60)
+        exit_ = bisect(lambda u: g(u, up) > 0, *cell(i_out), 60)
         u_out[up] = np.where((i_in >= 0) & (i_out > 0), exit_, np.inf)
     return u_in, u_out
 

@@ -1,10 +1,20 @@
-"""Log densities and their stable sums: the package's likelihood and predictive densities."""
+"""Log densities and their stable sums (the package's likelihood and predictive densities), and the
+vectorised bisection that inverts a curve for every posterior or prior draw at once."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["log_mean_exp", "log_sum_exp", "lognormal_logpdf", "pointwise_log_lik"]
+__all__ = ["bisect", "log_mean_exp", "log_sum_exp", "lognormal_logpdf", "pointwise_log_lik"]
+
+
+def bisect(past, lo, hi, steps: int = 100):
+    """Per element, the point where ``past(u)`` turns from False (at ``lo``) to True (at ``hi``)."""
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        now = past(mid)
+        lo, hi = np.where(now, lo, mid), np.where(now, mid, hi)
+    return hi
 
 
 def lognormal_logpdf(log_y, log_mu, sigma):

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .densities import bisect
 from .errors import ArgumentError, ConvergenceWarning
 from .laws import get_law
 from .laws._kernels import EXPAND_SIG
@@ -433,13 +434,8 @@ def sample_prior(law, data, priors, draws: int = 1000, seed: int = 0) -> dict[st
         a, b = np.full(target.size, lo), np.full(target.size, hi)
         fa, fb = excess(a), excess(b)
         ok = np.isfinite(fa) & np.isfinite(fb) & (np.sign(fa) != np.sign(fb))
-        for _ in range(200):
-            mid = 0.5 * (a + b)
-            fm = excess(mid)
-            left = np.sign(fm) == np.sign(fa)
-            a, fa = np.where(left, mid, a), np.where(left, fm, fa)
-            b = np.where(left, b, mid)
-        batch[quantity.replaces] = to_theta(0.5 * (a + b))
+        start = np.sign(fa)
+        batch[quantity.replaces] = to_theta(bisect(lambda z, start=start: np.sign(excess(z)) != start, a, b, 200))
         for k in out:
             out[k] = np.concatenate([out[k], batch[k][ok]])
         if out[law.param_names[0]].size >= draws:

@@ -155,8 +155,8 @@ class Law:
         """Parameters of the formula in the user's units (e.g. ``floor``, ``A``, ``a``)."""
         return {"floor": self.floor(p)} if self.has_floor else {}
 
-    def floor(self, p: Mapping[str, Any], xp=np):
-        """Asymptotic value of the curve as n -> infinity (None if the law has none)."""
+    def floor(self, p: Mapping[str, Any]):
+        """Asymptotic value of the curve as n -> infinity (None if the law has none); NumPy or PyTensor."""
         return p["floor_frac"] * p["y_ref"] if self.has_floor else None
 
     # -- priors --------------------------------------------------------------
@@ -165,7 +165,7 @@ class Law:
         """Quantities in the user's units that take a prior in place of a parameter's (besides
         ``y@N``): ``floor`` for a law with a floor; laws add their own (``a``)."""
         if self.has_floor and "floor_frac" in {p.name for p in self.parameters}:
-            return {"floor": Quantity("floor", "floor_frac", lambda p, xp: self.floor(p, xp),
+            return {"floor": Quantity("floor", "floor_frac", lambda p, xp: self.floor(p),
                                       "the floor PPL_min, in the metric's units")}
         return {}
 
