@@ -23,7 +23,7 @@ from .grouped import GroupedFit
 from .laws import LAWS, Law, Parameter, Quantity, get_law, register
 from .priors import Prior, Priors
 from .result import ScalingFit
-from .workflow import fit, fit_many, load, save
+from .workflow import FitFailure, fit, fit_many, load, save
 
 __version__ = "0.1.0"
 
@@ -36,6 +36,7 @@ __all__ = [
     "DataError",
     "DataWarning",
     "FitError",
+    "FitFailure",
     "GroupedFit",
     "Law",
     "LoadError",

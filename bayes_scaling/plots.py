@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import check_instance, check_prob, check_table
+from .grouped import GroupedFit
+from .result import ScalingFit
+
 __all__ = ["plot_backtest", "plot_compare", "plot_diagnostics", "plot_fit", "plot_floor", "plot_forecast",
            "plot_groups", "plot_prior_predictive"]
 
@@ -60,6 +64,8 @@ def plot_fit(fit, laws=None, prob: float = 0.9, extend: float = 4.0, loglog: boo
     The curves run from the smallest n to ``extend`` times the largest, so the
     extrapolation each law implies is visible beside the data.
     """
+    check_instance(fit, "fit", ScalingFit, " (from bs.fit)")
+    check_prob(prob)
     fig, ax = _axes(ax)
     lo, hi = fit.data.distinct_n.min(), fit.data.distinct_n.max() * extend
     grid = np.geomspace(lo, hi, 200)
@@ -82,6 +88,7 @@ def plot_fit(fit, laws=None, prob: float = 0.9, extend: float = 4.0, loglog: boo
 
 def plot_forecast(fit, n_max: float | None = None, law: str = "averaged", probs=(0.5, 0.8, 0.95), ax=None):
     """Forecast fan for a new measurement out to ``n_max`` (default 16x the largest n)."""
+    check_instance(fit, "fit", ScalingFit, " (from bs.fit)")
     fig, ax = _axes(ax)
     top = fit.data.distinct_n.max()
     grid = np.geomspace(fit.data.distinct_n.min(), n_max or 16 * top, 120)
@@ -100,6 +107,8 @@ def plot_forecast(fit, n_max: float | None = None, law: str = "averaged", probs=
 
 def plot_floor(fit, prob: float = 0.9, ax=None):
     """Posterior of the floor (PPL_min) for each law that has one, with the smallest observation."""
+    check_instance(fit, "fit", ScalingFit, " (from bs.fit)")
+    check_prob(prob)
     fig, ax = _axes(ax)
     table = fit.ppl_min(prob)
     for i, name in enumerate(table.index):
@@ -118,6 +127,7 @@ def plot_floor(fit, prob: float = 0.9, ax=None):
 def plot_compare(fit, ax=None):
     """ELPD (PSIS-LOO with exact refits) with one standard error per law, labelled with the forecast
     weights (``w``, those of the averaged forecast) and the LOO stacking weights (``stack``)."""
+    check_instance(fit, "fit", ScalingFit, " (from bs.fit)")
     import warnings
 
     fig, ax = _axes(ax, figsize=(6.4, 0.6 + 0.6 * len(fit.laws)))
@@ -141,6 +151,7 @@ def plot_backtest(table, law: str = "averaged", ax=None):
 
     ``table`` is the output of :meth:`ScalingFit.backtest`.
     """
+    check_table(table, "table", ("law", "k", "n", "median", "lower", "upper", "y", "covered"), "fit.backtest()")
     fig, ax = _axes(ax)
     rows = table[table["law"] == law]
     origins = sorted(rows["k"].unique())
@@ -167,6 +178,7 @@ def plot_diagnostics(fit, law: str):
 
     Returns the matplotlib ``Figure`` (and the arviz-plots ``PlotCollection``).
     """
+    check_instance(fit, "fit", ScalingFit, " (from bs.fit)")
     import arviz_plots as ap
 
     f = fit[law]
@@ -182,6 +194,8 @@ def plot_diagnostics(fit, law: str):
 
 def plot_groups(grouped, law: str = "averaged", prob: float = 0.9, extend: float = 4.0, ax=None):
     """Every configuration of a grouped fit: its data, median curve and ``prob`` band (log-log)."""
+    check_instance(grouped, "grouped", GroupedFit, " (from bs.fit(..., group=))")
+    check_prob(prob)
     from .decisions import curve_and_floor
 
     fig, ax = _axes(ax)
@@ -208,6 +222,7 @@ def plot_prior_predictive(table, data=None, ax=None):
     measurement (``table``: :meth:`ScalingFit.prior_predictive`), with the data (a ``ScalingFit`` or
     ``ScalingData``) for scale. A prior whose band misses the data, or spans many orders of magnitude
     more than the problem can, needs a second look."""
+    check_table(table, "table", ("law", "n", "y_median", "y_lower", "y_upper"), "fit.prior_predictive()")
     fig, ax = _axes(ax)
     for i, (name, rows) in enumerate(table.groupby("law", sort=False)):
         c = _color(name, i)

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .checks import check_bool, check_choice, check_sampler_options
 from .densities import bisect
 from .errors import ArgumentError, ConvergenceWarning
 from .laws import get_law
@@ -52,12 +53,11 @@ class SamplerOptions:
     retry: bool = True
 
     def __post_init__(self):
-        for name in ("draws", "tune", "chains"):
-            v = getattr(self, name)
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-                raise ArgumentError(f"{name} must be a positive integer, got {v!r}")
-        if not 0 < self.target_accept < 1:
-            raise ArgumentError(f"target_accept must lie in (0, 1), got {self.target_accept!r}")
+        values = check_sampler_options(self.draws, self.tune, self.chains, self.target_accept, self.cores)
+        for name, v in zip(("draws", "tune", "chains", "target_accept", "cores"), values, strict=True):
+            object.__setattr__(self, name, v)
+        check_bool(self.progressbar, "progressbar")
+        check_bool(self.retry, "retry")
 
     def stricter(self) -> SamplerOptions:
         """Settings for the one retry: smaller steps and twice the tuning."""
@@ -373,8 +373,8 @@ def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0, 
     law = get_law(law)
     options = options or SamplerOptions()
     priors = priors or law.resolve_priors({})
-    if backend not in (None, "kernel", "pymc"):
-        raise ArgumentError(f"backend must be 'kernel', 'pymc' or None, got {backend!r}")
+    if backend is not None:
+        check_choice(backend, "backend", ("kernel", "pymc"))
     trace = _run(law, data, options, seed, priors, backend=backend)
     if not check:
         return trace[0], trace[1], None

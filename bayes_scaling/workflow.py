@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import io
+from .checks import SEED_MAX, check_choice, check_column, check_int, check_memory, check_names, check_seed
 from .data import ScalingData, as_scaling_data, split_groups
 from .errors import ArgumentError, DataWarning
 from .grouped import GROUPED_FORMAT, GroupedFit
@@ -19,7 +21,7 @@ from .priors import Priors, as_priors
 from .result import LawFit, ScalingFit
 from .sampling import SamplerOptions
 
-__all__ = ["fit", "fit_many", "load", "save"]
+__all__ = ["FitFailure", "fit", "fit_many", "load", "save"]
 
 
 def fit(
@@ -102,13 +104,15 @@ def fit(
     >>> fit.laws
     ['power', 'saturation', 'exp_decay']
     """
-    if isinstance(laws, str):
-        laws = [laws]
+    laws = None if laws is None else check_names(laws, "laws")
+    x, y = check_column(x, "x"), check_column(y, "y")
+    keep = check_names(keep, "keep")
+    group = None if group is None else check_column(group, "group")
+    check_choice(pooling, "pooling", ("none", "partial"))
+    random_seed = check_seed(random_seed)
     chosen = [get_law(k) for k in (default_laws() if laws is None else laws)]
     if not chosen:
         raise ArgumentError("laws must name at least one law")
-    if pooling not in ("none", "partial"):
-        raise ArgumentError(f"pooling must be 'none' or 'partial', got {pooling!r}")
     if pooling != "none" and group is None:
         raise ArgumentError("pooling needs group=: the column that names each row's configuration")
     options = SamplerOptions(draws=draws, tune=tune, chains=chains, target_accept=target_accept,
@@ -121,6 +125,8 @@ def fit(
         datas = split_groups(data, group, x=x, y=y, keep=tuple(keep), min_distinct=need)
     else:
         datas = {None: as_scaling_data(data, x=x, y=y, keep=tuple(keep), min_distinct=need)}
+    check_memory(options.draws, options.chains, max(d.n_obs for d in datas.values()) + 16,
+                 n_laws=len(chosen) * len(datas))
     fewest = min(d.distinct_n.size for d in datas.values())
     skipped = [law.name for law in chosen if law.min_distinct > fewest]
     if skipped:
@@ -158,8 +164,27 @@ def _fit_groups(datas: dict, chosen: list, options: SamplerOptions, random_seed:
     return GroupedFit(fits, group=group, pooling=pooling)
 
 
+@dataclass(frozen=True)
+class FitFailure:
+    """What ``fit_many`` returns in the place of a curve that could not be fitted.
+
+    ``key`` is the curve's position in the list (or its key in the dict); ``error`` the exception,
+    kept whole for inspection; ``message`` one line for tables and logs.
+    """
+
+    key: Any
+    error: Exception
+
+    @property
+    def message(self) -> str:
+        return f"{type(self.error).__name__}: {self.error}"
+
+    def __repr__(self) -> str:
+        return f"FitFailure(curve {self.key!r}: {self.message})"
+
+
 def fit_many(
-    curves: Sequence[pd.DataFrame | str | os.PathLike | ScalingData],
+    curves: Sequence[pd.DataFrame | str | os.PathLike | ScalingData] | Mapping[Any, Any],
     x: str = "n",
     y: str = "y",
     *,
@@ -167,32 +192,39 @@ def fit_many(
     then: Callable[[ScalingFit], Any] | None = None,
     random_seed: int | None = None,
     **kwargs,
-) -> list:
+) -> list | dict:
     """Fit many curves at once, using every core.
 
     Fits run in a thread pool: nutpie samples without holding the GIL, so while one
     curve is sampled the next one's criteria are computed. Each fit samples its chains
     on one core, and its comparison table is computed in the pool as well.
 
+    A curve that cannot be fitted (bad data, no law fitted, an error in ``then``) does not stop the
+    others: its place holds a :class:`FitFailure` naming the curve and the error, and one
+    ``DataWarning`` says how many failed and why. Errors in the shared options (``draws``, ``laws``,
+    ...) are raised before any curve is fitted; Ctrl-C stops the whole batch.
+
     Parameters
     ----------
-    curves : sequence of DataFrame, CSV path or ScalingData
-        One learning curve each, with the same ``x`` and ``y`` columns.
+    curves : sequence or dict of DataFrame, CSV path or ScalingData
+        One learning curve each, with the same ``x`` and ``y`` columns. A dict (e.g. run name ->
+        frame) gives a dict back with the same keys.
     n_jobs : int, optional
         Concurrent fits (default: the number of CPU cores).
     then : callable, optional
         Applied to each fit in the pool (e.g. ``lambda f: f.forecast([1e6])``); its
         results are returned instead of the fits.
     random_seed : int, optional
-        Curve ``i`` is fitted with seed ``random_seed + i`` (reproducible regardless of
-        ``n_jobs``).
+        Curve ``i`` (the ``i``-th in order) is fitted with seed ``random_seed + i`` (reproducible
+        regardless of ``n_jobs``).
     **kwargs
         Passed to :func:`fit` (``laws``, ``draws``, ...).
 
     Returns
     -------
-    list
-        ``ScalingFit`` per curve (or ``then(fit)``), in the order of ``curves``.
+    list or dict
+        ``ScalingFit`` per curve (or ``then(fit)``, or a :class:`FitFailure`), in the order of
+        ``curves`` (a dict when ``curves`` is one).
 
     Examples
     --------
@@ -206,30 +238,80 @@ def fit_many(
 
     from .sampling import compiled_law
 
-    curves = list(curves)
-    n_jobs = n_jobs or os.cpu_count() or 1
+    if isinstance(curves, (pd.DataFrame, ScalingData, str, os.PathLike)):
+        raise ArgumentError(f"fit_many takes a list or dict of curves, got one {type(curves).__name__}; "
+                            "use bs.fit() for one curve")
+    if isinstance(curves, Mapping):
+        keys = list(curves)
+        curves = [curves[k] for k in keys]
+    elif isinstance(curves, Iterable):
+        keys, curves = None, list(curves)
+    else:
+        raise ArgumentError(f"fit_many takes a list or dict of curves, got {type(curves).__name__}")
+    n_jobs = check_int(n_jobs or os.cpu_count() or 1, "n_jobs")
+    if then is not None and not callable(then):
+        raise ArgumentError(f"then must be a function of a fit, got {type(then).__name__}")
+    random_seed = check_seed(random_seed)
     if random_seed is None:
         random_seed = int(np.random.SeedSequence().generate_state(1)[0])
-    for law in kwargs.get("laws") or default_laws():  # compile in this thread, before the pool starts
+    _check_shared_options(kwargs)
+    laws = check_names(kwargs["laws"], "laws") if kwargs.get("laws") is not None else default_laws()
+    for law in laws:  # compile in this thread, before the pool starts
         compiled_law(law)
     if n_jobs > 1:
         kwargs.setdefault("cores", 1)
 
     def one(i: int):
-        result = fit(curves[i], x=x, y=y, random_seed=random_seed + i, **kwargs)
-        result.weights()  # computes the comparison table and the forecast weights in the pool
-        return then(result) if then is not None else result
+        try:
+            result = fit(curves[i], x=x, y=y, random_seed=(random_seed + i) % (SEED_MAX + 1), **kwargs)
+            result.weights()  # computes the comparison table and the forecast weights in the pool
+            return then(result) if then is not None else result
+        except Exception as e:  # one curve's failure is reported in its place; Ctrl-C is not an Exception
+            return FitFailure(i if keys is None else keys[i], e)
 
     if n_jobs == 1:
-        return [one(i) for i in range(len(curves))]
-    # `warnings.catch_warnings` (used inside each fit) is not thread-safe: interleaved blocks can
-    # leave another block's filters installed. One block around the whole pool restores the
-    # caller's filters afterwards whatever the threads did; ArviZ's Pareto-k warning, which the
-    # comparison table reports as pareto_k_max and loo_refits, is silenced for the duration.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto", category=UserWarning)
-        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-            return list(pool.map(one, range(len(curves))))
+        out = [one(i) for i in range(len(curves))]
+    else:
+        # `warnings.catch_warnings` (used inside each fit) is not thread-safe: interleaved blocks can
+        # leave another block's filters installed. One block around the whole pool restores the
+        # caller's filters afterwards whatever the threads did; ArviZ's Pareto-k warning, which the
+        # comparison table reports as pareto_k_max and loo_refits, is silenced for the duration.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto", category=UserWarning)
+            with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+                futures = [pool.submit(one, i) for i in range(len(curves))]
+                try:
+                    out = [f.result() for f in futures]
+                except BaseException:  # Ctrl-C: drop the queued curves; running ones end with their sampler
+                    for f in futures:
+                        f.cancel()
+                    raise
+    failed = [r for r in out if isinstance(r, FitFailure)]
+    if failed:
+        listed = "; ".join(f"curve {r.key!r}: {r.message}" for r in failed[:5])
+        more = f"; and {len(failed) - 5} more" if len(failed) > 5 else ""
+        warnings.warn(f"{len(failed)} of {len(out)} curves could not be fitted ({listed}{more}); their places "
+                      "hold a FitFailure", DataWarning, stacklevel=2)
+    return out if keys is None else dict(zip(keys, out, strict=True))
+
+
+def _check_shared_options(kwargs: dict) -> None:
+    """The options every curve shares are checked once, before the pool starts."""
+    unknown = set(kwargs) - _FIT_OPTIONS
+    if unknown:
+        raise ArgumentError(f"fit_many got unknown options {sorted(unknown)}; fit() takes {sorted(_FIT_OPTIONS)}")
+    SamplerOptions(**{k: v for k, v in kwargs.items() if k in ("draws", "tune", "chains", "target_accept",
+                                                                "cores", "progressbar")})
+    if kwargs.get("laws") is not None:
+        [get_law(k) for k in check_names(kwargs["laws"], "laws")]
+    if "keep" in kwargs:
+        check_names(kwargs["keep"], "keep")
+    if kwargs.get("priors") is not None:
+        as_priors(kwargs["priors"])
+
+
+_FIT_OPTIONS = {"laws", "draws", "tune", "chains", "progressbar", "target_accept", "cores", "keep", "group",
+                "pooling", "priors"}
 
 
 def save(fit, path: str | os.PathLike, overwrite: bool = False):
