@@ -9,7 +9,8 @@ import time
 import warnings
 from pathlib import Path
 
-from .errors import BayesScalingError
+from .checks import check_seed
+from .errors import ArgumentError, BayesScalingError
 
 __all__ = ["main", "run"]
 
@@ -38,6 +39,20 @@ def _progress(args) -> bool:
     return args.progress if args.progress is not None else sys.stderr.isatty()
 
 
+def _read_csv(args):
+    """The user's table, read and validated before the command says it is fitting (an error is then
+    the only line on stderr); unusual-data warnings come once, from the fit itself."""
+    from .data import as_scaling_data, read_table, split_groups
+    from .errors import DataWarning
+
+    frame = read_table(args.data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        if getattr(args, "group", None):
+            return frame, split_groups(frame, args.group, x=args.x, y=args.y)
+        return frame, as_scaling_data(frame, x=args.x, y=args.y)
+
+
 def _fit(args) -> int:
     import bayes_scaling as bs
     from bayes_scaling.report import default_forecast, render_text, tables, write_report
@@ -47,9 +62,10 @@ def _fit(args) -> int:
 
         check_target(args.out, overwrite=args.force)
     laws = args.laws or None
+    frame, _ = _read_csv(args)
     what = f"{args.y} on {args.x}" + (f", one fit per {args.group!r}" if args.group else "")
     print(f"fitting {', '.join(laws or bs.laws.default_laws())} to {args.data} ({what}) ...", file=sys.stderr)
-    fit = bs.fit(args.data, x=args.x, y=args.y, laws=laws, draws=args.draws, random_seed=args.seed,
+    fit = bs.fit(frame, x=args.x, y=args.y, laws=laws, draws=args.draws, random_seed=args.seed,
                  progressbar=_progress(args), group=args.group, pooling=args.pooling)
     n = args.forecast or default_forecast(fit)
     title = f"bayes-scaling fit: {args.y} on {args.x} ({args.data})"
@@ -68,8 +84,12 @@ def _backtest(args) -> int:
     from bayes_scaling.backtest import summarize_backtest
     from bayes_scaling.report import format_table
 
+    frame, data = _read_csv(args)
+    if args.min_points >= data.distinct_n.size:
+        raise ArgumentError(f"--min-points {args.min_points} leaves nothing to forecast: the data have "
+                            f"{data.distinct_n.size} distinct {args.x}")
     print(f"fitting and backtesting {args.y} on {args.x} ({args.data}) ...", file=sys.stderr)
-    fit = bs.fit(args.data, x=args.x, y=args.y, laws=args.laws or None, random_seed=args.seed)
+    fit = bs.fit(frame, x=args.x, y=args.y, laws=args.laws or None, random_seed=args.seed)
     table = fit.backtest(min_points=args.min_points, prob=args.prob)
     print(f"Backtest: refit on the first k distinct {args.x}, forecast every later point "
           f"({args.prob:.0%} intervals)\n")
@@ -130,6 +150,14 @@ def _positive(kind):
     return parse
 
 
+def _seed(text: str) -> int:
+    try:
+        return check_seed(int(text), "--seed")
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err) if isinstance(err, BayesScalingError)
+                                         else f"not an integer: {text!r}") from None
+
+
 def _discrepancy(text: str):
     """``learned`` or a finite number >= 0 (the ``discrepancy`` of ``ScalingFit.forecast``)."""
     return "learned" if text == "learned" else _non_negative(text)
@@ -157,7 +185,7 @@ def _data_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--y", required=True, help="column of the metric (PPL, loss, error rate, ...)")
     p.add_argument("--laws", nargs="+", metavar="LAW", help="laws to fit (default: all registered)")
     p.add_argument("--prob", type=_probability, default=0.9, help="interval mass (default 0.9)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed, an integer >= 0 (default 0)")
 
 
 def _output_arguments(p: argparse.ArgumentParser) -> None:
@@ -186,7 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    fitp = sub.add_parser("fit", help="fit the laws to a CSV of your own",
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="show full tracebacks on errors")
+    fitp = sub.add_parser("fit", parents=[debug], help="fit the laws to a CSV of your own",
                           description="Fit learning-curve laws to DATA.csv and print ranking, floors and "
                                       "forecasts; with --out, save the fit and its tables.")
     _data_arguments(fitp)
@@ -198,14 +229,15 @@ def build_parser() -> argparse.ArgumentParser:
     fitp.add_argument("--draws", type=_positive(int), default=1000, help="draws per chain (default 1000)")
     _progress_arguments(fitp)
     fitp.set_defaults(func=_fit)
-    bt = sub.add_parser("backtest", help="refit on the early points and score forecasts of the later ones",
+    bt = sub.add_parser("backtest", parents=[debug],
+                        help="refit on the early points and score forecasts of the later ones",
                         description="Refit on the first k distinct sample counts (k from --min-points up) "
                                     "and score each law's and the averaged forecasts of the later points.")
     _data_arguments(bt)
     bt.add_argument("--min-points", type=_positive(int), default=3, help="fewest distinct n to fit on (default 3)")
     bt.add_argument("--out", metavar="DIR", help="directory for backtest.csv, backtest_summary.csv, backtest.png")
     bt.set_defaults(func=_backtest)
-    rep = sub.add_parser("report", help="print the report of a saved fit",
+    rep = sub.add_parser("report", parents=[debug], help="print the report of a saved fit",
                          description="Re-render the report of a fit saved with `fit --out DIR`: print it and "
                                      "rewrite DIR/report.html, report.md, the CSV tables and figures (or save "
                                      "everything into --out).")
@@ -213,13 +245,13 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--prob", type=_probability, default=0.9, help="interval mass (default 0.9)")
     _output_arguments(rep)
     rep.set_defaults(func=_report)
-    demo = sub.add_parser("demo", help="fit the built-in seed table and print the analysis",
+    demo = sub.add_parser("demo", parents=[debug], help="fit the built-in seed table and print the analysis",
                           description="Fit power, saturation and exp_decay to the built-in 2-block "
                                       "seed table and print ranking, floors and forecasts.")
     demo.add_argument("--x", choices=["samples", "tokens"], default="samples",
                       help="sample-count column (default: samples)")
     demo.add_argument("--prob", type=_probability, default=0.9, help="interval mass (default 0.9)")
-    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    demo.add_argument("--seed", type=_seed, default=0, help="random seed, an integer >= 0 (default 0)")
     demo.add_argument("--draws", type=_positive(int), default=1000, help="draws per chain (default 1000)")
     _progress_arguments(demo)
     demo.set_defaults(func=_demo)
@@ -230,7 +262,17 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     print(f"bayes-scaling: warning: {message}", file=sys.stderr)
 
 
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status.
+
+    0: done; 2: a user error (bad option, unreadable or invalid data, a damaged saved fit), told in
+    one line on stderr; 1: an error inside the package (please report it), one line as well;
+    130: interrupted by Ctrl-C. ``--debug`` shows the full traceback instead.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -240,11 +282,22 @@ def main(argv: list[str] | None = None) -> int:
             return args.func(args)
     except BrokenPipeError:
         raise
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("bayes-scaling: interrupted", file=sys.stderr)
+        return 130
     except (BayesScalingError, OSError) as err:
         if args.debug:
             raise
-        print(f"bayes-scaling: error: {err}", file=sys.stderr)
+        print(f"bayes-scaling: error: {_one_line(err)}", file=sys.stderr)
         return 2
+    except Exception as err:
+        if args.debug:
+            raise
+        print(f"bayes-scaling: internal error: {type(err).__name__}: {_one_line(err)} (run with --debug for the "
+              "traceback, and please report it)", file=sys.stderr)
+        return 1
 
 
 def run() -> None:

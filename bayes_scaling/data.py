@@ -6,6 +6,7 @@ copied into a frozen :class:`ScalingData`.
 
 from __future__ import annotations
 
+import csv
 import difflib
 import os
 import warnings
@@ -17,7 +18,7 @@ import pandas as pd
 
 from .errors import DataError, DataWarning
 
-__all__ = ["MIN_DISTINCT_X", "ScalingData", "as_scaling_data", "split_groups"]
+__all__ = ["MIN_DISTINCT_X", "ScalingData", "as_scaling_data", "read_table", "split_groups"]
 
 #: the fewest distinct x values any analysis accepts
 MIN_DISTINCT_X = 3
@@ -29,7 +30,9 @@ def _rows(index: pd.Index, mask: np.ndarray, limit: int = 8) -> str:
     return ", ".join(labels) + (f" and {more} more" if more > 0 else "")
 
 
-def _read_table(data) -> pd.DataFrame:
+def read_table(data) -> pd.DataFrame:
+    """The table ``data`` names (a DataFrame as given, a dict of columns, or a CSV path), or a ``DataError``
+    that says why it cannot be read."""
     if isinstance(data, pd.DataFrame):
         return data
     if isinstance(data, dict):
@@ -41,12 +44,31 @@ def _read_table(data) -> pd.DataFrame:
         path = os.fspath(data)
         if not os.path.exists(path):
             raise DataError(f"data file {path!r} does not exist")
+        if os.path.isdir(path):
+            raise DataError(f"data {path!r} is a directory, not a CSV file (a saved fit is opened with bs.load)")
+        if os.path.getsize(path) == 0:
+            raise DataError(f"data file {path!r} is empty")
         try:
-            return pd.read_csv(path, comment="#", sep=None, engine="python", encoding="utf-8-sig")
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as err:
+            return pd.read_csv(path, comment="#", sep=_delimiter(path), encoding="utf-8-sig")
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, csv.Error,
+                OSError) as err:
             raise DataError(f"could not read {path!r} as CSV: {err}") from None
     raise DataError(f"data must be a pandas DataFrame, a dict of columns or a path to a CSV file, "
                     f"got {type(data).__name__}")
+
+
+#: the delimiters a CSV may use; a file with one column (no delimiter at all) is read with ","
+DELIMITERS = ",;\t|"
+
+
+def _delimiter(path: str) -> str:
+    """The file's delimiter, told from its first lines that are not ``#`` comments."""
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        lines = [line for _, line in zip(range(200), fh, strict=False) if not line.lstrip().startswith("#")]
+    try:
+        return csv.Sniffer().sniff("".join(lines[:50]), delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        return ","
 
 
 def _lookup(table: pd.DataFrame, name: str, role: str) -> pd.Series:
@@ -209,7 +231,7 @@ def as_scaling_data(
     """
     if isinstance(data, ScalingData):
         return data
-    table = _read_table(data)
+    table = read_table(data)
     if len(table) == 0:
         raise DataError("the data table is empty")
     n = _column(table, x, "x")
@@ -252,7 +274,7 @@ def split_groups(
     >>> {k: d.n_obs for k, d in split_groups(df, "cfg", "n", "y").items()}
     {'a': 3, 'b': 3}
     """
-    table = _read_table(data)
+    table = read_table(data)
     if len(table) == 0:
         raise DataError("the data table is empty")
     labels = _lookup(table, group, "group")

@@ -653,12 +653,13 @@ def _check_consistent(meta: dict, data: ScalingData, fits: dict, source: str) ->
         raise LoadError(f"{source}: the data have {data.n_obs} rows but {meta.get('n_obs')} were saved")
     if not np.array_equal(data.n, np.sort(data.n)) or not (np.all(np.isfinite(data.n)) and np.all(data.n > 0)
                                                             and np.all(np.isfinite(data.y)) and np.all(data.y > 0)):
-        raise LoadError(f"{source}: the data were edited after saving (not sorted by {data.x_name}, or values "
+        raise LoadError(f"{source}: data.csv was edited after saving (not sorted by {data.x_name}, or values "
                         "that are not finite and positive)")
     for name, f in fits.items():
         obs = f.tree["observed_data"]["y"].to_numpy()
         if obs.shape != data.y.shape or not np.array_equal(obs, data.y):
-            raise LoadError(f"{source}: the data do not match the posterior of {name!r} (edited after saving)")
+            raise LoadError(f"{source}: data.csv does not match the observed data in the posterior of {name!r} "
+                            "(edited after saving)")
         size = int(f.tree.posterior.sizes["draw"]) * int(f.tree.posterior.sizes["chain"])
         if size != meta.get("draws", {}).get(name, size):
             raise LoadError(f"{source}: {name!r} holds {size} draws but {meta['draws'][name]} were saved")

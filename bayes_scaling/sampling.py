@@ -28,7 +28,7 @@ from .errors import ArgumentError, ConvergenceWarning
 from .laws import get_law
 from .laws._kernels import EXPAND_SIG
 
-__all__ = ["Diagnostics", "SamplerOptions", "compiled_law", "sample_law"]
+__all__ = ["Diagnostics", "SamplerOptions", "compiled_law", "sample_law", "stop_sampling"]
 
 #: convergence thresholds (Vehtari et al. 2021): r_hat and bulk/tail ESS per chain
 R_HAT_MAX = 1.01
@@ -307,6 +307,43 @@ _STATS = {"diverging": "diverging", "step_size": "step_size", "n_steps": "n_step
           "mean_tree_accept": "acceptance_rate", "maxdepth_reached": "reached_max_treedepth"}
 
 
+#: set by :func:`stop_sampling`: every sampler that is waited on in any thread stops at its next check
+_STOP = threading.Event()
+_POLL_S = 0.1
+
+
+def stop_sampling(stop: bool = True) -> None:
+    """Ask every running sampler, in every thread, to stop (``stop=False`` lifts the request).
+
+    Ctrl-C reaches only the main thread; ``fit_many`` calls this so that the fits in its pool stop
+    within a tenth of a second instead of sampling on. A stopped sampler raises ``KeyboardInterrupt``.
+    """
+    (_STOP.set if stop else _STOP.clear)()
+
+
+def _wait(sampler):
+    """The raw trace of a running nutpie sampler; Ctrl-C (or :func:`stop_sampling`) cancels it.
+
+    nutpie's own blocking ``sample`` answers Ctrl-C by returning the draws made so far, which
+    would pass a cut-short chain off as a result; here the interrupt reaches the caller instead.
+    nutpie releases the GIL while it samples, so fit_many's other threads run meanwhile.
+    """
+    done = False
+    try:
+        while True:
+            if _STOP.is_set():
+                raise KeyboardInterrupt("sampling stopped")
+            try:
+                raw = sampler.wait(timeout=_POLL_S)
+                done = True
+                return raw
+            except TimeoutError:
+                continue
+    finally:
+        if not done:
+            sampler.cancel()
+
+
 def _run(law, data, options: SamplerOptions, seed: int, priors, weight: float = 1.0, backend: str | None = None):
     """NUTS on the curve parameters, then (with the conjugate noise prior) sigma drawn exactly for
     each draw. ``weight`` multiplies the log-likelihood (0: prior draws; PyMC path only).
@@ -327,12 +364,13 @@ def _run(law, data, options: SamplerOptions, seed: int, priors, weight: float = 
         model, names = entry.model(data, weight), list(entry.names)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=FutureWarning)
-        # blocking: nutpie releases the GIL while it samples, so fit_many's other threads run meanwhile
-        raw = nutpie.sample(
+        sampler = nutpie.sample(
             model, draws=options.draws, tune=options.tune, chains=options.chains,
             cores=options.cores, seed=seed, save_warmup=False, progress_bar=options.progressbar,
             adaptation=options.adaptation, target_accept=options.target_accept, return_raw_trace=True,
+            blocking=False,
         )
+    raw = _wait(sampler)
     draw_batches, stat_batches = raw.get_arrow_trace()
     keep = [~np.asarray(st.column("tuning").to_numpy(), dtype=bool) for st in stat_batches]
 

@@ -37,7 +37,9 @@ def _verdict(prior: float, likelihood: float) -> str:
 
 
 def _tree_with_prior(lawfit, n):
-    """A copy of the posterior tree with ``log_prior`` and the quantities to check."""
+    """A copy of the posterior tree with ``log_prior`` and the quantities to check, and the display name
+    of each quantity by its variable name (variables are named ``curve_j``: a metric's name such as
+    ``eval/loss`` cannot name a DataTree variable)."""
     import xarray as xr
 
     law, data, tree = lawfit.law, lawfit.data, lawfit.tree
@@ -45,16 +47,17 @@ def _tree_with_prior(lawfit, n):
     shape = (post.sizes["chain"], post.sizes["draw"])
     draws = {k: post[k].to_numpy() for k in law.param_names}
     log_prior = {"prior": (("chain", "draw"), law.log_prior(draws, data, lawfit.priors))}
-    extra = {}
+    extra, labels = {}, {}
     if n is not None and len(n):
         curve = lawfit.curve(n).reshape(*shape, len(n))
         for j, nj in enumerate(n):
-            extra[f"{data.y_name} at {nj:g}"] = (("chain", "draw"), curve[..., j])
+            extra[f"curve_{j}"] = (("chain", "draw"), curve[..., j])
+            labels[f"curve_{j}"] = f"{data.y_name} at {nj:g}"
     return xr.DataTree.from_dict({
         "posterior": post.assign(extra),
         "log_prior": xr.Dataset(log_prior, coords=post.coords),
         "log_likelihood": tree.log_likelihood.to_dataset(),
-    }), list(extra)
+    }), labels
 
 
 def prior_sensitivity(fit, n=None, laws=None) -> pd.DataFrame:
@@ -96,16 +99,16 @@ def prior_sensitivity(fit, n=None, laws=None) -> pd.DataFrame:
             rows.append({"law": name, "quantity": "all", "prior": float("nan"), "likelihood": float("nan"),
                          "diagnosis": "not computed for a pooled fit (hierarchical prior)", "converged": f.converged})
             continue
-        tree, quantities = _tree_with_prior(f, n)
-        names = (["floor"] if f.law.has_floor else []) + ["slope"] + quantities
+        tree, labels = _tree_with_prior(f, n)
+        names = (["floor"] if f.law.has_floor else []) + ["slope"] + list(labels)
         with warnings.catch_warnings():  # psense's Pareto-k notes on the importance weights
             warnings.filterwarnings("ignore", category=UserWarning)
             prior = azs.psense(tree, var_names=names, group="prior")
             lik = azs.psense(tree, var_names=names, group="likelihood")
         for q in names:
             p, lk = float(prior[q]), float(lik[q])
-            rows.append({"law": name, "quantity": q, "prior": p, "likelihood": lk, "diagnosis": _verdict(p, lk),
-                         "converged": f.converged})
+            rows.append({"law": name, "quantity": labels.get(q, q), "prior": p, "likelihood": lk,
+                         "diagnosis": _verdict(p, lk), "converged": f.converged})
     return pd.DataFrame(rows)
 
 

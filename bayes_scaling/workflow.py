@@ -236,7 +236,7 @@ def fit_many(
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from .sampling import compiled_law
+    from .sampling import compiled_law, stop_sampling
 
     if isinstance(curves, (pd.DataFrame, ScalingData, str, os.PathLike)):
         raise ArgumentError(f"fit_many takes a list or dict of curves, got one {type(curves).__name__}; "
@@ -282,10 +282,14 @@ def fit_many(
                 futures = [pool.submit(one, i) for i in range(len(curves))]
                 try:
                     out = [f.result() for f in futures]
-                except BaseException:  # Ctrl-C: drop the queued curves; running ones end with their sampler
+                except BaseException:  # Ctrl-C: drop the queued curves and stop the running samplers
                     for f in futures:
                         f.cancel()
+                    stop_sampling()
                     raise
+                finally:
+                    pool.shutdown(wait=True)
+                    stop_sampling(False)
     failed = [r for r in out if isinstance(r, FitFailure)]
     if failed:
         listed = "; ".join(f"curve {r.key!r}: {r.message}" for r in failed[:5])

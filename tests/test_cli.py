@@ -120,7 +120,7 @@ def test_backtest_command(user_csv, capsys):
     out = capsys.readouterr().out
     assert "Summary per law" in out and "coverage" in out and "averaged" in out
     assert _exit_code(["backtest", str(user_csv), "--x", "tokens", "--y", "loss", "--min-points", "9"]) == 2
-    assert "origins" in capsys.readouterr().err
+    assert "--min-points 9 leaves nothing to forecast" in capsys.readouterr().err
 
 
 def test_fit_groups_target_and_report_rerender(tmp_path, capsys):
