@@ -33,8 +33,7 @@ from .errors import LoadError
 
 __all__ = ["LoadError", "check_target", "read_tree", "write_tree"]
 
-#: the names a saved fit owns inside its directory (replaced by ``overwrite``)
-OWNED = ("fit.json", "data.csv", "posteriors", "groups")
+FORMATS = ("bayes_scaling.fit", "bayes_scaling.grouped")
 
 
 def check_target(path: str | os.PathLike, overwrite: bool = False) -> Path:
@@ -82,19 +81,79 @@ def write_tree(tree: xr.DataTree, path: str | os.PathLike, overwrite: bool = Fal
     try:
         _write(tree, staging)
         path.mkdir(exist_ok=True)
-        for name in OWNED:  # the old fit's files go only once the new one is complete
-            old = path / name
-            if old.is_dir():
-                shutil.rmtree(old)
-            elif old.exists():
-                old.unlink()
-        for name in ("data.csv", "posteriors", "groups"):
-            if (staging / name).exists():
-                os.replace(staging / name, path / name)
-        os.replace(staging / "fit.json", path / "fit.json")  # last: a fit without fit.json does not load
+        _remove_saved(path)  # the old fit's files go only once the new one is complete
+        _move_into(staging, path)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return path
+
+
+def _saved_meta(path: Path) -> dict | None:
+    try:
+        meta = json.loads((path / "fit.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) and meta.get("format") in FORMATS else None
+
+
+def _remove_saved(path: Path) -> None:
+    """Delete the files of the fit saved in ``path`` and nothing else: the laws its ``fit.json`` lists under
+    ``posteriors/``, its groups under ``groups/`` (each the same way), ``data.csv`` and ``fit.json``. A
+    folder is removed only when nothing of the user's is left in it."""
+    meta = _saved_meta(path)
+    if meta is None:
+        return
+    if meta["format"] == "bayes_scaling.grouped":
+        for i in range(len(meta.get("groups") or [])):
+            _remove_saved(path / "groups" / str(i))
+            _rmdir_if_empty(path / "groups" / str(i))
+        _rmdir_if_empty(path / "groups")
+    else:
+        for name in meta.get("laws") or []:
+            if isinstance(name, str) and (path / "posteriors" / f"{name}.zarr").is_dir():
+                shutil.rmtree(path / "posteriors" / f"{name}.zarr")
+        _rmdir_if_empty(path / "posteriors")
+        (path / "data.csv").unlink(missing_ok=True)
+    (path / "fit.json").unlink()
+
+
+def _rmdir_if_empty(folder: Path) -> None:
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+
+
+def _move_into(staging: Path, path: Path) -> None:
+    """Move a written fit from ``staging`` into ``path`` entry by entry (beside whatever else is there);
+    ``fit.json`` last, since a folder without it does not load."""
+    for entry in sorted(staging.iterdir(), key=lambda p: p.name == "fit.json"):
+        target = path / entry.name
+        merge = entry.name in ("posteriors", "groups") or (staging.name == "groups" and entry.name.isdigit())
+        if entry.is_dir() and merge:
+            if target.exists() and not target.is_dir():
+                target.unlink()
+            target.mkdir(exist_ok=True)
+            _move_into(entry, target)
+            continue
+        if target.is_dir():
+            shutil.rmtree(target)
+        os.replace(entry, target)
+
+
+#: a saved law's arrays: its draws times (parameters, sampler statistics, pointwise log-likelihood) plus slack
+_BYTES_PER_DRAW_AND_VALUE = 8
+
+
+def _check_declared_size(lazy: xr.DataTree, meta: dict, name: str, file) -> None:
+    """Refuse, before reading, arrays that declare far more than the fit of ``fit.json`` can hold (a damaged or
+    forged shape would otherwise allocate it)."""
+    declared = sum(node.dataset.nbytes for node in lazy.subtree)
+    draws, n_obs = meta.get("draws", {}).get(name), meta.get("n_obs")
+    if not (isinstance(draws, int) and isinstance(n_obs, int) and 0 < draws <= 10**8 and 0 < n_obs <= 10**8):
+        raise LoadError(f"{file}: fit.json declares {draws!r} draws of {n_obs!r} observations for {name!r}")
+    expected = _BYTES_PER_DRAW_AND_VALUE * draws * (n_obs + 64)
+    if declared > 4 * expected + 2**20:
+        raise LoadError(f"{file} declares {declared / 2**20:.0f} MiB of arrays, far more than the {draws} draws "
+                        f"of {n_obs} observations in fit.json need ({expected / 2**20:.1f} MiB): damaged")
 
 
 def read_tree(path: str | os.PathLike) -> xr.DataTree:
@@ -108,7 +167,7 @@ def read_tree(path: str | os.PathLike) -> xr.DataTree:
         meta = json.loads(meta_file.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise LoadError(f"{meta_file} is corrupt: {err}") from None
-    if not isinstance(meta, dict) or meta.get("format") not in ("bayes_scaling.fit", "bayes_scaling.grouped"):
+    if not isinstance(meta, dict) or meta.get("format") not in FORMATS:
         raise LoadError(f"{meta_file} is not a bayes_scaling fit")
     if meta.get("format_version", 0) > 2:
         raise LoadError(f"{path} was saved by a newer bayes_scaling ({meta.get('bayes_scaling')}); upgrade")
@@ -128,16 +187,23 @@ def read_tree(path: str | os.PathLike) -> xr.DataTree:
     except (KeyError, ValueError, OSError, TypeError, pd.errors.ParserError) as err:
         raise LoadError(f"{path / 'data.csv'} is missing or damaged: {type(err).__name__}: {err}") from None
     posts = {}
-    for name in meta.get("laws", []):
+    laws = meta.get("laws", [])
+    if not isinstance(laws, list) or not all(isinstance(k, str) for k in laws):
+        raise LoadError(f"{meta_file} is corrupt: 'laws' must be a list of law names, got {laws!r}")
+    for name in laws:
         file = path / "posteriors" / f"{name}.zarr"
         try:
-            posts[str(name)] = xr.open_datatree(file, engine="zarr", consolidated=False).load()
+            lazy = xr.open_datatree(file, engine="zarr", consolidated=False)
+            _check_declared_size(lazy, meta, name, file)
+            posts[name] = lazy.load()
+        except LoadError:
+            raise
         except Exception as err:  # zarr and its codecs raise many kinds of errors on damaged chunks
             raise LoadError(f"{file} is missing or damaged: {type(err).__name__}: {err}") from None
         for group in ("posterior", "sample_stats", "log_likelihood", "observed_data"):
-            if group not in posts[str(name)].children:
+            if group not in posts[name].children:
                 raise LoadError(f"{file} has no {group} group")
-        post = posts[str(name)].posterior.to_dataset()
+        post = posts[name].posterior.to_dataset()
         if any(not np.issubdtype(post[k].dtype, np.floating) for k in post.data_vars):
             raise LoadError(f"{file} holds non-numeric draws")
     return xr.DataTree(xr.Dataset(attrs=attrs), children={"data": xr.DataTree(data),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 import warnings
 from pathlib import Path
 
@@ -260,6 +261,7 @@ def write_report(fit, out, forecast_n=None, prob: float = 0.9, *, target: float 
         fit.save(out, overwrite=overwrite)
     if sections is None:
         sections = tables(fit, forecast_n, prob, target, discrepancy)
+    _remove_report(out)  # an earlier report's tables and figures, so that none is left stale beside the new ones
     for stem, (_, table) in sections.items():
         table.to_csv(out / f"{stem}.csv", index=table.index.name is not None)
     figures = {}
@@ -273,4 +275,21 @@ def write_report(fit, out, forecast_n=None, prob: float = 0.9, *, target: float 
     text = render_text(fit, sections, title)  # the same tables as the CSVs and the HTML, computed once
     (out / "report.md").write_text(f"# {title}\n\n```\n{text}```\n\n{images}\n")
     (out / "report.html").write_text(_html(fit, title, sections, figures))
+    written = [f"{stem}.csv" for stem in sections] + list(figures) + ["report.md", "report.html"]
+    (out / MANIFEST).write_text(json.dumps({"written_by": "bayes_scaling.report", "files": written}, indent=1))
     return out
+
+
+#: the report's list of the files it wrote (the next report into the folder replaces exactly these)
+MANIFEST = "report_files.json"
+
+
+def _remove_report(out: Path) -> None:
+    """Delete the files an earlier report listed in its manifest, and nothing else."""
+    try:
+        listed = json.loads((out / MANIFEST).read_text())["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    for name in listed:
+        if isinstance(name, str) and Path(name).name == name and (out / name).is_file():
+            (out / name).unlink()

@@ -613,6 +613,8 @@ class ScalingFit:
             "draws": {k: int(f.tree.posterior.sizes["draw"]) * int(f.tree.posterior.sizes["chain"])
                       for k, f in self.fits.items()},
             "priors": self.priors.to_dict(),
+            "checksums": {"data": _digest({"n": data.n, "y": data.y}),
+                          **{k: _digest(_arrays(f.tree)) for k, f in self.fits.items()}},
         }
         columns = {"n": ("obs", data.n), "y": ("obs", data.y)}
         columns.update({f"extra_{i}": ("obs", v) for i, v in enumerate(data.extra.values())})
@@ -641,14 +643,43 @@ class ScalingFit:
                 diag = diagnose(post, sub.sample_stats.to_dataset(), retried=meta["retried"][name])
                 fits[name] = LawFit(law=law, tree=sub.copy(), diagnostics=diag, seed=int(meta["law_seeds"][name]),
                                     data=data, options=options, priors=priors.for_law(law))
+            _check_consistent(meta, data, fits, source)
+            return cls(data, fits, seed=int(meta["seed"]), options=options, failed=meta.get("failed") or {},
+                       priors=priors)
         except (KeyError, ValueError, TypeError, json.JSONDecodeError) as err:
+            if isinstance(err, LoadError):
+                raise
             raise LoadError(f"{source} holds an incomplete or corrupt fit: {type(err).__name__}: {err}") from None
-        _check_consistent(meta, data, fits, source)
-        return cls(data, fits, seed=meta["seed"], options=options, failed=meta.get("failed") or {}, priors=priors)
+
+
+def _arrays(tree: xr.DataTree) -> dict[str, np.ndarray]:
+    """Every array of a law's posterior tree, by ``group/variable``."""
+    return {f"{group}/{k}": tree[group][k].to_numpy() for group in sorted(tree.children)
+            for k in sorted(tree[group].data_vars)}
+
+
+def _digest(arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 of named arrays (names, dtypes, shapes and bytes): any edit, swap or truncation changes it."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for k in sorted(arrays):
+        a = np.ascontiguousarray(arrays[k])
+        h.update(f"{k}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
 
 
 def _check_consistent(meta: dict, data: ScalingData, fits: dict, source: str) -> None:
-    """The loaded pieces agree with each other and with what was saved."""
+    """The loaded pieces agree with each other and with what was saved: the checksums of ``fit.json``
+    (fits saved by earlier versions carry none), then shapes, counts and values."""
+    sums = meta.get("checksums") or {}
+    if "data" in sums and _digest({"n": data.n, "y": data.y}) != sums["data"]:
+        raise LoadError(f"{source}: data.csv was changed after saving (its checksum differs from fit.json's)")
+    for name, f in fits.items():
+        if name in sums and _digest(_arrays(f.tree)) != sums[name]:
+            raise LoadError(f"{source}: posteriors/{name}.zarr was changed, swapped or damaged after saving (its "
+                            "checksum differs from fit.json's)")
     if data.n_obs != meta.get("n_obs", data.n_obs) or len(data.index) != data.n_obs:
         raise LoadError(f"{source}: the data have {data.n_obs} rows but {meta.get('n_obs')} were saved")
     if not np.array_equal(data.n, np.sort(data.n)) or not (np.all(np.isfinite(data.n)) and np.all(data.n > 0)
