@@ -172,7 +172,11 @@ def samples_needed(fit, target, prob: float = 0.9, law: str = "averaged",
         probability), ``p_reachable`` (= P(floor < target), the laws' floors), ``reason`` (empty,
         or why ``n`` is infinite) and, when the data carry extra columns (``keep=("tokens",)``),
         ``n_<column>``: ``n`` converted with the mean ratio column / x observed in the data,
-        and ``converged`` (False if a law behind the answer did not converge).
+        ``flags`` (the curve's own flags, :attr:`ScalingFit.flags`) and ``converged`` (False if a law
+        behind the answer did not converge). An answer inside the observed range never contradicts the
+        measurements: where the measurement at the first observed n beyond it is above the target, the
+        smallest observed n from which every measurement is at or below the target is given instead
+        (NaN if none is), and ``reason`` says so.
 
     Examples
     --------
@@ -203,11 +207,35 @@ def samples_needed(fit, target, prob: float = 0.9, law: str = "averaged",
                 reason = (f"with the discrepancy beyond the data at most {most:.3f} of the "
                           f"draws are at or below {t:g} at any one n (< {prob:g}): some flatten or turn up "
                           "before they reach it")
+        n, reason = _against_measurements(fit, float(t), n, reason)
         row = {"target": float(t), "law": label, "n": n, "p_reachable": p_reach, "reason": reason}
         for col, values in fit.data.extra.items():
             row[f"n_{col}"] = n * float(np.mean(values / fit.data.n))
         rows.append(row)
-    return pd.DataFrame(rows).assign(converged=_converged(fit, law))
+    return pd.DataFrame(rows).assign(flags=fit.flag_text(), converged=_converged(fit, law))
+
+
+def _against_measurements(fit, target: float, n: float, reason: str) -> tuple[float, str]:
+    """An answer inside the observed range must agree with what was measured there.
+
+    The laws' curves fall, so if the curve is at or below ``target`` by ``n``, the measurements at
+    every observed n >= ``n`` should be too. Where the mean measurement at the first of them is above
+    the target, the answer is replaced by the smallest observed n from which every measurement is at or
+    below the target, or by NaN where none is, and ``reason`` says why."""
+    if not np.isfinite(n) or n > fit.data.distinct_n.max():
+        return n, reason
+    distinct = fit.data.distinct_n
+    means = np.exp(pd.Series(np.log(fit.data.y)).groupby(fit.data.n).mean().reindex(distinct).to_numpy())
+    after = distinct >= n
+    if means[after][0] <= target:
+        return n, reason
+    stays = np.flip(np.logical_and.accumulate(np.flip(means <= target)))
+    if stays.any():
+        first = float(distinct[stays][0])
+        return first, (f"the fit put it at n = {n:.4g}, inside the data, but the measurement there is above "
+                       f"{target:g}; measured at or below it from n = {first:.4g} on")
+    return float("nan"), (f"the fit puts it at n = {n:.4g}, inside the data, but no measurement from there on is at "
+                          f"or below {target:g}: the laws do not describe this curve (see flags)")
 
 
 def doubling_gain(fit, n, prob: float = 0.9, law: str = "averaged", discrepancy="learned") -> pd.DataFrame:

@@ -25,10 +25,12 @@ from . import averaging, criteria, cv, decisions, discrepancy, forecast, io
 from .checks import check_prob
 from .data import ScalingData
 from .densities import pointwise_log_lik
-from .errors import ConvergenceWarning, FitError, LoadError, LooWarning, NotFoundError
+from .errors import ConvergenceWarning, DataWarning, FitError, LoadError, LooWarning, NotFoundError
 from .forecast import curve_draws, interval_columns
 from .laws import Law, get_law
 from .priors import LawPriors, Priors
+from .flags import curve_flags
+from .flags import floor_informed as _floor_informed
 from .sampling import Diagnostics, SamplerOptions, diagnose, sample_law
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "LawFit", "ScalingFit"]
@@ -232,8 +234,31 @@ class ScalingFit:
     def __repr__(self) -> str:
         laws = ", ".join([f"{k}{'' if f.converged else ' (NOT converged)'}" for k, f in self.fits.items()]
                          + [f"{k} (FAILED)" for k in self.failed])
+        flags = f"; flagged: {', '.join(self.flags)}" if self.flags else ""
         return (f"<ScalingFit of {self.data.y_name} on {self.data.x_name}: {self.data.n_obs} points, "
-                f"{self.data.distinct_n.size} distinct; laws: {laws}>")
+                f"{self.data.distinct_n.size} distinct; laws: {laws}{flags}>")
+
+    @property
+    def flags(self) -> dict[str, str]:
+        """What the curve itself says against trusting its fits (:func:`bayes_scaling.flags.curve_flags`:
+        ``flat``, ``turns up``), with an explanation each; empty when nothing is wrong."""
+        return self.cached("flags", lambda: curve_flags(self.data))
+
+    def flag_text(self) -> str:
+        """The curve's flags as one table cell (``""`` when there are none)."""
+        return "; ".join(self.flags)
+
+    def floor_informed(self, law: str) -> bool:
+        """Whether the data narrowed ``law``'s floor down from its prior (:func:`bayes_scaling.flags.floor_informed`);
+        a floor they did not inform is warned about once."""
+        def compute():
+            informed = _floor_informed(self[law])
+            if not informed:
+                warnings.warn(f"the data barely inform the floor of {law!r}: its posterior is about as wide as its "
+                              "prior, so PPL_min and the answers near it come from the prior; state a prior on "
+                              "'floor' you believe, or add points at larger n", DataWarning, stacklevel=4)
+            return informed
+        return self.cached(f"floor_informed:{law}", compute)
 
     @property
     def laws(self) -> list[str]:
@@ -468,7 +493,9 @@ class ScalingFit:
         DataFrame
             Indexed by the fitted laws that have a floor; columns ``mean, median,
             lower, upper`` (equal-tailed ``prob`` interval), ``hdi_lower, hdi_upper``
-            (highest-density interval) and ``converged``.
+            (highest-density interval), ``floor_informed`` (False where the data barely narrowed the
+            floor down from its prior), ``flags`` (:attr:`flags`: a flat curve, one that turns up)
+            and ``converged``.
 
         Examples
         --------
@@ -488,8 +515,10 @@ class ScalingFit:
             cols = {k: float(c[0]) for k, c in interval_columns(v[:, None], prob).items()}
             hdi = array_stats.hdi(v, prob)
             rows[name] = cols | {"hdi_lower": float(hdi[0]), "hdi_upper": float(hdi[1]),
+                                 "floor_informed": self.floor_informed(name), "flags": self.flag_text(),
                                  "converged": f.converged}
-        columns = ["mean", "median", "lower", "upper", "hdi_lower", "hdi_upper", "converged"]
+        columns = ["mean", "median", "lower", "upper", "hdi_lower", "hdi_upper", "floor_informed", "flags",
+                   "converged"]
         return pd.DataFrame.from_dict(rows, orient="index", columns=columns).rename_axis("law")
 
     # -- budget decisions (bayes_scaling.decisions) ---------------------------------

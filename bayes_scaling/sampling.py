@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import check_bool, check_choice, check_sampler_options
+from .checks import check_bool, check_choice, check_int, check_sampler_options
 from .densities import bisect
 from .errors import ArgumentError, ConvergenceWarning
 from .laws import get_law
@@ -51,6 +51,8 @@ class SamplerOptions:
     cores: int | None = None
     progressbar: bool = False
     retry: bool = True
+    #: run ``thin`` times the draws and keep every ``thin``-th (set by the retry of a slowly mixing fit)
+    thin: int = 1
 
     def __post_init__(self):
         values = check_sampler_options(self.draws, self.tune, self.chains, self.target_accept, self.cores)
@@ -58,10 +60,29 @@ class SamplerOptions:
             object.__setattr__(self, name, v)
         check_bool(self.progressbar, "progressbar")
         check_bool(self.retry, "retry")
+        object.__setattr__(self, "thin", check_int(self.thin, "thin"))
 
-    def stricter(self) -> SamplerOptions:
-        """Settings for the one retry: smaller steps and twice the tuning."""
-        return dataclasses.replace(self, target_accept=max(self.target_accept, 0.99), tune=2 * self.tune)
+    def stricter(self, diag: Diagnostics | None = None) -> SamplerOptions:
+        """Settings for the one retry of a fit whose diagnostics ``diag`` failed: twice the tuning,
+        smaller steps (``target_accept`` 0.99: longer chains on a curved posterior otherwise meet
+        divergences the first run was lucky to miss), and, where the effective sample size fell short
+        or r_hat is high (slow mixing: the ridges of a floor or stretch the data barely inform), longer
+        chains: ``thin`` times the draws with every ``thin``-th kept, ``thin`` from how far the ESS fell
+        short (at least 2, 4 for r_hat, at most 8). The kept draws have the shape asked for, so nothing
+        downstream changes.
+        """
+        target = max(self.target_accept, 0.99)
+        thin = 1
+        if diag is not None and not diag.mixed:
+            need = ESS_PER_CHAIN * self.chains
+            short = max(min(diag.ess_bulk_min, diag.ess_tail_min), 1.0) if np.isfinite(diag.ess_bulk_min) else 1.0
+            floor = 4 if not diag.r_hat_ok else 2
+            thin = int(np.clip(np.ceil(2.0 * need / short), floor, MAX_THIN))
+        return dataclasses.replace(self, target_accept=target, tune=2 * self.tune, thin=max(self.thin, thin))
+
+
+#: the longest retry: eight times the draws, thinned back
+MAX_THIN = 8
 
 
 @dataclass(frozen=True)
@@ -78,13 +99,18 @@ class Diagnostics:
     table: Any = field(default=None, repr=False, compare=False)
 
     @property
-    def converged(self) -> bool:
+    def r_hat_ok(self) -> bool:
+        return bool(np.isfinite(self.r_hat_max) and self.r_hat_max <= R_HAT_MAX)
+
+    @property
+    def mixed(self) -> bool:
+        """r_hat and both ESS meet the bar (divergences aside)."""
         need = ESS_PER_CHAIN * self.chains
-        return bool(
-            self.divergences == 0
-            and np.isfinite(self.r_hat_max) and self.r_hat_max <= R_HAT_MAX
-            and self.ess_bulk_min >= need and self.ess_tail_min >= need
-        )
+        return bool(self.r_hat_ok and self.ess_bulk_min >= need and self.ess_tail_min >= need)
+
+    @property
+    def converged(self) -> bool:
+        return bool(self.divergences == 0 and self.mixed)
 
     def problems(self) -> list[str]:
         out = []
@@ -365,7 +391,7 @@ def _run(law, data, options: SamplerOptions, seed: int, priors, weight: float = 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=FutureWarning)
         sampler = nutpie.sample(
-            model, draws=options.draws, tune=options.tune, chains=options.chains,
+            model, draws=options.draws * options.thin, tune=options.tune, chains=options.chains,
             cores=options.cores, seed=seed, save_warmup=False, progress_bar=options.progressbar,
             adaptation=options.adaptation, target_accept=options.target_accept, return_raw_trace=True,
             blocking=False,
@@ -374,9 +400,14 @@ def _run(law, data, options: SamplerOptions, seed: int, priors, weight: float = 
     draw_batches, stat_batches = raw.get_arrow_trace()
     keep = [~np.asarray(st.column("tuning").to_numpy(), dtype=bool) for st in stat_batches]
 
-    def stack(batches, column):
+    def stack(batches, column, thin=options.thin):
         pairs = zip(batches, keep, strict=True)
-        return np.stack([np.asarray(b.column(column).to_numpy())[k] for b, k in pairs])
+        full = np.stack([np.asarray(b.column(column).to_numpy())[k] for b, k in pairs])
+        if thin == 1:
+            return full
+        if column == "diverging":  # a divergence among the dropped draws is kept: never thinned away
+            return full.reshape(full.shape[0], -1, thin).any(axis=-1)
+        return full[:, thin - 1::thin]
 
     dims = ("chain", "draw")
     coords = {"chain": np.arange(options.chains), "draw": np.arange(options.draws)}
@@ -405,7 +436,8 @@ def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0, 
     (for internal refits whose draws only feed a predictive density) no diagnostics are
     computed, nothing is retried and the third item is ``None``. When the first
     run fails a convergence check and ``options.retry`` is set, it is run once more
-    with :meth:`SamplerOptions.stricter`; the better of the two is kept and (with
+    with :meth:`SamplerOptions.stricter` (smaller steps after divergences, longer chains after slow
+    mixing); the better of the two is kept and (with
     ``warn``) a :class:`~bayes_scaling.errors.ConvergenceWarning` says what is still wrong.
     """
     law = get_law(law)
@@ -418,20 +450,30 @@ def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0, 
         return trace[0], trace[1], None
     diag = diagnose(*trace)
     if not diag.converged and options.retry:
-        trace2 = _run(law, data, options.stricter(), seed + 7919, priors, backend=backend)
+        retry_options = options.stricter(diag)
+        trace2 = _run(law, data, retry_options, seed + 7919, priors, backend=backend)
         diag2 = diagnose(*trace2, retried=True)
         if diag2.converged or len(diag2.problems()) <= len(diag.problems()):
             trace, diag = trace2, diag2
         else:
             diag = dataclasses.replace(diag, retried=True)
     if not diag.converged and warn:
-        retry = " even after a retry with target_accept=0.99 and doubled tuning" if diag.retried else ""
+        retry = f" even after a retry ({_describe_retry(options, retry_options)})" if diag.retried else ""
         warnings.warn(
             f"law {law.name!r} did not converge ({'; '.join(diag.problems())}){retry}. Treat its numbers "
             "with caution: add data points, increase draws/tune, or drop this law.",
             ConvergenceWarning, stacklevel=3,
         )
     return trace[0], trace[1], diag
+
+
+def _describe_retry(first: SamplerOptions, retry: SamplerOptions) -> str:
+    parts = [f"tuning {retry.tune}"]
+    if retry.target_accept != first.target_accept:
+        parts.append(f"target_accept {retry.target_accept:g}")
+    if retry.thin > first.thin:
+        parts.append(f"{retry.thin}x longer chains, thinned")
+    return ", ".join(parts)
 
 
 def sample_prior(law, data, priors, draws: int = 1000, seed: int = 0) -> dict[str, np.ndarray]:

@@ -15,6 +15,7 @@ from . import io
 from .checks import SEED_MAX, check_choice, check_column, check_int, check_memory, check_names, check_seed
 from .data import ScalingData, as_scaling_data, split_groups
 from .errors import ArgumentError, DataWarning
+from .flags import curve_flags
 from .grouped import GROUPED_FORMAT, GroupedFit
 from .laws import LAWS, default_laws, get_law
 from .priors import Priors, as_priors
@@ -127,6 +128,10 @@ def fit(
         datas = {None: as_scaling_data(data, x=x, y=y, keep=tuple(keep), min_distinct=need)}
     check_memory(options.draws, options.chains, max(d.n_obs for d in datas.values()) + 16,
                  n_laws=len(chosen) * len(datas))
+    for name, d in datas.items():
+        for flag, why in curve_flags(d).items():
+            where = f"group {name!r}: " if name is not None else ""
+            warnings.warn(f"{where}curve flagged {flag!r}: {why}", DataWarning, stacklevel=2)
     fewest = min(d.distinct_n.size for d in datas.values())
     skipped = [law.name for law in chosen if law.min_distinct > fewest]
     if skipped:

@@ -81,7 +81,8 @@ def test_unrefittable_high_k_point_warns():
 def test_floor_interval_below_smallest_observation(seed_fit):
     floor = seed_fit.ppl_min(prob=0.9)
     assert list(floor.index) == ["saturation", "exp_decay"]
-    assert list(floor.columns) == ["mean", "median", "lower", "upper", "hdi_lower", "hdi_upper", "converged"]
+    assert list(floor.columns) == ["mean", "median", "lower", "upper", "hdi_lower", "hdi_upper", "floor_informed",
+                                   "flags", "converged"]
     sat = floor.loc["saturation"]
     assert sat["upper"] < 114.8
     assert sat["lower"] < sat["median"] < sat["upper"]

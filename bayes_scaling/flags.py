@@ -1,0 +1,102 @@
+"""Curves that say little: flags for a flat curve, a curve that turns up at its end, and a floor the
+data do not inform.
+
+A law fitted to such a curve still returns confident-looking numbers, produced by its prior and its
+shape rather than by the measurements. These checks say so, in a warning when the fit is made and in
+the tables that carry the answers (``flags`` and ``floor_informed`` columns).
+
+* **flat**: over the data the metric falls by less than twice its noise (and less than 0.5%): the
+  exponent and floor are the prior's;
+* **turns up**: the mean at the largest n lies above the lowest earlier mean by more than twice the
+  noise: a law that can only fall cannot describe the end of the curve (overfitting, a learning-rate
+  schedule, data repetition);
+* **floor not informed** (per law): the floor's posterior interval is at least
+  :data:`UNINFORMED_RATIO` times as wide (in log units) as its prior interval: the data did not
+  narrow it down.
+
+The noise is the within-n spread of log y where there are replicates, else the residual spread of a
+quadratic in log n through the means of log y (five or more distinct n), else 1%.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["UNINFORMED_RATIO", "curve_flags", "floor_informed", "noise_scale"]
+
+#: a floor whose posterior interval is this wide relative to its prior interval is "not informed"
+UNINFORMED_RATIO = 0.8
+#: the smallest fall over the data that is not "flat", whatever the noise
+MIN_FALL = 0.005
+DEFAULT_NOISE = 0.01
+
+
+def _means(data) -> tuple[np.ndarray, np.ndarray]:
+    s = pd.Series(np.log(data.y)).groupby(np.log(data.n)).mean()
+    return s.index.to_numpy(dtype=float), s.to_numpy(dtype=float)
+
+
+def noise_scale(data) -> float:
+    """Relative noise of one measurement (sd of log y), from the data alone."""
+    frame = pd.DataFrame({"u": np.log(data.n), "ly": np.log(data.y)})
+    counts = frame.groupby("u")["ly"].transform("size")
+    if (counts > 1).sum() >= 2:
+        resid = frame["ly"] - frame.groupby("u")["ly"].transform("mean")
+        dof = len(frame) - frame["u"].nunique()
+        return float(np.sqrt((resid**2).sum() / dof))
+    u, m = _means(data)
+    if u.size >= 5:
+        coef = np.polyfit(u, m, 2)
+        return float(np.sqrt(np.sum((m - np.polyval(coef, u)) ** 2) / (u.size - 3)))
+    return DEFAULT_NOISE
+
+
+def curve_flags(data) -> dict[str, str]:
+    """``{flag: explanation}`` for the curve in ``data`` (:class:`~bayes_scaling.data.ScalingData`); empty
+    when nothing is wrong.
+
+    Examples
+    --------
+    >>> import bayes_scaling as bs
+    >>> from bayes_scaling.data import ScalingData
+    >>> flat = ScalingData.from_arrays([100, 200, 400, 800, 1600], [3.0, 2.999, 3.001, 3.0, 2.998])
+    >>> sorted(curve_flags(flat))
+    ['flat']
+    >>> curve_flags(ScalingData.from_arrays([100, 200, 400, 800, 1600], [4.0, 3.5, 3.2, 3.05, 3.0]))
+    {}
+    """
+    u, m = _means(data)
+    if u.size < 3:
+        return {}
+    noise = max(noise_scale(data), 1e-4)
+    out = {}
+    slope = np.polyfit(u, m, 1)[0]
+    fall = -slope * (u[-1] - u[0])
+    if slope <= 0 and fall < max(2 * noise, MIN_FALL):
+        out["flat"] = (f"the metric falls by only {np.expm1(fall):.2%} over the data (noise about {noise:.2%}): "
+                       "the laws' exponents and floors come from their priors")
+    rise = m[-1] - m[:-1].min()
+    if rise > max(2 * noise, 1e-3):
+        out["turns up"] = (f"the metric turns up at its end: the largest n is {np.expm1(rise):.2%} above the lowest "
+                           f"earlier point (noise about {noise:.2%}); laws that only fall cannot describe it")
+    return out
+
+
+def floor_informed(lawfit, prob: float = 0.9, prior_draws: int = 4000) -> bool:
+    """Whether the data narrowed the floor of ``lawfit`` (a :class:`~bayes_scaling.result.LawFit` with a floor)
+    down from its prior: the posterior ``prob`` interval of log floor is narrower than
+    :data:`UNINFORMED_RATIO` times the prior's."""
+    from .sampling import sample_prior
+
+    law = lawfit.law
+    prior = sample_prior(law, lawfit.data, lawfit.priors, draws=prior_draws, seed=lawfit.seed)
+    with np.errstate(over="ignore", invalid="ignore"):  # prior draws reach exponents whose A overflows
+        prior_floor = law.derived(prior, lawfit.data.n_ref)["floor"]
+    lo, hi = (1 - prob) / 2, (1 + prob) / 2
+
+    def width(v):
+        v = np.log(v[np.isfinite(v) & (v > 0)])
+        return float(np.quantile(v, hi) - np.quantile(v, lo)) if v.size else np.nan
+
+    return bool(width(lawfit.draws["floor"]) < UNINFORMED_RATIO * width(prior_floor))
