@@ -26,11 +26,11 @@ from .checks import check_prob
 from .data import ScalingData
 from .densities import pointwise_log_lik
 from .errors import ConvergenceWarning, DataWarning, FitError, LoadError, LooWarning, NotFoundError
+from .flags import curve_flags
+from .flags import floor_informed as _floor_informed
 from .forecast import curve_draws, interval_columns
 from .laws import Law, get_law
 from .priors import LawPriors, Priors
-from .flags import curve_flags
-from .flags import floor_informed as _floor_informed
 from .sampling import Diagnostics, SamplerOptions, diagnose, sample_law
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "LawFit", "ScalingFit"]
