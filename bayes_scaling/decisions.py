@@ -222,11 +222,11 @@ def _against_measurements(fit, target: float, n: float, reason: str) -> tuple[fl
     every observed n >= ``n`` should be too. Where the mean measurement at the first of them is above
     the target, the answer is replaced by the smallest observed n from which every measurement is at or
     below the target, or by NaN where none is, and ``reason`` says why."""
-    if not np.isfinite(n) or n > fit.data.distinct_n.max():
-        return n, reason
     distinct = fit.data.distinct_n
-    means = np.exp(pd.Series(np.log(fit.data.y)).groupby(fit.data.n).mean().reindex(distinct).to_numpy())
     after = distinct >= n
+    if not np.isfinite(n) or not after.any():
+        return n, reason
+    means = np.exp(pd.Series(np.log(fit.data.y)).groupby(fit.data.n).mean().to_numpy())
     if means[after][0] <= target:
         return n, reason
     stays = np.flip(np.logical_and.accumulate(np.flip(means <= target)))

@@ -15,7 +15,8 @@ the tables that carry the answers (``flags`` and ``floor_informed`` columns).
   narrow it down.
 
 The noise is the within-n spread of log y where there are replicates, else the residual spread of a
-quadratic in log n through the means of log y (five or more distinct n), else 1%.
+quadratic in log n through the means of log y (five or more distinct n; for "turns up", the distinct n
+before the largest), else 1%.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ def _means(data) -> tuple[np.ndarray, np.ndarray]:
     return s.index.to_numpy(dtype=float), s.to_numpy(dtype=float)
 
 
-def noise_scale(data) -> float:
-    """Relative noise of one measurement (sd of log y), from the data alone."""
+def noise_scale(data, but_last: bool = False) -> float:
+    """Relative noise of one measurement (sd of log y), from the data alone; ``but_last``: from every
+    distinct n but the largest (whose own departure is what the "turns up" check measures)."""
     frame = pd.DataFrame({"u": np.log(data.n), "ly": np.log(data.y)})
     counts = frame.groupby("u")["ly"].transform("size")
     if (counts > 1).sum() >= 2:
@@ -46,6 +48,8 @@ def noise_scale(data) -> float:
         dof = len(frame) - frame["u"].nunique()
         return float(np.sqrt((resid**2).sum() / dof))
     u, m = _means(data)
+    if but_last:
+        u, m = u[:-1], m[:-1]
     if u.size >= 5:
         coef = np.polyfit(u, m, 2)
         return float(np.sqrt(np.sum((m - np.polyval(coef, u)) ** 2) / (u.size - 3)))
@@ -77,6 +81,7 @@ def curve_flags(data) -> dict[str, str]:
         out["flat"] = (f"the metric falls by only {np.expm1(fall):.2%} over the data (noise about {noise:.2%}): "
                        "the laws' exponents and floors come from their priors")
     rise = m[-1] - m[:-1].min()
+    noise = max(noise_scale(data, but_last=True), 1e-4)
     if rise > max(2 * noise, 1e-3):
         out["turns up"] = (f"the metric turns up at its end: the largest n is {np.expm1(rise):.2%} above the lowest "
                            f"earlier point (noise about {noise:.2%}); laws that only fall cannot describe it")
