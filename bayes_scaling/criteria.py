@@ -153,6 +153,7 @@ def max_likelihood(law, data, starts: list[dict], max_nfev: int = 300) -> Maximu
 
     u, ly = data.u, data.log_y
     n = data.n_obs
+    root_w = np.sqrt(data.weight)  # binned data: each bin's mean counts as many times as it has measurements
     k = len(law.parameters)
     names = [p.name for p in law.parameters]
     curve_grad = type(law).curve_grad  # a numba dispatcher: not bound to the instance
@@ -167,12 +168,14 @@ def max_likelihood(law, data, starts: list[dict], max_nfev: int = 300) -> Maximu
 
     def residuals(z):
         r = ly - log_curve(_from_z(law, z)[0])
+        r = r * root_w if data.binned else r
         return np.where(np.isfinite(r), r, 1e150)
 
     def jacobian(z):
         th, dth = _from_z(law, z)
         curve_grad(u, th, lm, dlm)
         j = -dlm * dth[None, :]
+        j = j * root_w[:, None] if data.binned else j
         return np.where(np.isfinite(j), j, 0.0)
 
     # MINPACK's Levenberg-Marquardt (4x faster here, same optima) needs residuals >= parameters
@@ -185,13 +188,14 @@ def max_likelihood(law, data, starts: list[dict], max_nfev: int = 300) -> Maximu
                                 method=method, x_scale="jac", xtol=1e-10, ftol=1e-12, gtol=1e-10, max_nfev=max_nfev)
             if best is None or res.cost < best.cost:
                 best = res
-    rss = max(2.0 * float(best.cost), 1e-300)
+    rss = max(2.0 * float(best.cost) + float(data.within_ss.sum()), 1e-300)
+    n = float(data.row_dof.sum()) if data.binned else n  # the noise's degrees of freedom
     sigma2 = rss / n
-    log_lik = -0.5 * n * (math.log(2 * math.pi * sigma2) + 1.0) - float(ly.sum())
+    log_lik = -0.5 * n * (math.log(2 * math.pi * sigma2) + 1.0) - float((data.weight * ly).sum())
     th, _ = _from_z(law, best.x)
     params = {name: float(v) for name, v in zip(names, th, strict=True)}
     params["sigma"] = math.sqrt(sigma2)
-    return MaximumLikelihood(params=params, log_lik=log_lik, rss_log=rss, k=law.n_params, n=n,
+    return MaximumLikelihood(params=params, log_lik=log_lik, rss_log=rss, k=law.n_params, n=round(n),
                              converged=bool(best.status > 0))
 
 

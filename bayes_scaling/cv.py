@@ -81,7 +81,8 @@ def holdout_lpd(lawfit, keep: np.ndarray, seed: int, extra_sd=None) -> np.ndarra
     keep = np.asarray(keep, dtype=bool)
     draws = holdout_draws(lawfit, keep, seed)
     sub = lawfit.data.subset(keep)
-    ll = pointwise_log_lik(lawfit.law, draws, sub, lawfit.data.n[~keep], lawfit.data.log_y[~keep], extra_sd)
+    ll = pointwise_log_lik(lawfit.law, draws, sub, lawfit.data.n[~keep], lawfit.data.log_y[~keep], extra_sd,
+                           rows=lawfit.data.subset(~keep))
     return np.asarray(log_mean_exp(ll, axis=-2))
 
 
@@ -127,7 +128,7 @@ class RefitWrapper:
                 draws = {k: post[k].to_numpy().reshape(-1) for k in law.param_names}
                 excluded = np.atleast_1d(np.asarray(excluded, dtype=int))
                 ll = pointwise_log_lik(law, draws, data.subset(idata.attrs["keep"]), data.n[excluded],
-                                       data.log_y[excluded])
+                                       data.log_y[excluded], rows=data.subset(excluded))
                 return xr.DataArray(ll.reshape(*shape, -1), dims=("chain", "draw", "obs"), coords={"obs": excluded})
 
         return _Wrapper(model=law, idata_orig=lawfit.tree)
@@ -196,7 +197,7 @@ def future_lpd(lawfit, keep: np.ndarray, seed: int, extra_sd=None) -> np.ndarray
     if extra_sd is None:
         return log_sum_exp(log_w[:, None] + ll, axis=0)
     ll = pointwise_log_lik(lawfit.law, {k: lawfit.draws[k] for k in lawfit.law.param_names}, lawfit.data,
-                           lawfit.data.n[out], lawfit.data.log_y[out], extra_sd)
+                           lawfit.data.n[out], lawfit.data.log_y[out], extra_sd, rows=lawfit.data.subset(out))
     return log_sum_exp(log_w[None, :, None] + ll, axis=1)
 
 

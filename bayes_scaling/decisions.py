@@ -226,10 +226,11 @@ def _against_measurements(fit, target: float, n: float, reason: str) -> tuple[fl
     after = distinct >= n
     if not np.isfinite(n) or not after.any():
         return n, reason
-    means = np.exp(pd.Series(np.log(fit.data.y)).groupby(fit.data.n).mean().to_numpy())
-    if means[after][0] <= target:
+    # geometric means, compared on the log scale (a measurement equal to the target reaches it)
+    below = pd.Series(np.log(fit.data.y)).groupby(fit.data.n).mean().to_numpy() <= np.log(target) + 1e-12
+    if below[after][0]:
         return n, reason
-    stays = np.flip(np.logical_and.accumulate(np.flip(means <= target)))
+    stays = np.flip(np.logical_and.accumulate(np.flip(below)))
     if stays.any():
         first = float(distinct[stays][0])
         return first, (f"the fit put it at n = {n:.4g}, inside the data, but the measurement there is above "

@@ -7,9 +7,10 @@ the tables that carry the answers (``flags`` and ``floor_informed`` columns).
 
 * **flat**: over the data the metric falls by less than twice its noise (and less than 0.5%): the
   exponent and floor are the prior's;
-* **turns up**: the mean at the largest n lies above the lowest earlier mean by more than twice the
-  noise: a law that can only fall cannot describe the end of the curve (overfitting, a learning-rate
-  schedule, data repetition);
+* **turns up**: the mean at the largest n lies above the lowest of the k earlier means by more than
+  1% and by more than ``sqrt(2 ln k) + 3`` times the noise (the lowest of k noisy points sits about
+  ``sqrt(2 ln k)`` noise below the curve): a law that can only fall cannot describe the end of the curve
+  (overfitting, a learning-rate schedule, data repetition);
 * **floor not informed** (per law): the floor's posterior interval is at least
   :data:`UNINFORMED_RATIO` times as wide (in log units) as its prior interval: the data did not
   narrow it down.
@@ -30,6 +31,8 @@ __all__ = ["UNINFORMED_RATIO", "curve_flags", "floor_informed", "noise_scale"]
 UNINFORMED_RATIO = 0.8
 #: the smallest fall over the data that is not "flat", whatever the noise
 MIN_FALL = 0.005
+#: the smallest rise at the end that is "turns up", whatever the noise
+MIN_RISE = 0.01
 DEFAULT_NOISE = 0.01
 
 
@@ -82,7 +85,7 @@ def curve_flags(data) -> dict[str, str]:
                        "the laws' exponents and floors come from their priors")
     rise = m[-1] - m[:-1].min()
     noise = max(noise_scale(data, but_last=True), 1e-4)
-    if rise > max(2 * noise, 1e-3):
+    if rise > max((np.sqrt(2 * np.log(u.size - 1)) + 3) * noise, MIN_RISE):
         out["turns up"] = (f"the metric turns up at its end: the largest n is {np.expm1(rise):.2%} above the lowest "
                            f"earlier point (noise about {noise:.2%}); laws that only fall cannot describe it")
     return out

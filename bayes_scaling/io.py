@@ -61,6 +61,9 @@ def _write(tree: xr.DataTree, path: Path) -> None:
         frame = pd.DataFrame({meta["x"]: ds["n"].to_numpy(), meta["y"]: ds["y"].to_numpy()})
         for i, k in enumerate(meta["extra"]):
             frame[k] = ds[f"extra_{i}"].to_numpy()
+        for k in ds.data_vars:  # binned data: the rows, spread and degrees of freedom of each bin
+            if str(k).startswith("bin_"):
+                frame[f"__{k}__"] = ds[k].to_numpy()
         frame.to_csv(path / "data.csv", index=False, float_format="%.17g")
         (path / "posteriors").mkdir()
         for name, child in tree["posteriors"].children.items():
@@ -182,6 +185,8 @@ def read_tree(path: str | os.PathLike) -> xr.DataTree:
         x, y, extra = meta["x"], meta["y"], list(meta["extra"])
         frame = pd.read_csv(path / "data.csv", dtype=str, keep_default_na=False)
         cols = {"n": frame[x], "y": frame[y], **{f"extra_{i}": frame[k] for i, k in enumerate(extra)}}
+        if meta.get("binned"):
+            cols.update({f"bin_{k}": frame[f"__bin_{k}__"] for k in ("rows", "ss", "dof")})
         data = xr.Dataset({k: ("obs", pd.to_numeric(v, errors="raise").to_numpy(dtype=float))
                            for k, v in cols.items()})
     except (KeyError, ValueError, OSError, TypeError, pd.errors.ParserError) as err:

@@ -235,8 +235,9 @@ class ScalingFit:
         laws = ", ".join([f"{k}{'' if f.converged else ' (NOT converged)'}" for k, f in self.fits.items()]
                          + [f"{k} (FAILED)" for k in self.failed])
         flags = f"; flagged: {', '.join(self.flags)}" if self.flags else ""
-        return (f"<ScalingFit of {self.data.y_name} on {self.data.x_name}: {self.data.n_obs} points, "
-                f"{self.data.distinct_n.size} distinct; laws: {laws}{flags}>")
+        points = (f"{self.data.n_measurements} points in {self.data.n_obs} bins" if self.data.binned else
+                  f"{self.data.n_obs} points, {self.data.distinct_n.size} distinct")
+        return f"<ScalingFit of {self.data.y_name} on {self.data.x_name}: {points}; laws: {laws}{flags}>"
 
     @property
     def flags(self) -> dict[str, str]:
@@ -642,11 +643,13 @@ class ScalingFit:
             "draws": {k: int(f.tree.posterior.sizes["draw"]) * int(f.tree.posterior.sizes["chain"])
                       for k, f in self.fits.items()},
             "priors": self.priors.to_dict(),
-            "checksums": {"data": _digest({"n": data.n, "y": data.y}),
+            "binned": data.binned,
+            "checksums": {"data": _digest(_data_arrays(data)),
                           **{k: _digest(_arrays(f.tree)) for k, f in self.fits.items()}},
         }
         columns = {"n": ("obs", data.n), "y": ("obs", data.y)}
         columns.update({f"extra_{i}": ("obs", v) for i, v in enumerate(data.extra.values())})
+        columns.update({f"bin_{k}": ("obs", np.asarray(v, dtype=float)) for k, v in (data.bins or {}).items()})
         return xr.DataTree(dataset=xr.Dataset(attrs={"meta": json.dumps(meta)}), children={
             "data": xr.DataTree(xr.Dataset(columns)),
             "posteriors": xr.DataTree(children={k: f.tree.copy() for k, f in self.fits.items()}),
@@ -660,8 +663,9 @@ class ScalingFit:
             meta = json.loads(tree.attrs["meta"])
             ds = tree["data"].to_dataset()
             extra = {k: ds[f"extra_{i}"].to_numpy() for i, k in enumerate(meta["extra"])}
+            bins = {k: ds[f"bin_{k}"].to_numpy() for k in BIN_COLUMNS} if meta.get("binned") else None
             data = ScalingData(n=ds["n"].to_numpy(), y=ds["y"].to_numpy(), x_name=meta["x"], y_name=meta["y"],
-                               index=tuple(meta["index"]), extra=extra)
+                               index=tuple(meta["index"]), extra=extra, bins=bins)
             options = SamplerOptions(**meta["options"]) if meta["options"] else None
             priors = Priors.from_dict(meta.get("priors"))
             fits = {}
@@ -679,6 +683,14 @@ class ScalingFit:
             if isinstance(err, LoadError):
                 raise
             raise LoadError(f"{source} holds an incomplete or corrupt fit: {type(err).__name__}: {err}") from None
+
+
+#: what binned data keep per row (:func:`bayes_scaling.data.bin_dense`), saved as ``bin_<name>``
+BIN_COLUMNS = ("rows", "ss", "dof")
+
+
+def _data_arrays(data: ScalingData) -> dict[str, np.ndarray]:
+    return {"n": data.n, "y": data.y, **{f"bin_{k}": np.asarray(v, dtype=float) for k, v in (data.bins or {}).items()}}
 
 
 def _arrays(tree: xr.DataTree) -> dict[str, np.ndarray]:
@@ -703,7 +715,7 @@ def _check_consistent(meta: dict, data: ScalingData, fits: dict, source: str) ->
     """The loaded pieces agree with each other and with what was saved: the checksums of ``fit.json``
     (fits saved by earlier versions carry none), then shapes, counts and values."""
     sums = meta.get("checksums") or {}
-    if "data" in sums and _digest({"n": data.n, "y": data.y}) != sums["data"]:
+    if "data" in sums and _digest(_data_arrays(data)) != sums["data"]:
         raise LoadError(f"{source}: data.csv was changed after saving (its checksum differs from fit.json's)")
     for name, f in fits.items():
         if name in sums and _digest(_arrays(f.tree)) != sums[name]:

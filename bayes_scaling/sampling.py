@@ -243,8 +243,9 @@ class _PymcLaw:
 
         import pymc as pm
 
-        values = {"u": data.u, "log_y": data.log_y, "mean_log_y": data.log_y_center,
-                  "log_n_ref": math.log(data.n_ref), "lik_weight": float(weight)}
+        values = {"u": data.u, "log_y": data.log_y, "row_weight": data.weight,
+                  "within_ss": float(data.within_ss.sum()), "n_eff": float(data.row_dof.sum()),
+                  "mean_log_y": data.log_y_center, "log_n_ref": math.log(data.n_ref), "lik_weight": float(weight)}
         with self.lock:  # the initial point is PyMC's, evaluated at this data
             with self.pymc_model:
                 pm.set_data(values)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import io
 from .checks import SEED_MAX, check_choice, check_column, check_int, check_memory, check_names, check_seed
-from .data import ScalingData, as_scaling_data, split_groups
+from .data import DENSE_ROWS, ScalingData, as_scaling_data, bin_dense, split_groups
 from .errors import ArgumentError, DataWarning
 from .flags import curve_flags
 from .grouped import GROUPED_FORMAT, GroupedFit
@@ -49,7 +49,10 @@ def fit(
     ----------
     data : DataFrame, CSV path or ScalingData
         The learning curve, one row per run; several rows at one ``x`` are replicates.
-        Never modified.
+        Never modified. A dense curve (more than 2000 rows, e.g. a training log) is fitted on 400
+        bins equally wide in log n that keep each bin's mean, count and spread
+        (:func:`bayes_scaling.data.bin_dense`): the likelihood is that of the rows, at the cost of
+        400; LOO then leaves out a bin at a time.
     x, y : str
         Column of the sample count (samples, tokens, ...) and of the metric (PPL,
         loss, error rate: any positive quantity that falls with data).
@@ -126,6 +129,10 @@ def fit(
         datas = split_groups(data, group, x=x, y=y, keep=tuple(keep), min_distinct=need)
     else:
         datas = {None: as_scaling_data(data, x=x, y=y, keep=tuple(keep), min_distinct=need)}
+    datas = {name: bin_dense(d) if d.n_obs > DENSE_ROWS else d for name, d in datas.items()}
+    if pooling == "partial" and any(d.binned for d in datas.values()):
+        raise ArgumentError(f"partial pooling takes curves of at most {DENSE_ROWS} rows per group; fit dense "
+                            "curves with pooling='none' (each is binned, bs.data.bin_dense)")
     check_memory(options.draws, options.chains, max(d.n_obs for d in datas.values()) + 16,
                  n_laws=len(chosen) * len(datas))
     for name, d in datas.items():

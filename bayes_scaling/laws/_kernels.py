@@ -90,12 +90,17 @@ def compile_cfunc(fn, signature):
         return cfunc(signature, cache=True, error_model="numpy")(fn)
 
 
-def pack(priors, noise: tuple[float, float], u, log_y) -> np.ndarray:
-    """Build the user-data array from ``(kind, p1, p2)`` triples, ``(alpha, beta)`` and the data."""
+def pack(priors, noise: tuple[float, float], u, log_y, weight=None, within_ss: float = 0.0,
+         n_eff: float | None = None) -> np.ndarray:
+    """Build the user-data array from ``(kind, p1, p2)`` triples, ``(alpha, beta)`` and the data: ``u``,
+    ``log y``, each row's weight (the measurements it stands for: 1, or a bin's count), then the total
+    within-bin sum of squares and the degrees of freedom of the noise (the number of rows unless binned)."""
     u = np.asarray(u, dtype=float)
+    weight = np.ones(u.size) if weight is None else np.asarray(weight, dtype=float)
     return np.concatenate(
         [[float(u.size), float(len(priors)), float(noise[0]), float(noise[1])],
-         np.ravel(np.asarray(priors, dtype=float)), u, np.asarray(log_y, dtype=float)]
+         np.ravel(np.asarray(priors, dtype=float)), u, np.asarray(log_y, dtype=float), weight,
+         [float(within_ss), float(u.size if n_eff is None else n_eff)]]
     )
 
 
@@ -171,18 +176,22 @@ def likelihood_part(g, out, ud, th, dth, lm, dlm, lp):
     alpha = ud[2]
     beta = ud[3]
     o = HEADER + 3 * n_par + n_obs
+    ow = o + n_obs  # row weights, then the within-bin sum of squares and the noise's degrees of freedom
     rss = 0.0
     sum_ly = 0.0
     gth = np.zeros(n_par)
     for j in range(n_obs):
         r = ud[o + j] - lm[j]
-        rss += r * r
-        sum_ly += ud[o + j]
+        w = ud[ow + j]
+        rss += w * r * r
+        sum_ly += w * ud[o + j]
         for k in range(n_par):
-            gth[k] += r * dlm[j, k]
-    a_post = alpha + 0.5 * n_obs
+            gth[k] += w * r * dlm[j, k]
+    rss += ud[ow + n_obs]
+    n_eff = ud[ow + n_obs + 1]
+    a_post = alpha + 0.5 * n_eff
     b_post = beta + 0.5 * rss
-    lp += (-0.5 * n_obs * LOG_2PI + alpha * math.log(beta) - math.lgamma(alpha) + math.lgamma(a_post)
+    lp += (-0.5 * n_eff * LOG_2PI + alpha * math.log(beta) - math.lgamma(alpha) + math.lgamma(a_post)
            - a_post * math.log(b_post) - sum_ly)
     scale = a_post / b_post
     ok = math.isfinite(lp)

@@ -284,7 +284,11 @@ class Law:
         v = priors.noise[1].values(data)
         a, b = v["alpha"], v["beta"]
         p = {k.name: np.asarray(params[k.name])[:, None] for k in self.parameters}
-        rss = ((data.log_y[None, :] - self.log_curve(data.u[None, :], p)) ** 2).sum(axis=1)
+        r2 = (data.log_y[None, :] - self.log_curve(data.u[None, :], p)) ** 2
+        if data.binned:  # each bin: its count times its mean's residual, plus the spread within it
+            rss = (data.weight[None, :] * r2).sum(axis=1) + data.within_ss.sum()
+            return np.sqrt((b + 0.5 * rss) / rng.gamma(a + 0.5 * data.row_dof.sum(), 1.0, rss.size))
+        rss = r2.sum(axis=1)
         return np.sqrt((b + 0.5 * rss) / rng.gamma(a + 0.5 * data.n_obs, 1.0, rss.size))
 
     # -- the kernel (optional) -----------------------------------------------
@@ -294,7 +298,8 @@ class Law:
         if triples is None:
             raise ArgumentError(f"law {self.name!r} cannot be sampled by its kernel with these priors")
         v = priors.noise[1].values(data)
-        return K.pack(triples, (v["alpha"], v["beta"]), data.u, data.log_y)
+        return K.pack(triples, (v["alpha"], v["beta"]), data.u, data.log_y, data.weight, float(data.within_ss.sum()),
+                      float(data.row_dof.sum()))
 
     def initial_point(self, data, priors: LawPriors | None = None) -> np.ndarray:
         """A central unconstrained starting point for the kernel."""
@@ -376,7 +381,11 @@ class Law:
             sigma = self._pymc_noise(priors, data.log_y_center)
             log_mu = self.log_curve(u, params, xp=pm.math)
             pm.Deterministic("log_mu", log_mu, dims="obs")
-            pm.LogNormal("y", mu=log_mu, sigma=sigma, observed=data.y, dims="obs")
+            if data.binned:  # the likelihood of the measurements each bin stands for
+                pm.Potential("y", _binned_log_lik(data.log_y, log_mu, sigma, data.weight, data.within_ss.sum(),
+                                                  data.row_dof.sum()))
+            else:
+                pm.LogNormal("y", mu=log_mu, sigma=sigma, observed=data.y, dims="obs")
         return model
 
     def sampling_model(self, data, priors: LawPriors | None = None):
@@ -391,6 +400,9 @@ class Law:
         with pm.Model() as model:
             u = pm.Data("u", data.u)
             log_y = pm.Data("log_y", data.log_y)
+            row_weight = pm.Data("row_weight", data.weight)
+            within_ss = pm.Data("within_ss", float(data.within_ss.sum()))
+            n_eff = pm.Data("n_eff", float(data.row_dof.sum()))
             mean_log_y = pm.Data("mean_log_y", data.log_y_center)
             log_n_ref = pm.Data("log_n_ref", math.log(data.n_ref))
             weight = pm.Data("lik_weight", 1.0)
@@ -401,15 +413,27 @@ class Law:
             if priors.conjugate_noise:
                 v = priors.noise[1].values(data)
                 a, b = v["alpha"], v["beta"]
-                n = pt.cast(log_y.shape[0], "float64")
-                rss = pt.sum((log_y - log_mu) ** 2)
-                a_post, b_post = a + 0.5 * n, b + 0.5 * rss
-                pm.Potential("log_lik", weight * (-0.5 * n * math.log(2 * math.pi) + a * math.log(b) - math.lgamma(a)
-                                                  + pt.gammaln(a_post) - a_post * pt.log(b_post)))
+                rss = pt.sum(row_weight * (log_y - log_mu) ** 2) + within_ss
+                a_post, b_post = a + 0.5 * n_eff, b + 0.5 * rss
+                pm.Potential("log_lik", weight * (-0.5 * n_eff * math.log(2 * math.pi) + a * math.log(b)
+                                                  - math.lgamma(a) + pt.gammaln(a_post) - a_post * pt.log(b_post)))
             else:
                 sigma = self._pymc_noise(priors, mean_log_y)
-                pm.Potential("log_lik", weight * pt.sum(pm.logp(pm.Normal.dist(log_mu, sigma), log_y)))
+                pm.Potential("log_lik", weight * _binned_log_lik(log_y, log_mu, sigma, row_weight, within_ss, n_eff,
+                                                                 jacobian=False))
         return model
+
+
+def _binned_log_lik(log_y, log_mu, sigma, weight, within_ss, n_eff, jacobian: bool = True):
+    """The normal log-likelihood of log y for rows that stand for ``weight`` measurements each (with
+    ``within_ss`` and ``n_eff`` as in :func:`bayes_scaling.data.bin_dense`; for plain rows, weight 1, 0 and
+    the row count: the sum of the rows' normal log densities); with ``jacobian``, minus sum log y (the
+    density of y itself). Works on numpy arrays and PyTensor variables alike."""
+    import pytensor.tensor as pt
+
+    rss = pt.sum(weight * (log_y - log_mu) ** 2) + within_ss
+    out = -0.5 * n_eff * pt.log(2 * math.pi * sigma**2) - 0.5 * rss / sigma**2
+    return out - pt.sum(weight * log_y) if jacobian else out
 
 
 LAWS: dict[str, Law] = {}
