@@ -235,7 +235,7 @@ class ScalingData:
 
 
 #: curves with more rows than this are binned before fitting (:func:`bin_dense`)
-DENSE_ROWS = 2000
+DENSE_ROWS = 1000
 #: bins of a dense curve, equally wide in log n
 DENSE_BINS = 400
 

@@ -49,7 +49,7 @@ def fit(
     ----------
     data : DataFrame, CSV path or ScalingData
         The learning curve, one row per run; several rows at one ``x`` are replicates.
-        Never modified. A dense curve (more than 2000 rows, e.g. a training log) is fitted on 400
+        Never modified. A dense curve (more than 1000 rows, e.g. a training log) is fitted on 400
         bins equally wide in log n that keep each bin's mean, count and spread
         (:func:`bayes_scaling.data.bin_dense`): the likelihood is that of the rows, at the cost of
         400; LOO then leaves out a bin at a time.

@@ -81,5 +81,5 @@ def test_a_dense_fit_compares_forecasts_saves_and_loads(tmp_path):
 
 
 def test_small_curves_are_not_binned(seed_fit):
-    assert not seed_fit.data.binned and DENSE_ROWS >= 2000
+    assert not seed_fit.data.binned and DENSE_ROWS == 1000
     np.testing.assert_array_equal(seed_fit.data.weight, np.ones(5))
