@@ -61,8 +61,9 @@ def _summary(draws: np.ndarray, n: np.ndarray, prob: float, law: str, **extra) -
 
 
 def _reach(fit, target: float, law, slopes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For every draw, the log n (``u``) where its curve comes down to ``target`` and where it
-    rises above it again (``inf``: never; ``-inf``: below it from the start).
+    """Where the draws' curves come down to ``target`` and where they rise above it again, in log n
+    (``u``): two flat arrays, one entry per coming down and per rising (``inf``: never; ``-inf``: below
+    it from the start); a draw that turns up may come down and rise more than once.
 
     ``slopes``: the draws' drift slopes (:func:`bayes_scaling.discrepancy.drift_slopes`). With a slope of 0 (the
     laws alone) a curve falls with n, so it never rises again; a draw with a negative slope falls
@@ -98,40 +99,43 @@ def _reach_law(law, p: dict, s: np.ndarray, lt: float, u_lo: float, u_max: float
     late = (s < 0) & np.isfinite(u_law) & (u_law > u_max)
     if late.any():
         u_in[late] = bisect(lambda u: g(u, late) <= 0, np.full(late.sum(), u_max), u_law[late])
-    # turning up (s > 0): comes down no earlier than the law alone, and may leave again
+    # turning up (s > 0): comes down no earlier than the law alone, and may leave again, and (a curve
+    # that bends, as exp_decay's does in log-log, plus a rising drift) come down and leave once more
     up = (s > 0) & (u_law < np.inf)
-    if up.any():
-        first = np.maximum(u_law[up], u_max)
-        grid = first[None, :] + _DRIFT_GRID[:, None]
-        below = g(grid, up) <= 0
-        steps = np.arange(_DRIFT_GRID.size)[:, None]
-        i_in = np.where(below.any(axis=0), below.argmax(axis=0), -1)
-        rising = ~below & (steps > i_in[None, :])
-        i_out = np.where(rising.any(axis=0), rising.argmax(axis=0), -1)
-        cols = np.arange(first.size)
+    if not up.any():
+        return u_in, u_out
+    cols = np.flatnonzero(up)
+    first = np.maximum(u_law[up], u_max)
+    grid = first[None, :] + _DRIFT_GRID[:, None]
 
-        def cell(i):  # the grid cell [i - 1, i] of every draw
-            return grid[np.maximum(i - 1, 0), cols], grid[np.maximum(i, 0), cols]
+    def g_at(u, draws):  # g for draws by index (repeats allowed)
+        q = {k: v[draws] for k, v in p.items()}
+        return law.log_curve(u, q) + s[draws] * np.maximum(u - u_max, 0.0) - lt
 
-        entry = bisect(lambda u: g(u, up) <= 0, *cell(i_in), 60)
-        entry = np.where(u_law[up] > u_max, np.where(i_in > 0, entry, first), u_law[up])
-        u_in[up] = np.where(i_in < 0, np.inf, entry)
-        exit_ = bisect(lambda u: g(u, up) > 0, *cell(i_out), 60)
-        u_out[up] = np.where((i_in >= 0) & (i_out > 0), exit_, np.inf)
-    return u_in, u_out
+    below = g_at(grid, cols[None, :]) <= 0
+    before = np.vstack([np.zeros((1, cols.size), dtype=bool), below[:-1]])
+    ent_i, ent_j = np.nonzero(below & ~before)
+    ext_i, ext_j = np.nonzero(~below & before)
+    enter = bisect(lambda u: g_at(u, cols[ent_j]) <= 0, grid[np.maximum(ent_i - 1, 0), ent_j], grid[ent_i, ent_j], 60)
+    # below where the search starts: since the law alone came down (inside the data) or from the start
+    enter = np.where(ent_i == 0, u_law[cols[ent_j]], enter)
+    leave = bisect(lambda u: g_at(u, cols[ext_j]) > 0, grid[ext_i - 1, ext_j], grid[ext_i, ext_j], 60)
+    return np.concatenate([u_in[~up], enter]), np.concatenate([u_out[~up], leave])
 
 
-def _shares(u_in: np.ndarray, u_out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _shares(u_in: np.ndarray, u_out: np.ndarray, draws: int) -> tuple[np.ndarray, np.ndarray]:
     """The log n at which some draw comes down to the target (sorted), and at each of them the
-    share of draws at or below it: come down by then and not risen above it again."""
+    share of the ``draws`` at or below it. ``u_in`` and ``u_out`` hold every draw's comings down and
+    risings above (a draw's spells below the target do not overlap), so the count at u is the
+    comings down by u minus the risings before it."""
     cand = np.sort(u_in[u_in < np.inf])
     at = np.searchsorted(cand, cand, side="right") - np.searchsorted(np.sort(u_out), cand, side="left")
-    return cand, at / u_in.size
+    return cand, at / draws
 
 
-def _first_n_with(fit, u_in: np.ndarray, u_out: np.ndarray, prob: float) -> float:
+def _first_n_with(fit, u_in: np.ndarray, u_out: np.ndarray, prob: float, draws: int) -> float:
     """The smallest n at which at least ``prob`` of the draws are at or below the target."""
-    cand, share = _shares(u_in, u_out)
+    cand, share = _shares(u_in, u_out, draws)
     ok = np.flatnonzero(share >= prob - 1e-12)
     if ok.size == 0:
         return np.inf
@@ -195,7 +199,7 @@ def samples_needed(fit, target, prob: float = 0.9, law: str = "averaged",
     rows = []
     for t in targets:
         u_in, u_out = _reach(fit, float(t), law, slopes)
-        n = _first_n_with(fit, u_in, u_out, prob)
+        n = _first_n_with(fit, u_in, u_out, prob, slopes.size)
         p_reach = float(np.mean(floor < t))
         reason = ""
         if not np.isfinite(n):
@@ -203,7 +207,7 @@ def samples_needed(fit, target, prob: float = 0.9, law: str = "averaged",
                 reason = (f"P(floor < {t:g}) = {p_reach:.3f} < {prob:g}: the floor makes the target out of "
                           "reach at this probability")
             else:
-                most = float(_shares(u_in, u_out)[1].max(initial=0.0))
+                most = float(_shares(u_in, u_out, slopes.size)[1].max(initial=0.0))
                 reason = (f"with the discrepancy beyond the data at most {most:.3f} of the "
                           f"draws are at or below {t:g} at any one n (< {prob:g}): some flatten or turn up "
                           "before they reach it")

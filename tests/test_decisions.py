@@ -195,3 +195,25 @@ def test_every_table_flags_a_law_that_did_not_converge(seed_fit):
         assert flags["saturation"] and not flags["exp_decay"], name
         if "averaged" in flags:
             assert not flags["averaged"], name
+
+
+def test_a_draw_that_comes_down_rises_and_comes_down_again_is_counted_every_time():
+    """With a rising drift a bending curve may cross the target several times; the share of draws at or
+    below it (what samples_needed solves for) must match counting the draws directly at every n."""
+    from bayes_scaling.decisions import _reach_law, _shares
+
+    class Wavy:  # falls everywhere (derivative -1 - 0.9 cos u < 0), bending back and forth
+        def log_curve(self, u, p, xp=np):
+            return p["a"] - u - 0.9 * np.sin(u)
+
+    p = {"a": np.array([0.0, 0.3, -0.2, 0.1])}
+    s = np.array([0.9, 0.9, -0.5, 0.0])
+    u_in, u_out = _reach_law(Wavy(), p, s, lt=-3.0, u_lo=-60.0, u_max=0.0)
+    assert u_in.size > s.size  # some draw came down more than once
+    grid = np.linspace(-5, 40, 20001)  # the search resolves bends this far past the data (real laws bend less)
+    g = p["a"][:, None] - grid - 0.9 * np.sin(grid) + s[:, None] * np.maximum(grid, 0) + 3.0
+    direct = (g <= 0).mean(axis=0)
+    counted = ((u_in[:, None] <= grid).sum(axis=0) - (u_out[:, None] < grid).sum(axis=0)) / s.size
+    assert np.mean(np.abs(direct - counted) > 1e-9) < 0.002  # equal but at the crossings themselves
+    cand, share = _shares(u_in, u_out, s.size)
+    assert share.max() <= 1.0 and np.all(np.diff(cand) >= 0)
