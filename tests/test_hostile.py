@@ -135,3 +135,35 @@ def test_plots_given_the_wrong_object_say_what_they_need(seed_fit):
         plots.plot_backtest(seed_fit)
     with pytest.raises(bs.ArgumentError, match="lacks the columns"):
         plots.plot_prior_predictive(LM)
+
+
+METHODS = {  # method -> the arguments that make a valid call, and the argument to spoil
+    "forecast": ({"n": [6400]}, ["n", "prob", "law", "discrepancy"]),
+    "ppl_min": ({}, ["prob"]),
+    "samples_needed": ({"target": 110}, ["target", "prob", "law", "discrepancy"]),
+    "doubling_gain": ({"n": [3200]}, ["n", "prob", "law", "discrepancy"]),
+    "decision_summary": ({"target": 110, "budgets": [6400]}, ["target", "budgets", "prob", "law"]),
+    "prior_predictive": ({}, ["prob"]),
+}
+SPOILED = {
+    "prob": st.one_of(st.floats(max_value=0.0), st.floats(min_value=1.0), st.just(float("nan")), st.text(max_size=2),
+                      st.none(), st.lists(st.floats(0.1, 0.9), min_size=1, max_size=2)),
+    "target": st.one_of(st.floats(max_value=0.0), st.just(float("nan")), st.just(float("inf")), st.text(max_size=2),
+                        st.none()),
+    "n": st.one_of(st.floats(max_value=0.0), st.just(float("nan")), st.text(min_size=1, max_size=2),
+                   st.lists(st.floats(max_value=0.0), min_size=1, max_size=2), st.just([])),
+    "budgets": st.one_of(st.floats(max_value=0.0), st.text(min_size=1, max_size=2), st.just([])),
+    "law": st.one_of(st.integers(), st.sampled_from(["nope", "Power", ""])),
+    "discrepancy": st.one_of(st.floats(max_value=-1e-9), st.just(float("nan")), st.sampled_from(["x", "learn"])),
+}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_every_method_checks_its_targets_probabilities_and_counts(seed_fit, data):
+    method = data.draw(st.sampled_from(sorted(METHODS)))
+    valid, spoilable = METHODS[method]
+    arg = data.draw(st.sampled_from(spoilable))
+    value = data.draw(SPOILED[arg])
+    with pytest.raises(bs.BayesScalingError, match=arg if arg != "law" else "law|fitted"):
+        getattr(seed_fit, method)(**(valid | {arg: value}))
