@@ -34,7 +34,16 @@ Scenarios
 * real (3): 138 learning curves of LCDB 1.0 (Mohr et al. 2022; 20 scikit-learn classifiers on
   OpenML data sets, test error rate averaged over 25 splits), one per data set, the last eight
   doublings of each curve: extracted once by ``benchmarks/lcdb_extract.py`` (its docstring gives
-  the source, the licence and the selection rule) into ``benchmarks/data/lcdb_error_curves.csv``.
+  the source, the licence and the selection rule) into ``benchmarks/data/lcdb_error_curves.csv``;
+* real (4): the 49 language-model validation-loss curves of ``../shared/data/lm_dev_curves.csv``
+  (training trajectories of datablations and OLMo runs), each fitted on its checkpoints up to 1/8 of
+  its largest x and forecast at 2x, 4x and 8x the largest fitted x (measured values interpolated in
+  log x between checkpoints). Skipped when the file is not there.
+
+Besides coverage, error and width, every table gives the interval score of the 90% interval on log y
+(Gneiting & Raftery 2007: width plus 20 times the miss; lower is better) and, per domain, the
+rescaling factor: the factor that would scale each method's log-intervals about their medians to the
+best pooled interval score (1: as wide as they should be; below 1: too wide).
 """
 
 from __future__ import annotations
@@ -207,6 +216,32 @@ def lcdb_curves() -> list[dict]:
             for _, c in table.groupby("openmlid", sort=True)]
 
 
+def lm_curves() -> list[dict]:
+    """The 49 real language-model validation-loss curves of ``../shared/data/lm_dev_curves.csv``
+    (datablations and OLMo training trajectories; its README says what they are). Each is fitted on
+    its points up to 1/8 of its largest x and forecast at 2x, 4x and 8x the largest fitted x, where the
+    measured value is the trajectory's log y interpolated in log x between its two nearest checkpoints.
+    The points of one trajectory are checkpoints of one run, not independent runs."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "lm_dev_curves.csv"
+    if not path.is_file():
+        print(f"({path} not found: the language-model domain is skipped)")
+        return []
+    table = pd.read_csv(path)
+    out = []
+    for name, c in table.groupby("curve", sort=True):
+        c = c.groupby("x", as_index=False)["y"].mean().sort_values("x")
+        x, y = c["x"].to_numpy(float), c["y"].to_numpy(float)
+        top = x.max() / 8
+        fit = x <= top
+        last = x[fit].max()
+        new_n = last * np.array([2.0, 4.0, 8.0])
+        new_y = np.exp(np.interp(np.log(new_n), np.log(x), np.log(y)))
+        out.append({"name": name, "fit_n": x[fit], "fit_y": y[fit], "new_n": new_n, "new_y": new_y})
+    return out
+
+
 # -- methods ------------------------------------------------------------------------------------
 class StackingFit(ScalingFit):
     """The averaged forecast with leave-one-out stacking weights (the package's default before
@@ -240,12 +275,15 @@ def bootstrap_baseline(n, y, new_n, rng, reps: int = 200) -> np.ndarray:
 def score(curves: list[dict], rng, label: str) -> pd.DataFrame:
     rows = []
     for c in curves:
-        n_all = c.get("n", np.concatenate([FIT_N, list(HORIZONS.values())]))
-        fit_n, new_n = n_all[: FIT_N.size], n_all[FIT_N.size:]
-        y_fit = _noisy(c["mu"][: FIT_N.size], c["sigma"], rng)
-        if "burst" in c:
-            y_fit[c["burst"]] *= np.exp(4 * c["sigma"] * rng.choice([-1, 1]))
-        actual = _noisy(c["mu"][FIT_N.size:], c["sigma"], rng)
+        if "fit_n" in c:  # a real curve given as its fitted points and the later measurements
+            fit_n, y_fit, new_n, actual = c["fit_n"], c["fit_y"], c["new_n"], c["new_y"]
+        else:
+            n_all = c.get("n", np.concatenate([FIT_N, list(HORIZONS.values())]))
+            fit_n, new_n = n_all[: FIT_N.size], n_all[FIT_N.size:]
+            y_fit = _noisy(c["mu"][: FIT_N.size], c["sigma"], rng)
+            if "burst" in c:
+                y_fit[c["burst"]] *= np.exp(4 * c["sigma"] * rng.choice([-1, 1]))
+            actual = _noisy(c["mu"][FIT_N.size:], c["sigma"], rng)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             full = bs.fit(pd.DataFrame({"n": fit_n, "y": y_fit}), random_seed=int(rng.integers(1 << 30)),
@@ -274,15 +312,56 @@ def score(curves: list[dict], rng, label: str) -> pd.DataFrame:
                 lo, med, hi = (float(g[k].iloc[h]) for k in ("lower", "median", "upper"))
                 rows.append({"scenario": label, "method": method, "horizon": hname, "covered": lo <= a <= hi,
                              "abs_log_error": abs(np.log(med / a)), "log_width": np.log(hi / lo),
-                             "below_upper": a <= hi, "below_median": a <= med})
+                             "interval_score": interval_score(np.log(lo), np.log(hi), np.log(a)),
+                             "log_lower": np.log(lo), "log_median": np.log(med), "log_upper": np.log(hi),
+                             "log_actual": np.log(a), "below_upper": a <= hi, "below_median": a <= med})
     return pd.DataFrame(rows)
+
+
+def interval_score(lower, upper, actual, alpha: float = 1 - PROB):
+    """The interval score of a central (1 - alpha) interval (Gneiting & Raftery 2007), on log y: its
+    width plus 2/alpha times the distance by which the measurement falls outside it. Lower is better;
+    a proper score, so no interval beats the honest one in expectation."""
+    lower, upper, actual = np.asarray(lower), np.asarray(upper), np.asarray(actual)
+    return (upper - lower) + (2 / alpha) * (np.maximum(lower - actual, 0) + np.maximum(actual - upper, 0))
+
+
+def rescaling_factor(g: pd.DataFrame) -> float:
+    """The factor by which the log-intervals would have to be scaled about their medians to minimise the
+    pooled interval score of ``g`` (1: exactly as wide as they should be; < 1: too wide)."""
+    med, lo, hi, a = (g[k].to_numpy() for k in ("log_median", "log_lower", "log_upper", "log_actual"))
+
+    def pooled(r):
+        return float(np.mean(interval_score(med - r * (med - lo), med + r * (hi - med), a)))
+
+    grid = np.exp(np.linspace(np.log(0.05), np.log(20.0), 400))
+    best = grid[int(np.argmin([pooled(r) for r in grid]))]
+    fine = best * np.exp(np.linspace(-0.02, 0.02, 81))
+    return float(fine[int(np.argmin([pooled(r) for r in fine]))])
 
 
 def summarize(table: pd.DataFrame) -> pd.DataFrame:
     return (table.groupby(["scenario", "method", "horizon"], sort=False)
             .agg(curves=("covered", "size"), coverage=("covered", "mean"),
-                 median_abs_log_error=("abs_log_error", "median"), median_log_width=("log_width", "median"),
-                 below_upper=("below_upper", "mean"), below_median=("below_median", "mean")))
+                 median_abs_log_error=("abs_log_error", "median"), mean_log_width=("log_width", "mean"),
+                 interval_score=("interval_score", "mean"), below_upper=("below_upper", "mean"),
+                 below_median=("below_median", "mean")))
+
+
+def per_domain(table: pd.DataFrame, horizon: str = "8x") -> pd.DataFrame:
+    """Per scenario and method at ``horizon``: coverage, median |log error|, mean log width, mean interval
+    score (with a 90% bootstrap interval over curves) and the rescaling factor."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for (scenario, method), g in table[table["horizon"] == horizon].groupby(["scenario", "method"], sort=False):
+        score_ = g["interval_score"].to_numpy()
+        idx = rng.integers(0, score_.size, (1000, score_.size))
+        ci = np.quantile(score_[idx].mean(axis=1), [0.05, 0.95])
+        rows.append({"scenario": scenario, "method": method, "curves": len(g), "coverage": g["covered"].mean(),
+                     "median_abs_log_error": g["abs_log_error"].median(), "mean_log_width": g["log_width"].mean(),
+                     "interval_score": score_.mean(), "score_90ci": f"{ci[0]:.3f}-{ci[1]:.3f}",
+                     "rescaling_factor": rescaling_factor(g)})
+    return pd.DataFrame(rows).set_index(["scenario", "method"])
 
 
 def with_uncertainty(table: pd.DataFrame, reps: int = 2000) -> pd.DataFrame:
@@ -309,7 +388,8 @@ def with_uncertainty(table: pd.DataFrame, reps: int = 2000) -> pd.DataFrame:
                         "median_abs_log_error": g["abs_log_error"].median(), "error_90ci": f"{err[0]:.2f}-{err[1]:.2f}",
                         "error_q90": g["abs_log_error"].quantile(0.9),
                         "median_log_width": g["log_width"].median(), "width_90ci": f"{wid[0]:.2f}-{wid[1]:.2f}",
-                        "below_upper": g["below_upper"].mean(), "below_median": g["below_median"].mean()}
+                        "below_upper": g["below_upper"].mean(), "below_median": g["below_median"].mean(),
+                        "interval_score": g["interval_score"].mean(), "rescaling_factor": rescaling_factor(g)}
     out = pd.DataFrame.from_dict(rows, orient="index")
     base = out.loc["ls_bootstrap", "median_log_width"] if "ls_bootstrap" in out.index else np.nan
     return out.assign(width_vs_bootstrap=out["median_log_width"] / base)
@@ -333,7 +413,8 @@ def main() -> None:
     if not args.quick:
         scenarios |= {"real: character n-gram LMs on Python's docs and code": text_curves,
                       "real: sklearn digits learning curves": digits_curves,
-                      "real: LCDB 1.0 classifier error rates": lcdb_curves}
+                      "real: LCDB 1.0 classifier error rates": lcdb_curves,
+                      "real: language-model validation losses (shared/data)": lm_curves}
     seeds = {label: i for i, label in enumerate(scenarios)}  # noise draws of a scenario: its own stream
     if args.only:
         scenarios = {k: v for k, v in scenarios.items() if args.only in k}
@@ -350,6 +431,9 @@ def main() -> None:
                            "display.precision", 3):
         print(f"\nForecasts 2x/4x/8x beyond the data, {PROB:.0%} intervals of a new measurement\n")
         print(summarize(table))
+        print("\nPer domain at 8x: interval score on log y (lower is better) and the factor that would scale the "
+              "log-intervals about their medians to the best pooled score (1: as wide as they should be)\n")
+        print(per_domain(table))
         groups = {"well specified": table["scenario"].str.startswith("well"),
                   "outside the family (simulated)": table["scenario"].str.startswith("outside"),
                   "real learning curves": table["scenario"].str.startswith("real"),
