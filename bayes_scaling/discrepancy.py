@@ -42,7 +42,7 @@ def kappa_prior(prior) -> np.ndarray:
 
 
 def future_scores(fit) -> dict[str, np.ndarray]:
-    """Per law, ``log p(y at the largest n | smaller n)`` with the measurement's log-sd widened by
+    """Per law, ``log p(y of the last doubling | smaller n)`` (per distinct n held out) with the log-sd widened by
     ``kappa * log(n / largest n kept)`` for every ``kappa`` of :data:`KAPPA_GRID` (``{}`` without a
     split). The first entry (kappa = 0) is the law's leave-future-out ELPD."""
     keep, _ = future_split(fit)
@@ -50,7 +50,14 @@ def future_scores(fit) -> dict[str, np.ndarray]:
         return {}
     beyond = np.log(fit.data.n[~keep] / fit.data.n[keep].max())
     extra = KAPPA_GRID[:, None] * beyond[None, :]
-    return {name: future_lpd(f, keep, seed=fit.seed + 7919 + i, extra_sd=extra).sum(axis=1)
+    # replicates at one n are independent measurements (summed); the checkpoints of a densely measured
+    # doubling are not, so the held-out n count as one doubling's worth (averaged over distinct n)
+    held = fit.data.n[~keep]
+
+    def score(lpd):
+        return np.stack([lpd[:, held == v].sum(axis=1) for v in np.unique(held)]).mean(axis=0)
+
+    return {name: score(future_lpd(f, keep, seed=fit.seed + 7919 + i, extra_sd=extra))
             for i, (name, f) in enumerate(fit.fits.items())}
 
 
