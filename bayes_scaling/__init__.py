@@ -21,6 +21,7 @@ from .errors import (
 )
 from .grouped import GroupedFit
 from .laws import LAWS, Law, Parameter, Quantity, get_law, register
+from .learning import learn_priors
 from .priors import Prior, Priors
 from .result import ScalingFit
 from .workflow import FitFailure, fit, fit_many, load, save
@@ -52,6 +53,7 @@ __all__ = [
     "fit",
     "fit_many",
     "get_law",
+    "learn_priors",
     "load",
     "load_example",
     "register",

@@ -37,17 +37,19 @@ True
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .errors import ArgumentError
 
-__all__ = ["DATA_SYMBOLS", "DEFAULT_DISCREPANCY", "LawPriors", "Prior", "Priors", "as_priors"]
+__all__ = ["DATA_SYMBOLS", "DEFAULT_DISCREPANCY", "LawPriors", "Prior", "Priors", "as_priors", "preset", "preset_names"]
 
 #: values a prior's parameter may name instead of a number, resolved against the data
 DATA_SYMBOLS = ("mean_log_y",)
@@ -450,6 +452,17 @@ class Priors:
             raise ArgumentError("priors['law_probs'] gives every fitted law probability 0")
         return {k: self.law_probs[k] / total for k in names}
 
+    def only(self, laws) -> Priors:
+        """These priors for the laws ``laws`` alone (a preset learned for more laws applied to fewer)."""
+        laws = list(laws)
+        d = self.to_dict()
+        d = {k: v for k, v in d.items() if k in _SPECIAL or k in ("name", "provenance") or k in laws}
+        if "law_probs" in d:
+            d["law_probs"] = {k: v for k, v in d["law_probs"].items() if k in laws} or None
+            if d["law_probs"] is None or sum(d["law_probs"].values()) <= 0:
+                d.pop("law_probs")
+        return Priors.from_dict(d)
+
     def discrepancy_prior(self) -> Prior:
         return self.discrepancy if self.discrepancy is not None else DEFAULT_DISCREPANCY
 
@@ -504,10 +517,36 @@ class Priors:
         return pd.DataFrame(rows)
 
 
+#: the presets shipped with the package: ``presets/<name>.json`` (a :meth:`Priors.to_dict`), each with its provenance
+PRESETS_DIR = Path(__file__).with_name("presets")
+
+
+def preset_names() -> list[str]:
+    """Names of the shipped presets (``bs.fit(..., priors="lm")``)."""
+    return sorted(p.stem for p in PRESETS_DIR.glob("*.json"))
+
+
+def preset(name: str) -> Priors:
+    """A shipped preset by name (:func:`preset_names`); ``provenance`` says what it was learned from.
+
+    Examples
+    --------
+    >>> from bayes_scaling.priors import preset, preset_names
+    >>> "lm" in preset_names() and preset("lm").name == "lm"
+    True
+    """
+    names = preset_names()
+    if name not in names:
+        raise ArgumentError(f"unknown prior preset {name!r}; the presets are {', '.join(names) or 'none'}")
+    return Priors.from_dict(json.loads((PRESETS_DIR / f"{name}.json").read_text()))
+
+
 def as_priors(priors) -> Priors:
-    """``None``, a dict or a :class:`Priors` as :class:`Priors`."""
+    """``None``, a preset name, a dict or a :class:`Priors` as :class:`Priors`."""
     if priors is None:
         return Priors()
+    if isinstance(priors, str):
+        return preset(priors)
     if isinstance(priors, Priors):
         return priors
     if isinstance(priors, Mapping):

@@ -84,8 +84,11 @@ def fit(
         pool their exponents and share their noise level in one hierarchical model per
         law (:mod:`bayes_scaling.pooling`; helps when each configuration has few points;
         ~10-15 s of model compilation per law).
-    priors : dict or Priors, optional
-        Priors over the laws' defaults (:mod:`bayes_scaling.priors`): ``{law: {name: bs.Prior}}``
+    priors : dict, Priors or str, optional
+        A preset's name (``"lm"`` for language-model loss or perplexity curves, ``"tabular"`` for
+        learning curves of tabular classifiers: :func:`bayes_scaling.priors.preset_names`; each is
+        learned from a public corpus, its ``provenance`` says which), or priors over the laws'
+        defaults (:mod:`bayes_scaling.priors`): ``{law: {name: bs.Prior}}``
         where ``name`` is a parameter (``y_ref``, ``slope``, ``floor_frac``, ``c``, ``sigma_sq``
         or ``sigma``) or a quantity in the user's units (``floor``, ``a``, ``y@N``), plus
         ``"law_probs"`` (the laws' prior probabilities in the averaged forecast) and
@@ -145,7 +148,9 @@ def fit(
         warnings.warn(f"left out {', '.join(skipped)}: {fewest} distinct {x} values are too few "
                       f"for {'it' if len(skipped) == 1 else 'them'}", DataWarning, stacklevel=2)
         chosen = [law for law in chosen if law.name not in skipped]
-    priors = as_priors(priors).check(LAWS, [law.name for law in chosen])
+    named = isinstance(priors, str)
+    priors = as_priors(priors)
+    priors = (priors.only([law.name for law in chosen]) if named else priors).check(LAWS, [law.name for law in chosen])
     if random_seed is None:
         random_seed = int(np.random.SeedSequence().generate_state(1)[0])
     if group is None:

@@ -242,6 +242,19 @@ def lm_curves() -> list[dict]:
     return out
 
 
+def held_out_family_priors(curves: list[dict]):
+    """Language-model priors learned with ``bs.learn_priors`` on the curves of the other family
+    (datablations for the OLMo curves and the reverse): a check of the preset on curves it never saw."""
+    families = sorted({c["name"].split(":")[0] for c in curves})
+    learned = {}
+    for fam in families:
+        train = [pd.DataFrame({"n": c["fit_n"], "y": c["fit_y"]}) for c in curves if not c["name"].startswith(fam)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", bs.DataWarning)
+            learned[fam] = bs.learn_priors(train, name=f"lm without {fam}", holdout=0)
+    return lambda c: learned[c["name"].split(":")[0]]
+
+
 # -- methods ------------------------------------------------------------------------------------
 class StackingFit(ScalingFit):
     """The averaged forecast with leave-one-out stacking weights (the package's default before
@@ -272,7 +285,9 @@ def bootstrap_baseline(n, y, new_n, rng, reps: int = 200) -> np.ndarray:
     return np.exp(np.array(draws))
 
 
-def score(curves: list[dict], rng, label: str) -> pd.DataFrame:
+def score(curves: list[dict], rng, label: str, presets: dict | None = None) -> pd.DataFrame:
+    """``presets``: method name -> function of a curve giving the priors to fit it with (a preset, or one
+    learned without the curve's family); each adds the averaged forecast under those priors."""
     rows = []
     for c in curves:
         if "fit_n" in c:  # a real curve given as its fitted points and the later measurements
@@ -304,6 +319,10 @@ def score(curves: list[dict], rng, label: str) -> pd.DataFrame:
             # below t
             for name, d in (("budget curve, averaged", "learned"), ("budget curve, laws alone", 0)):
                 methods[name] = fit.decision_summary(1.0, new_n, PROB, discrepancy=d)
+            for method, priors_for in (presets or {}).items():
+                with_preset = bs.fit(pd.DataFrame({"n": fit_n, "y": y_fit}), random_seed=full.seed,
+                                     priors=priors_for(c))
+                methods[method] = with_preset.forecast(new_n, PROB)
             boot = bootstrap_baseline(fit_n, y_fit, new_n, rng)  # resamples may rise: quiet
         q = np.quantile(boot, [(1 - PROB) / 2, 0.5, (1 + PROB) / 2], axis=0)
         methods["ls_bootstrap"] = pd.DataFrame({"lower": q[0], "median": q[1], "upper": q[2]})
@@ -422,7 +441,11 @@ def main() -> None:
     for label, curves in scenarios.items():
         t = time.perf_counter()
         curves = curves() if callable(curves) else curves
-        parts.append(score(curves, np.random.default_rng([20261122, seeds[label]]), label))
+        presets = {f"averaged, preset {name}": (lambda c, p=bs.priors.preset(name): p)
+                   for name in bs.priors.preset_names()}
+        if "language-model" in label and curves:
+            presets["averaged, lm priors learned on the other family"] = held_out_family_priors(curves)
+        parts.append(score(curves, np.random.default_rng([20261122, seeds[label]]), label, presets))
         print(f"{label}: {len(curves)} curves in {time.perf_counter() - t:.0f} s", flush=True)
     table = pd.concat(parts, ignore_index=True)
     if args.csv:

@@ -42,7 +42,7 @@ def lm_curves() -> dict[str, pd.DataFrame]:
 
 
 def _first_five(curves: list[dict]) -> dict[str, pd.DataFrame]:
-    return {c["name"]: pd.DataFrame({"n": c["n"][:5], "y": c["mu"][:5]}) for c in curves}
+    return {f"{i}:{c['name']}": pd.DataFrame({"n": c["n"][:5], "y": c["mu"][:5]}) for i, c in enumerate(curves)}
 
 
 def lcdb_curves() -> dict[str, pd.DataFrame]:
