@@ -3,9 +3,7 @@
 Two kinds of weights. LOO stacking (Yao et al. 2018, ``arviz_stats.compare``) asks which mixture
 of laws best *interpolates* a left-out point; the averaged forecast needs the laws that
 *extrapolate*, so it weighs them by leave-future-out instead: every law is scored by the log
-predictive density of the measurements of the last doubling of n (those above half the largest n:
-the largest n alone on a curve of doublings) given the smaller n, per distinct n held out
-(one doubling's worth of evidence however densely it was measured), ``elpd_lfo``
+predictive density of the measurement(s) at the largest n given all the smaller n, ``elpd_lfo``
 (one-step-ahead leave-future-out, Bürkner, Gabry & Vehtari 2020: PSIS from the full posterior where
 reliable, a refit otherwise, :func:`bayes_scaling.cv.future_lpd`), and the weights are the laws'
 prior probabilities (``priors={"law_probs": ...}``, equal by default) times ``exp(elpd_lfo)``,
@@ -59,8 +57,13 @@ def stacking_weights(fits: dict) -> dict[str, float]:
     return (w / w.sum()).to_dict()
 
 
-def future_split(fit) -> tuple[np.ndarray | None, str]:
-    """The training rows of the leave-future-out split (``None`` and why, where there is none)."""
+def future_split(fit, span: str = "last") -> tuple[np.ndarray | None, str]:
+    """The training rows of the leave-future-out split (``None`` and why, where there is none).
+
+    ``span``: ``"last"`` holds out the largest n (the forecast weights and the discrepancy);
+    ``"doubling"`` every n above half the largest (as far as the largest n alone on a curve of
+    doublings, and a whole doubling of a densely measured one: what :func:`bayes_scaling.learn_priors`
+    scores), or the largest n alone where that leaves too few n to fit."""
     if len(fit.fits) == 1:
         return None, "one law"
     if any(f.pooled for f in fit.fits.values()):
@@ -69,12 +72,10 @@ def future_split(fit) -> tuple[np.ndarray | None, str]:
     need = max(f.law.min_distinct for f in fit.fits.values())
     if distinct.size <= need:
         return None, f"{distinct.size} distinct n leave none to forecast (the laws need {need} to fit)"
-    # the last doubling of n: one point on a curve of doublings, every checkpoint past n_max / 2 on a
-    # dense one, so that the held-out forecast reaches as far (2x) whatever the spacing; where that leaves
-    # too few n to fit, the largest n alone
-    last_doubling = fit.data.n <= distinct[-1] / 2 * (1 + 1e-9)
-    if np.unique(fit.data.n[last_doubling]).size >= need:
-        return last_doubling, ""
+    if span == "doubling":
+        last_doubling = fit.data.n <= distinct[-1] / 2 * (1 + 1e-9)
+        if np.unique(fit.data.n[last_doubling]).size >= need:
+            return last_doubling, ""
     return fit.data.n < distinct[-1], ""
 
 

@@ -41,11 +41,12 @@ def kappa_prior(prior) -> np.ndarray:
     return p / p.sum()
 
 
-def future_scores(fit) -> dict[str, np.ndarray]:
-    """Per law, ``log p(y of the last doubling | smaller n)`` (per distinct n held out) with the log-sd widened by
+def future_scores(fit, span: str = "last") -> dict[str, np.ndarray]:
+    """Per law, ``log p(y held out | smaller n)`` (``span`` as in :func:`~bayes_scaling.averaging.future_split`;
+    per distinct n held out, replicates summed) with the log-sd widened by
     ``kappa * log(n / largest n kept)`` for every ``kappa`` of :data:`KAPPA_GRID` (``{}`` without a
     split). The first entry (kappa = 0) is the law's leave-future-out ELPD."""
-    keep, _ = future_split(fit)
+    keep, _ = future_split(fit, span)
     if keep is None:
         return {}
     beyond = np.log(fit.data.n[~keep] / fit.data.n[keep].max())

@@ -6,8 +6,8 @@ most probable:
 
 * **the laws' prior probabilities**: the mixing weights ``pi`` that maximise
   ``sum_c log sum_k pi_k exp(elpd_lfo[c, k])``, the held-out (leave-future-out: the last doubling of
-  n given the rest) predictive density of every curve under the mixture of laws; solved by EM, with
-  a Dirichlet(1.5) pull towards equal weights;
+  n given the rest, ``future_split(span="doubling")``) predictive density of every curve under the
+  mixture of laws; solved by EM, with a Dirichlet(1.5) pull towards equal weights;
 * **the discrepancy prior**: the scale ``s`` of ``kappa ~ HalfCauchy(s)`` that maximises the
   held-out density of the last doubling, integrated over ``kappa``, summed over curves;
 * **the parameter priors** (``slope``, the local exponent; ``floor_frac``, the floor as a fraction of
@@ -131,9 +131,11 @@ def _fit_all(curves, x, y, laws, seed, fit_kwargs) -> list:
 
 def _scores(fits, laws) -> tuple[np.ndarray, list]:
     """elpd_lfo (curves x laws) of the curves that have a leave-future-out split, and their kappa scores."""
+    from .discrepancy import future_scores
+
     rows, kappa = [], []
     for f in fits:
-        scores = f.future_scores()
+        scores = f.cached("future_scores:doubling", lambda f=f: future_scores(f, "doubling"))
         if not scores:
             continue
         rows.append([float(scores[k][0]) for k in laws])
@@ -235,7 +237,9 @@ def _held_out_check(curves, x, y, laws, share, seed, fit_kwargs, name) -> pd.Dat
 def _mixture_score(fit) -> float:
     """``log p(last doubling | the rest)`` under the fit's priors: its laws mixed with their prior
     probabilities and kappa integrated over its prior (the score by which priors are compared)."""
-    scores = fit.future_scores()
+    from .discrepancy import future_scores
+
+    scores = fit.cached("future_scores:doubling", lambda: future_scores(fit, "doubling"))
     if not scores:
         return np.nan
     names = list(fit.fits)

@@ -441,8 +441,8 @@ def main() -> None:
     for label, curves in scenarios.items():
         t = time.perf_counter()
         curves = curves() if callable(curves) else curves
-        presets = {f"averaged, preset {name}": (lambda c, p=bs.priors.preset(name): p)
-                   for name in bs.priors.preset_names()}
+        shipped = {name: bs.priors.preset(name) for name in bs.priors.preset_names()}
+        presets = {f"averaged, preset {name}": (lambda c, p=p: p) for name, p in shipped.items()}
         if "language-model" in label and curves:
             presets["averaged, lm priors learned on the other family"] = held_out_family_priors(curves)
         parts.append(score(curves, np.random.default_rng([20261122, seeds[label]]), label, presets))

@@ -158,9 +158,10 @@ def test_future_lpd_agrees_with_refits_with_replicates_at_the_largest_n():
     n = np.concatenate([np.geomspace(100, 3200, 20), [3200]])
     y = 50 + 300 * n**-0.4 * np.exp(np.random.default_rng(0).normal(0, 0.02, n.size))
     fit = bs.fit(pd.DataFrame({"n": n, "y": y}), random_seed=1)
-    split, _ = averaging.future_split(fit)  # the weights hold out the last doubling: n > 1600
-    assert set(np.unique(n[~split])) == set(np.unique(n[n > 1600 * (1 + 1e-9)])) and (~split).sum() == 5
-    keep = n < 3200  # here: the two replicates at the largest n, held out together
+    keep, _ = averaging.future_split(fit)
+    assert (~keep).sum() == 2 and fit.forecast_weights()["held_out"].iloc[0] == "3200"
+    doubling, _ = averaging.future_split(fit, "doubling")  # what learn_priors scores: every n above 1600
+    assert set(np.unique(n[~doubling])) == set(np.unique(n[n > 1600 * (1 + 1e-9)])) and (~doubling).sum() == 5
     k = [float(array_stats.psislw(f.log_lik[:, ~keep].sum(axis=1), r_eff=f.reff)[1]) for f in fit.fits.values()]
     assert min(k) <= 0.5 < max(k), k
     for name, f in fit.fits.items():
