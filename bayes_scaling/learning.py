@@ -39,7 +39,7 @@ import pandas as pd
 
 from .densities import log_sum_exp
 from .discrepancy import kappa_prior
-from .errors import ArgumentError, DataWarning
+from .errors import ArgumentError, DataError, DataWarning
 from .priors import Prior, Priors
 
 __all__ = ["MIN_CURVES", "learn_priors"]
@@ -95,6 +95,8 @@ def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws
     if holdout:
         check_prob(holdout, "holdout")
     fits = _fit_all(list(curves), x, y, laws, random_seed, fit_kwargs)
+    if not fits:
+        raise DataError(f"learn_priors: none of the {len(curves)} curves could be fitted with every law of {laws}")
     if len(fits) < MIN_CURVES:
         warnings.warn(f"learn_priors: {len(fits)} curves are few to learn priors from (at least {MIN_CURVES} "
                       "are advised); the learned priors stay close to the defaults only where the curves "

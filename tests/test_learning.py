@@ -45,6 +45,10 @@ def test_few_curves_warn_and_bad_input_is_refused():
         bs.learn_priors(_corpus(4, seed=1), laws=["power", "saturation"], holdout=0, draws=300)
     with pytest.raises(bs.ArgumentError, match="list or dict of curves"):
         bs.learn_priors(_corpus(1)[0])
+    flat = pd.DataFrame({"n": [1.0, 2.0], "y": [1.0, 0.9]})  # two points: no law can be fitted
+    with pytest.raises(bs.DataError, match="none of the 2 curves could be fitted"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", bs.BayesScalingWarning)
+        bs.learn_priors([flat, flat], holdout=0)
 
 
 def test_em_puts_the_weight_on_the_law_that_forecasts_better():
