@@ -487,12 +487,14 @@ class Priors:
 
     def table(self, laws) -> Any:
         """Every prior of the laws ``laws`` as a tidy DataFrame: ``law, parameter, prior, source``
-        (``default``, ``user``, or ``flat: <quantity> has the prior`` for a replaced parameter), then
+        (``default``, ``user`` (``preset <name>`` for named priors such as a preset), or
+        ``flat: <quantity> has the prior`` for a replaced parameter), then
         the laws' prior probabilities and the discrepancy prior."""
         import pandas as pd
 
         rows = []
         laws = list(laws)
+        mine = f"preset {self.name}" if self.name else "user"  # where the non-default priors come from
         for law in laws:
             name = law.name
             lp = self.for_law(law)
@@ -503,17 +505,17 @@ class Priors:
                                  "source": f"replaced by the prior on {replaced[pname]}"})
                 else:
                     rows.append({"law": name, "parameter": pname, "prior": prior.describe(),
-                                 "source": "user" if pname in lp.user else "default"})
+                                 "source": mine if pname in lp.user else "default"})
             rows.append({"law": name, "parameter": lp.noise[0], "prior": lp.noise[1].describe(),
-                         "source": "user" if lp.noise[0] in lp.user else "default"})
+                         "source": mine if lp.noise[0] in lp.user else "default"})
             for q, prior in lp.derived.items():
-                rows.append({"law": name, "parameter": q, "prior": prior.describe(), "source": "user"})
+                rows.append({"law": name, "parameter": q, "prior": prior.describe(), "source": mine})
         probs = self.law_prob([law.name for law in laws])
         for name in probs:
             rows.append({"law": name, "parameter": "law probability", "prior": f"{probs[name]:.4g}",
-                         "source": "default" if self.law_probs is None else "user"})
+                         "source": "default" if self.law_probs is None else mine})
         rows.append({"law": "all", "parameter": "discrepancy kappa", "prior": self.discrepancy_prior().describe(),
-                     "source": "default" if self.discrepancy is None else "user"})
+                     "source": "default" if self.discrepancy is None else mine})
         return pd.DataFrame(rows)
 
 

@@ -67,6 +67,8 @@ def test_presets_are_priors_with_provenance_and_fit_by_name(seed_df, tmp_path):
         assert p.law_probs is not None and p.discrepancy is not None
     fit = bs.fit(seed_df, x="samples", y="val_ppl", priors="lm", random_seed=0, draws=300)
     assert fit.priors.name == "lm" and fit.priors.law_probs == preset("lm").law_probs
+    table = fit.priors_table()
+    assert set(table["source"]) == {"default", "preset lm"}  # y_ref and the noise keep their defaults
     fit.save(tmp_path / "f")
     assert bs.load(tmp_path / "f").priors == fit.priors
     one = bs.fit(seed_df, x="samples", y="val_ppl", priors="lm", laws=["power", "saturation"], random_seed=0,
