@@ -207,9 +207,14 @@ class ScalingData:
         return np.log(self.y)
 
     @cached_property
+    def mean_log_y(self) -> np.ndarray:
+        """Mean ``log y`` at each of :attr:`distinct_n` (the log of the geometric mean of its replicates)."""
+        return pd.Series(self.log_y).groupby(self.n).mean().to_numpy()
+
+    @cached_property
     def log_y_center(self) -> float:
         """Mean over distinct ``n`` of the mean ``log y`` there: the level of the curve at ``n_ref``."""
-        return float(pd.Series(self.log_y).groupby(self.n).mean().mean())
+        return float(self.mean_log_y.mean())
 
     def to_u(self, n) -> np.ndarray:
         """Map sample counts to the centred log scale of this data."""

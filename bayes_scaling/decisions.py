@@ -86,9 +86,9 @@ def _reach(fit, target: float, law, slopes: np.ndarray) -> tuple[np.ndarray, np.
 def _reach_law(law, p: dict, s: np.ndarray, lt: float, u_lo: float, u_max: float):
     """:func:`_reach` for the draws ``p`` of one law with drift slopes ``s``."""
 
-    def g(u, keep):  # the log curve with the drift beyond the data, minus log target
-        q = {k: v[keep] for k, v in p.items()}
-        return law.log_curve(u, q) + s[keep] * np.maximum(u - u_max, 0.0) - lt
+    def g(u, draws):  # the log curve with the drift beyond the data, minus log target, for draws by index
+        q = {k: v[draws] for k, v in p.items()}
+        return law.log_curve(u, q) + s[draws] * np.maximum(u - u_max, 0.0) - lt
 
     lo, hi = np.full(s.size, u_lo), np.full(s.size, _U_SEARCH)
     u_law = bisect(lambda u: law.log_curve(u, p) <= lt, lo, hi)  # the laws alone: each curve falls
@@ -98,7 +98,7 @@ def _reach_law(law, p: dict, s: np.ndarray, lt: float, u_lo: float, u_max: float
     # falling faster (s < 0): comes down between the largest n and where the law alone does
     late = (s < 0) & np.isfinite(u_law) & (u_law > u_max)
     if late.any():
-        u_in[late] = bisect(lambda u: g(u, late) <= 0, np.full(late.sum(), u_max), u_law[late])
+        u_in[late] = bisect(lambda u: g(u, np.flatnonzero(late)) <= 0, np.full(late.sum(), u_max), u_law[late])
     # turning up (s > 0): comes down no earlier than the law alone, and may leave again, and (a curve
     # that bends, as exp_decay's does in log-log, plus a rising drift) come down and leave once more
     up = (s > 0) & (u_law < np.inf)
@@ -108,18 +108,14 @@ def _reach_law(law, p: dict, s: np.ndarray, lt: float, u_lo: float, u_max: float
     first = np.maximum(u_law[up], u_max)
     grid = first[None, :] + _DRIFT_GRID[:, None]
 
-    def g_at(u, draws):  # g for draws by index (repeats allowed)
-        q = {k: v[draws] for k, v in p.items()}
-        return law.log_curve(u, q) + s[draws] * np.maximum(u - u_max, 0.0) - lt
-
-    below = g_at(grid, cols[None, :]) <= 0
+    below = g(grid, cols[None, :]) <= 0
     before = np.vstack([np.zeros((1, cols.size), dtype=bool), below[:-1]])
     ent_i, ent_j = np.nonzero(below & ~before)
     ext_i, ext_j = np.nonzero(~below & before)
-    enter = bisect(lambda u: g_at(u, cols[ent_j]) <= 0, grid[np.maximum(ent_i - 1, 0), ent_j], grid[ent_i, ent_j], 60)
+    enter = bisect(lambda u: g(u, cols[ent_j]) <= 0, grid[np.maximum(ent_i - 1, 0), ent_j], grid[ent_i, ent_j], 60)
     # below where the search starts: since the law alone came down (inside the data) or from the start
     enter = np.where(ent_i == 0, u_law[cols[ent_j]], enter)
-    leave = bisect(lambda u: g_at(u, cols[ext_j]) > 0, grid[ext_i - 1, ext_j], grid[ext_i, ext_j], 60)
+    leave = bisect(lambda u: g(u, cols[ext_j]) > 0, grid[ext_i - 1, ext_j], grid[ext_i, ext_j], 60)
     return np.concatenate([u_in[~up], enter]), np.concatenate([u_out[~up], leave])
 
 
@@ -231,7 +227,7 @@ def _against_measurements(fit, target: float, n: float, reason: str) -> tuple[fl
     if not np.isfinite(n) or not after.any():
         return n, reason
     # geometric means, compared on the log scale (a measurement equal to the target reaches it)
-    below = pd.Series(np.log(fit.data.y)).groupby(fit.data.n).mean().to_numpy() <= np.log(target) + 1e-12
+    below = fit.data.mean_log_y <= np.log(target) + 1e-12
     if below[after][0]:
         return n, reason
     stays = np.flip(np.logical_and.accumulate(np.flip(below)))

@@ -37,8 +37,7 @@ DEFAULT_NOISE = 0.01
 
 
 def _means(data) -> tuple[np.ndarray, np.ndarray]:
-    s = pd.Series(np.log(data.y)).groupby(np.log(data.n)).mean()
-    return s.index.to_numpy(dtype=float), s.to_numpy(dtype=float)
+    return np.log(data.distinct_n), data.mean_log_y
 
 
 def noise_scale(data, but_last: bool = False) -> float:

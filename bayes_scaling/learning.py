@@ -94,7 +94,7 @@ def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws
     laws = [get_law(k).name for k in (check_names(laws, "laws") if laws is not None else default_laws())]
     if holdout:
         check_prob(holdout, "holdout")
-    fits = _fit_all(list(curves), x, y, laws, random_seed, fit_kwargs)
+    fits = list(_fit_all(list(curves), x, y, laws, random_seed, fit_kwargs).values())
     if not fits:
         raise DataError(f"learn_priors: none of the {len(curves)} curves could be fitted with every law of {laws}")
     if len(fits) < MIN_CURVES:
@@ -121,23 +121,29 @@ def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws
     return out
 
 
-def _fit_all(curves, x, y, laws, seed, fit_kwargs) -> list:
+def _fit_all(curves, x, y, laws, seed, fit_kwargs) -> dict:
+    """The curves fitted with every law of ``laws``, by their position in ``curves`` (the others left out)."""
     from .workflow import FitFailure, fit_many
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
         warnings.filterwarnings("ignore", message=".*did not converge.*")
         fits = fit_many(curves, x=x, y=y, laws=laws, random_seed=seed, **fit_kwargs)
-    return [f for f in fits if not isinstance(f, FitFailure) and set(f.fits) == set(laws)]
+    return {i: f for i, f in enumerate(fits) if not isinstance(f, FitFailure) and set(f.fits) == set(laws)}
+
+
+def _doubling_scores(fit) -> dict[str, np.ndarray]:
+    """Per law, the leave-future-out density of the last doubling on the kappa grid (computed once per fit)."""
+    from .discrepancy import future_scores
+
+    return fit.cached("future_scores:doubling", lambda: future_scores(fit, "doubling"))
 
 
 def _scores(fits, laws) -> tuple[np.ndarray, list]:
     """elpd_lfo (curves x laws) of the curves that have a leave-future-out split, and their kappa scores."""
-    from .discrepancy import future_scores
-
     rows, kappa = [], []
     for f in fits:
-        scores = f.cached("future_scores:doubling", lambda f=f: future_scores(f, "doubling"))
+        scores = _doubling_scores(f)
         if not scores:
             continue
         rows.append([float(scores[k][0]) for k in laws])
@@ -224,12 +230,12 @@ def _held_out_check(curves, x, y, laws, share, seed, fit_kwargs, name) -> pd.Dat
     order = rng.permutation(len(curves))
     cut = max(1, round(share * len(curves)))
     test, train = [curves[i] for i in order[:cut]], [curves[i] for i in order[cut:]]
-    learned = _learn(_fit_all(train, x, y, laws, seed, fit_kwargs), laws, name)
+    learned = _learn(list(_fit_all(train, x, y, laws, seed, fit_kwargs).values()), laws, name)
     base = _fit_all(test, x, y, laws, seed + 1, fit_kwargs)
     new = _fit_all(test, x, y, laws, seed + 1, fit_kwargs | {"priors": learned})
     gains = []
-    for a, b in zip(base, new, strict=False):
-        sa, sb = _mixture_score(a), _mixture_score(b)
+    for i in sorted(base.keys() & new.keys()):  # the same curve under the defaults and the learned priors
+        sa, sb = _mixture_score(base[i]), _mixture_score(new[i])
         if np.isfinite(sa) and np.isfinite(sb):
             gains.append(sb - sa)
     return pd.DataFrame({"curves": [len(gains)], "gain_per_curve": [float(np.mean(gains)) if gains else np.nan],
@@ -239,13 +245,12 @@ def _held_out_check(curves, x, y, laws, share, seed, fit_kwargs, name) -> pd.Dat
 def _mixture_score(fit) -> float:
     """``log p(last doubling | the rest)`` under the fit's priors: its laws mixed with their prior
     probabilities and kappa integrated over its prior (the score by which priors are compared)."""
-    from .discrepancy import future_scores
-
-    scores = fit.cached("future_scores:doubling", lambda: future_scores(fit, "doubling"))
+    scores = _doubling_scores(fit)
     if not scores:
         return np.nan
     names = list(fit.fits)
-    pi = np.array([fit.priors.law_prob(names)[k] for k in names])
+    probs = fit.priors.law_prob(names)
+    pi = np.array([probs[k] for k in names])
     mix = _mixture_by_kappa(np.stack([scores[k] for k in names]), pi)
     with np.errstate(divide="ignore"):
         return float(log_sum_exp(np.log(kappa_prior(fit.priors.discrepancy_prior())) + mix))

@@ -355,20 +355,17 @@ def _wait(sampler):
     would pass a cut-short chain off as a result; here the interrupt reaches the caller instead.
     nutpie releases the GIL while it samples, so fit_many's other threads run meanwhile.
     """
-    done = False
     try:
         while True:
             if _STOP.is_set():
                 raise KeyboardInterrupt("sampling stopped")
             try:
-                raw = sampler.wait(timeout=_POLL_S)
-                done = True
-                return raw
+                return sampler.wait(timeout=_POLL_S)
             except TimeoutError:
                 continue
-    finally:
-        if not done:
-            sampler.cancel()
+    except BaseException:
+        sampler.cancel()
+        raise
 
 
 def _run(law, data, options: SamplerOptions, seed: int, priors, weight: float = 1.0, backend: str | None = None):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -271,8 +272,7 @@ def fit_many(
     random_seed = check_seed(random_seed)
     if random_seed is None:
         random_seed = int(np.random.SeedSequence().generate_state(1)[0])
-    _check_shared_options(kwargs)
-    laws = check_names(kwargs["laws"], "laws") if kwargs.get("laws") is not None else default_laws()
+    laws = _check_shared_options(kwargs)
     for law in laws:  # compile in this thread, before the pool starts
         compiled_law(law)
     if n_jobs > 1:
@@ -316,23 +316,21 @@ def fit_many(
     return out if keys is None else dict(zip(keys, out, strict=True))
 
 
-def _check_shared_options(kwargs: dict) -> None:
-    """The options every curve shares are checked once, before the pool starts."""
-    unknown = set(kwargs) - _FIT_OPTIONS
+def _check_shared_options(kwargs: dict) -> list[str]:
+    """The options every curve shares, checked once before the pool starts; returns the laws' names."""
+    options = set(inspect.signature(fit).parameters) - {"data", "x", "y", "random_seed"}
+    unknown = set(kwargs) - options
     if unknown:
-        raise ArgumentError(f"fit_many got unknown options {sorted(unknown)}; fit() takes {sorted(_FIT_OPTIONS)}")
+        raise ArgumentError(f"fit_many got unknown options {sorted(unknown)}; fit() takes {sorted(options)}")
     SamplerOptions(**{k: v for k, v in kwargs.items() if k in ("draws", "tune", "chains", "target_accept",
                                                                 "cores", "progressbar")})
-    if kwargs.get("laws") is not None:
-        [get_law(k) for k in check_names(kwargs["laws"], "laws")]
+    laws = [get_law(k).name for k in check_names(kwargs["laws"], "laws")] if kwargs.get("laws") is not None \
+        else default_laws()
     if "keep" in kwargs:
         check_names(kwargs["keep"], "keep")
     if kwargs.get("priors") is not None:
         as_priors(kwargs["priors"])
-
-
-_FIT_OPTIONS = {"laws", "draws", "tune", "chains", "progressbar", "target_accept", "cores", "keep", "group",
-                "pooling", "priors"}
+    return laws
 
 
 def save(fit, path: str | os.PathLike, overwrite: bool = False):

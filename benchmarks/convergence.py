@@ -29,16 +29,13 @@ import pandas as pd
 import bayes_scaling as bs
 
 HERE = Path(__file__).parent
-LM_CURVES = HERE.parent.parent / "shared" / "data" / "lm_dev_curves.csv"
 
 
 def lm_curves() -> dict[str, pd.DataFrame]:
-    table = pd.read_csv(LM_CURVES)
-    out = {}
-    for name, c in table.groupby("curve", sort=True):
-        c = c[c["x"] <= c["x"].max() / 8]
-        out[name] = pd.DataFrame({"n": c["x"].to_numpy(float), "y": c["y"].to_numpy(float)})
-    return out
+    sys.path.insert(0, str(HERE))
+    from calibration import lm_curves as load
+
+    return {c["name"]: pd.DataFrame({"n": c["fit_n"], "y": c["fit_y"]}) for c in load()}
 
 
 def _first_five(curves: list[dict]) -> dict[str, pd.DataFrame]:
