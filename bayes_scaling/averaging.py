@@ -6,7 +6,8 @@ of laws best *interpolates* a left-out point; the averaged forecast needs the la
 predictive density of the measurement(s) at the largest n given all the smaller n, ``elpd_lfo``
 (one-step-ahead leave-future-out, Bürkner, Gabry & Vehtari 2020: PSIS from the full posterior where
 reliable, a refit otherwise, :func:`bayes_scaling.cv.future_lpd`), and the weights are the laws'
-prior probabilities (``priors={"law_probs": ...}``, equal by default) times ``exp(elpd_lfo)``,
+prior probabilities (``priors={"law_probs": ...}``; by default each law's ``prior_prob``: power 0.1,
+saturation 0.55, exp_decay 0.35, learned from real curves, ``docs/priors.md``) times ``exp(elpd_lfo)``,
 normalised (pseudo-BMA). ``docs/benchmarks.md`` measures the effect on calibration. Where no such
 split exists (the laws cannot be fitted without the largest n, a single law, a partially pooled fit)
 the weights are the stacking weights (times the prior probabilities), and ``method`` says why.
@@ -99,19 +100,19 @@ def forecast_weights(fit, future_scores: dict) -> pd.DataFrame:
     """
     keep, reason = future_split(fit)
     names = list(fit.fits)
-    prior = pd.Series(fit.priors.law_prob(names))
+    prior = pd.Series(fit.priors.law_prob(f.law for f in fit.fits.values()))
     elpd = pd.Series(np.nan, index=names)
     if keep is not None:
         for name in names:
             elpd[name] = float(future_scores[name][0])
         with np.errstate(divide="ignore"):
-            lw = elpd if fit.priors.law_probs is None else np.log(prior) + elpd
+            lw = np.log(prior) + elpd
         w = np.exp(lw - lw.max())
         held = held_out_label(fit, keep)
         method = f"leave-future-out pseudo-BMA (fit on n <= {fit.data.n[keep].max():g})"
     else:
         w = pd.Series(fit.weights("stacking")).reindex(names)
-        w = w if fit.priors.law_probs is None else w * prior
+        w = w * prior
         held, method = "", f"LOO stacking: {reason}"
     w = w / w.sum()
     return pd.DataFrame({"elpd_lfo": elpd, "prior_prob": prior, "weight": w, "method": method, "held_out": held,

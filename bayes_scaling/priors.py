@@ -406,7 +406,7 @@ class Priors:
                 raise ArgumentError(f"priors name the law(s) {extra}, which are not fitted; fitted laws: "
                                     f"{', '.join(fitted)}")
             if self.law_probs is not None:
-                self.law_prob(fitted)
+                self.law_prob([registry[k] for k in fitted])
         for key in self.laws:
             self.for_law(registry[key])
         return self
@@ -439,11 +439,14 @@ class Priors:
         object's overrides merged over them."""
         return law.resolve_priors(self.laws.get(law.name, {}))
 
-    def law_prob(self, names) -> dict[str, float]:
-        """Prior probabilities of the fitted laws ``names``, normalised (equal by default)."""
-        names = list(names)
+    def law_prob(self, laws) -> dict[str, float]:
+        """Prior probabilities of the fitted ``laws`` (:class:`~bayes_scaling.laws.Law` objects), by name,
+        normalised over them: ``law_probs`` where given, else each law's default ``prior_prob``."""
+        laws = list(laws)
         if self.law_probs is None:
-            return {k: 1.0 / len(names) for k in names}
+            total = sum(law.prior_prob for law in laws)
+            return {law.name: law.prior_prob / total for law in laws}
+        names = [law.name for law in laws]
         missing = [k for k in names if k not in self.law_probs]
         if missing:
             raise ArgumentError(f"priors['law_probs'] gives no probability for the fitted law(s) {missing}")
@@ -510,7 +513,7 @@ class Priors:
                          "source": mine if lp.noise[0] in lp.user else "default"})
             for q, prior in lp.derived.items():
                 rows.append({"law": name, "parameter": q, "prior": prior.describe(), "source": mine})
-        probs = self.law_prob([law.name for law in laws])
+        probs = self.law_prob(laws)
         for name in probs:
             rows.append({"law": name, "parameter": "law probability", "prior": f"{probs[name]:.4g}",
                          "source": "default" if self.law_probs is None else mine})

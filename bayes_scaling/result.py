@@ -412,11 +412,12 @@ class ScalingFit:
         measurement(s) at the largest n given all the smaller n, ``elpd_lfo`` (one-step-ahead
         leave-future-out, Bürkner, Gabry & Vehtari 2020: PSIS from the full posterior where
         reliable, a refit through the compiled law otherwise, :meth:`LawFit.future_lpd`);
-        the weights are the laws' prior probabilities (``priors={"law_probs": ...}``, equal by
-        default) times ``exp(elpd_lfo)``, normalised (pseudo-BMA, Yao et al. 2018;
-        ``docs/benchmarks.md`` measures what this buys). When no such split exists (the laws cannot
-        be fitted without the largest n, or a partially pooled fit) the weights are the stacking
-        weights, and ``method`` says why.
+        the weights are the laws' prior probabilities (``priors={"law_probs": ...}``; by default
+        power 0.1, saturation 0.55, exp_decay 0.35, ``docs/priors.md``) times ``exp(elpd_lfo)``,
+        normalised (pseudo-BMA, Yao et al. 2018; ``docs/benchmarks.md`` measures what this buys).
+        When no such split exists (the laws cannot be fitted without the largest n, or a partially
+        pooled fit) the weights are the stacking weights times the prior probabilities, and
+        ``method`` says why.
 
         Returns
         -------

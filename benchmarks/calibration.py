@@ -40,10 +40,19 @@ Scenarios
   its largest x and forecast at 2x, 4x and 8x the largest fitted x (measured values interpolated in
   log x between checkpoints). Skipped when the file is not there.
 
+Priors: every shipped preset (``priors="lm"``, ``"tabular"``) is scored on every domain, and each preset
+is also checked on curves it was not learned from: on the language-model curves, priors learned by
+``bs.learn_priors`` on the other family (datablations for OLMo and the reverse); on LCDB, priors learned
+on the other half of its curves (alternate OpenML ids). The checkpoints of one training run are not
+independent measurements: on the dense language-model curves the default fit is also scored on the
+same checkpoints thinned to at most four per doubling of x, to show what treating them as independent
+costs or buys.
+
 Besides coverage, error and width, every table gives the interval score of the 90% interval on log y
 (Gneiting & Raftery 2007: width plus 20 times the miss; lower is better) and, per domain, the
 rescaling factor: the factor that would scale each method's log-intervals about their medians to the
-best pooled interval score (1: as wide as they should be; below 1: too wide).
+best pooled interval score (1: as wide as they should be; below 1: too wide), at 2x, 4x and 8x, each with
+a 90% interval over curves.
 """
 
 from __future__ import annotations
@@ -242,17 +251,38 @@ def lm_curves() -> list[dict]:
     return out
 
 
+def _learned(curves: list[dict], name: str):
+    train = [pd.DataFrame({"n": c["fit_n"], "y": c["fit_y"]}) if "fit_n" in c else
+             pd.DataFrame({"n": c["n"][: FIT_N.size], "y": c["mu"][: FIT_N.size]}) for c in curves]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bs.DataWarning)
+        return bs.learn_priors(train, name=name, holdout=0, random_seed=1)
+
+
 def held_out_family_priors(curves: list[dict]):
     """Language-model priors learned with ``bs.learn_priors`` on the curves of the other family
     (datablations for the OLMo curves and the reverse): a check of the preset on curves it never saw."""
     families = sorted({c["name"].split(":")[0] for c in curves})
-    learned = {}
-    for fam in families:
-        train = [pd.DataFrame({"n": c["fit_n"], "y": c["fit_y"]}) for c in curves if not c["name"].startswith(fam)]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", bs.DataWarning)
-            learned[fam] = bs.learn_priors(train, name=f"lm without {fam}", holdout=0)
+    learned = {fam: _learned([c for c in curves if not c["name"].startswith(fam)], f"lm without {fam}")
+               for fam in families}
     return lambda c: learned[c["name"].split(":")[0]]
+
+
+def held_out_half_priors(curves: list[dict]):
+    """Priors learned with ``bs.learn_priors`` on the other half of the curves (split by position in the
+    sorted list, alternating: the LCDB curves sorted by OpenML id), the held-out check of a preset learned
+    from this domain (only the fitted points of each curve are learned from)."""
+    halves = {h: _learned(curves[1 - h::2], f"learned on the other half ({1 - h})") for h in (0, 1)}
+    index = {c["name"]: i % 2 for i, c in enumerate(curves)}
+    return lambda c: halves[index[c["name"]]]
+
+
+def thinned(n: np.ndarray, per_doubling: int = 4) -> np.ndarray:
+    """A mask keeping at most ``per_doubling`` checkpoints per doubling of n (the last one of each
+    ``log2(n) * per_doubling`` cell, and always the largest n): a dense trajectory seen as few points."""
+    cell = np.floor(np.log2(n / n.min()) * per_doubling + 1e-9)
+    keep = np.r_[cell[1:] != cell[:-1], True]
+    return keep
 
 
 # -- methods ------------------------------------------------------------------------------------
@@ -319,6 +349,10 @@ def score(curves: list[dict], rng, label: str, presets: dict | None = None) -> p
             # below t
             for name, d in (("budget curve, averaged", "learned"), ("budget curve, laws alone", 0)):
                 methods[name] = fit.decision_summary(1.0, new_n, PROB, discrepancy=d)
+            if "fit_n" in c and thinned(fit_n).sum() < fit_n.size:  # dense: the same fit on few checkpoints
+                keep = thinned(fit_n)
+                sparse = bs.fit(pd.DataFrame({"n": fit_n[keep], "y": y_fit[keep]}), random_seed=full.seed)
+                methods["averaged, checkpoints thinned to 4 per doubling"] = sparse.forecast(new_n, PROB)
             for method, priors_for in (presets or {}).items():
                 with_preset = bs.fit(pd.DataFrame({"n": fit_n, "y": y_fit}), random_seed=full.seed,
                                      priors=priors_for(c))
@@ -345,18 +379,19 @@ def interval_score(lower, upper, actual, alpha: float = 1 - PROB):
     return (upper - lower) + (2 / alpha) * (np.maximum(lower - actual, 0) + np.maximum(actual - upper, 0))
 
 
-def rescaling_factor(g: pd.DataFrame) -> float:
+def rescaling_factor(g: pd.DataFrame, fine: bool = True) -> float:
     """The factor by which the log-intervals would have to be scaled about their medians to minimise the
-    pooled interval score of ``g`` (1: exactly as wide as they should be; < 1: too wide)."""
-    med, lo, hi, a = (g[k].to_numpy() for k in ("log_median", "log_lower", "log_upper", "log_actual"))
+    pooled interval score of ``g`` (1: exactly as wide as they should be; < 1: too wide); ``fine=False``
+    stops at the coarse grid (1.5% steps), for bootstrap intervals."""
+    med, lo, hi, a = (g[k].to_numpy()[None, :] for k in ("log_median", "log_lower", "log_upper", "log_actual"))
 
-    def pooled(r):
-        return float(np.mean(interval_score(med - r * (med - lo), med + r * (hi - med), a)))
+    def best(grid):
+        r = grid[:, None]
+        pooled = interval_score(med - r * (med - lo), med + r * (hi - med), a).mean(axis=1)
+        return float(grid[int(np.argmin(pooled))])
 
-    grid = np.exp(np.linspace(np.log(0.05), np.log(20.0), 400))
-    best = grid[int(np.argmin([pooled(r) for r in grid]))]
-    fine = best * np.exp(np.linspace(-0.02, 0.02, 81))
-    return float(fine[int(np.argmin([pooled(r) for r in fine]))])
+    coarse = best(np.exp(np.linspace(np.log(0.05), np.log(20.0), 400)))
+    return best(coarse * np.exp(np.linspace(-0.02, 0.02, 81))) if fine else coarse
 
 
 def summarize(table: pd.DataFrame) -> pd.DataFrame:
@@ -367,20 +402,35 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
                  below_median=("below_median", "mean")))
 
 
-def per_domain(table: pd.DataFrame, horizon: str = "8x") -> pd.DataFrame:
-    """Per scenario and method at ``horizon``: coverage, median |log error|, mean log width, mean interval
-    score (with a 90% bootstrap interval over curves) and the rescaling factor."""
-    rng = np.random.default_rng(1)
+def _wilson(k: int, m: int, z: float = 1.6449) -> tuple[float, float]:
+    p = k / m
+    centre = (p + z**2 / (2 * m)) / (1 + z**2 / m)
+    half = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / (1 + z**2 / m)
+    return centre - half, centre + half
+
+
+def per_domain(table: pd.DataFrame, horizons=tuple(HORIZONS), reps: int = 300) -> pd.DataFrame:
+    """Per scenario, method and horizon: coverage (90% Wilson interval), median |log error|, mean log
+    width, mean interval score and the rescaling factor, the last three with 90% bootstrap intervals over
+    curves (``reps`` resamples; curves of one scenario are resampled together across methods)."""
     rows = []
-    for (scenario, method), g in table[table["horizon"] == horizon].groupby(["scenario", "method"], sort=False):
-        score_ = g["interval_score"].to_numpy()
-        idx = rng.integers(0, score_.size, (1000, score_.size))
-        ci = np.quantile(score_[idx].mean(axis=1), [0.05, 0.95])
-        rows.append({"scenario": scenario, "method": method, "curves": len(g), "coverage": g["covered"].mean(),
-                     "median_abs_log_error": g["abs_log_error"].median(), "mean_log_width": g["log_width"].mean(),
-                     "interval_score": score_.mean(), "score_90ci": f"{ci[0]:.3f}-{ci[1]:.3f}",
-                     "rescaling_factor": rescaling_factor(g)})
-    return pd.DataFrame(rows).set_index(["scenario", "method"])
+    for (scenario, method, horizon), g in table[table["horizon"].isin(horizons)].groupby(
+            ["scenario", "method", "horizon"], sort=False):
+        rng = np.random.default_rng(1)
+        m = len(g)
+        idx = rng.integers(0, m, (reps, m))
+        score_, err = g["interval_score"].to_numpy(), g["abs_log_error"].to_numpy()
+        lo, hi = _wilson(int(g["covered"].sum()), m)
+        is_ci = np.quantile(score_[idx].mean(axis=1), [0.05, 0.95])
+        err_ci = np.quantile(np.median(err[idx], axis=1), [0.05, 0.95])
+        r_ci = np.quantile([rescaling_factor(g.iloc[i], fine=False) for i in idx[:100]], [0.05, 0.95])
+        rows.append({"scenario": scenario, "method": method, "horizon": horizon, "curves": m,
+                     "coverage": g["covered"].mean(), "coverage_90ci": f"{lo:.2f}-{hi:.2f}",
+                     "median_abs_log_error": np.median(err), "error_90ci": f"{err_ci[0]:.3f}-{err_ci[1]:.3f}",
+                     "mean_log_width": g["log_width"].mean(), "interval_score": score_.mean(),
+                     "score_90ci": f"{is_ci[0]:.3f}-{is_ci[1]:.3f}", "rescaling_factor": rescaling_factor(g),
+                     "rescaling_90ci": f"{r_ci[0]:.2f}-{r_ci[1]:.2f}"})
+    return pd.DataFrame(rows).set_index(["scenario", "method", "horizon"])
 
 
 def with_uncertainty(table: pd.DataFrame, reps: int = 2000) -> pd.DataFrame:
@@ -393,17 +443,15 @@ def with_uncertainty(table: pd.DataFrame, reps: int = 2000) -> pd.DataFrame:
     claim a budget answer makes, "at or below this with probability 0.95") and at or below the
     median (0.5; less means the forecasts were too optimistic)."""
     rng = np.random.default_rng(0)
-    z = 1.6449
     rows = {}
     for method, g in table.groupby("method", sort=False):
         k, m = int(g["covered"].sum()), len(g)
         p = k / m
-        centre = (p + z**2 / (2 * m)) / (1 + z**2 / m)
-        half = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / (1 + z**2 / m)
+        low, high = _wilson(k, m)
         idx = rng.integers(0, m, (reps, m))
         err = np.quantile(np.median(g["abs_log_error"].to_numpy()[idx], axis=1), [0.05, 0.95])
         wid = np.quantile(np.median(g["log_width"].to_numpy()[idx], axis=1), [0.05, 0.95])
-        rows[method] = {"curves": m, "coverage": p, "coverage_90ci": f"{centre - half:.2f}-{centre + half:.2f}",
+        rows[method] = {"curves": m, "coverage": p, "coverage_90ci": f"{low:.2f}-{high:.2f}",
                         "median_abs_log_error": g["abs_log_error"].median(), "error_90ci": f"{err[0]:.2f}-{err[1]:.2f}",
                         "error_q90": g["abs_log_error"].quantile(0.9),
                         "median_log_width": g["log_width"].median(), "width_90ci": f"{wid[0]:.2f}-{wid[1]:.2f}",
@@ -420,6 +468,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="5 curves per scenario, no real curves")
     parser.add_argument("--csv", help="also write the per-forecast table to this CSV")
     parser.add_argument("--only", help="run only the scenarios whose name contains this text")
+    parser.add_argument("--domains-csv", help="also write the per-domain table (every horizon) to this CSV")
     args = parser.parse_args()
     count = 5 if args.quick else args.curves
     rng = np.random.default_rng(20261122)
@@ -445,6 +494,8 @@ def main() -> None:
         presets = {f"averaged, preset {name}": (lambda c, p=p: p) for name, p in shipped.items()}
         if "language-model" in label and curves:
             presets["averaged, lm priors learned on the other family"] = held_out_family_priors(curves)
+        if "LCDB" in label:
+            presets["averaged, tabular priors learned on the other half"] = held_out_half_priors(curves)
         parts.append(score(curves, np.random.default_rng([20261122, seeds[label]]), label, presets))
         print(f"{label}: {len(curves)} curves in {time.perf_counter() - t:.0f} s", flush=True)
     table = pd.concat(parts, ignore_index=True)
@@ -454,9 +505,12 @@ def main() -> None:
                            "display.precision", 3):
         print(f"\nForecasts 2x/4x/8x beyond the data, {PROB:.0%} intervals of a new measurement\n")
         print(summarize(table))
-        print("\nPer domain at 8x: interval score on log y (lower is better) and the factor that would scale the "
+        print("\nPer domain: interval score on log y (lower is better) and the factor that would scale the "
               "log-intervals about their medians to the best pooled score (1: as wide as they should be)\n")
-        print(per_domain(table))
+        domains = per_domain(table)
+        print(domains)
+        if args.domains_csv:
+            domains.to_csv(args.domains_csv)
         groups = {"well specified": table["scenario"].str.startswith("well"),
                   "outside the family (simulated)": table["scenario"].str.startswith("outside"),
                   "real learning curves": table["scenario"].str.startswith("real"),

@@ -122,11 +122,13 @@ def test_averaged_forecast_is_the_forecast_weighted_mixture(seed_fit):
 
 
 def test_forecast_weights_score_the_last_doubling(seed_fit):
-    """Each law refitted on 200..1600 and scored on 3200; weights = exp(elpd_lfo) normalised."""
+    """Each law refitted on 200..1600 and scored on 3200; weights = prior probability x exp(elpd_lfo),
+    normalised, with the laws' default prior probabilities (power 0.1, saturation 0.55, exp_decay 0.35)."""
     fw = seed_fit.forecast_weights()
     assert fw["held_out"].tolist() == ["3200"] * 3
     assert fw["method"].iloc[0].startswith("leave-future-out")
-    expected = np.exp(fw["elpd_lfo"] - fw["elpd_lfo"].max())
+    np.testing.assert_allclose(fw["prior_prob"], [0.1, 0.55, 0.35], rtol=1e-12)
+    expected = fw["prior_prob"] * np.exp(fw["elpd_lfo"] - fw["elpd_lfo"].max())
     np.testing.assert_allclose(fw["weight"], expected / expected.sum(), rtol=1e-12)
     cmp = _quiet_compare(seed_fit)
     np.testing.assert_allclose(cmp["forecast_weight"], fw["weight"].reindex(cmp.index))

@@ -88,7 +88,8 @@ class Law:
     and ``has_floor``, and implements :meth:`log_curve` (and :meth:`derived`, the formula's own
     parameters in the user's units); that is a whole law, sampled through its PyMC model. Optional:
     ``min_distinct`` (fewest distinct n it is fitted to), ``order`` (its place in tables),
-    ``default`` (fitted when no laws are named), ``quantities`` (extra priors in the user's units)
+    ``default`` (fitted when no laws are named), ``prior_prob`` (its default prior probability among
+    the laws of an averaged forecast), ``quantities`` (extra priors in the user's units)
     and a numba kernel (``curve_grad`` ``(u, theta, lm, dlm)`` and ``logp_source``, see ``power.py``).
     ``examples/custom_law.py`` adds a law with the public API alone.
     """
@@ -101,6 +102,10 @@ class Law:
     order: ClassVar[int] = 100  # position in tables (registry order)
     min_distinct: ClassVar[int] = 3
     default: ClassVar[bool] = False  # fitted when no laws are named (the built-in three set True)
+    #: the law's default prior probability in the averaged forecast, before normalising over the fitted
+    #: laws (``priors={"law_probs": ...}`` replaces it; docs/priors.md says where the built-in values
+    #: come from): a third, as for one of three laws with nothing known, unless a law sets its own
+    prior_prob: ClassVar[float] = 1 / 3
     #: the parameter that scales the whole curve (a ``y@N`` prior replaces its prior)
     level_parameter: ClassVar[str] = "y_ref"
     curve_grad: ClassVar[Any] = None

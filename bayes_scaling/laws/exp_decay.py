@@ -52,6 +52,7 @@ class ExpDecay(Law):
     has_floor = True
     order = 2
     default = True
+    prior_prob = 0.35  # docs/priors.md: the corpora's estimates (language models 0.44, LCDB 0.34)
     min_distinct = 4  # four curve parameters: with three distinct n the posterior is the prior's
     curve_grad = _curve_grad
     logp_source = _logp

@@ -47,6 +47,7 @@ class Saturation(Law):
     has_floor = True
     order = 1
     default = True
+    prior_prob = 0.55  # docs/priors.md: the corpora's estimates (language models 0.54, LCDB 0.54)
     curve_grad = _curve_grad
     logp_source = _logp
 

@@ -1,0 +1,57 @@
+"""Learn the shipped presets (``bayes_scaling/presets/*.json``) from their corpora with ``bs.learn_priors``.
+
+    .venv/bin/python benchmarks/make_presets.py [lm] [tabular]
+
+* ``lm``: the 49 language-model validation-loss curves of ``../shared/data/lm_dev_curves.csv``
+  (datablations and OLMo training trajectories), each on its checkpoints up to 1/8 of its largest x,
+  as the calibration benchmark fits them;
+* ``tabular``: the 138 LCDB 1.0 error-rate curves of ``benchmarks/data/lcdb_error_curves.csv``, each on
+  its first five doublings, as the calibration benchmark fits them.
+
+Each preset is written with its provenance (the corpus, the date, the package version and the held-out
+check of ``learn_priors``: 30% of the curves held out, seed 0) and printed as a table.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+from calibration import FIT_N, lcdb_curves, lm_curves
+
+import bayes_scaling as bs
+
+SOURCES = {
+    "lm": ("the 49 language-model validation-loss curves of the project's shared/data/lm_dev_curves.csv: "
+           "41 datablations runs (Muennighoff et al. 2023) and 8 OLMo evaluations, via IBM/ColPret (Choshen, "
+           "Zhang & Andreas 2024), each on its checkpoints up to 1/8 of its largest x"),
+    "tabular": ("the 138 LCDB 1.0 learning curves of benchmarks/data/lcdb_error_curves.csv (Mohr et al. 2022, "
+                "MIT licence): test error rates of 20 scikit-learn classifiers on OpenML data sets, one curve per "
+                "data set, each on its first five doublings"),
+}
+
+
+def corpus(name: str) -> list[pd.DataFrame]:
+    if name == "lm":
+        return [pd.DataFrame({"n": c["fit_n"], "y": c["fit_y"]}) for c in lm_curves()]
+    return [pd.DataFrame({"n": c["n"][: FIT_N.size], "y": c["mu"][: FIT_N.size]}) for c in lcdb_curves()]
+
+
+def main() -> None:
+    names = sys.argv[1:] or list(SOURCES)
+    for name in names:
+        curves = corpus(name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", bs.DataWarning)
+            priors = bs.learn_priors(curves, name=name, source=SOURCES[name], random_seed=0)
+        path = bs.priors.PRESETS_DIR / f"{name}.json"
+        Path(path).write_text(json.dumps(priors.to_dict(), indent=1) + "\n")
+        print(f"{path}: {priors.provenance}")
+        print(priors.check_table)
+
+
+if __name__ == "__main__":
+    main()
