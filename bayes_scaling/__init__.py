@@ -22,9 +22,15 @@ from .errors import (
 from .grouped import GroupedFit
 from .laws import LAWS, Law, Parameter, Quantity, get_law, register
 from .learning import learn_priors
+from .notebook import fit_html as _fit_html
 from .priors import Prior, Priors
 from .result import ScalingFit
 from .workflow import FitFailure, fit, fit_many, load, save
+
+# a fit as the last line of a notebook cell shows its headline, a compact comparison and its forecast fan
+# (the view draws with matplotlib, so it lives above the result classes and is attached here)
+ScalingFit._repr_html_ = _fit_html
+GroupedFit._repr_html_ = _fit_html
 
 __version__ = "0.1.0"
 

@@ -93,7 +93,7 @@ def _backtest(args) -> int:
     table = fit.backtest(min_points=args.min_points, prob=args.prob)
     print(f"Backtest: refit on the first k distinct {args.x}, forecast every later point "
           f"({args.prob:.0%} intervals)\n")
-    print(format_table(table.set_index(["k", "law", "n"]), 5))
+    print(format_table(table.set_index(["k", "law", "n"])))
     print("\nSummary per law\n")
     print(format_table(summarize_backtest(table)))
     if args.out:

@@ -32,10 +32,12 @@ def _rows(index: pd.Index, mask: np.ndarray, limit: int = 8) -> str:
 
 
 def read_table(data) -> pd.DataFrame:
-    """The table ``data`` names (a DataFrame as given, a dict of columns, or a CSV path), or a ``DataError``
-    that says why it cannot be read."""
+    """The table ``data`` names (a DataFrame as given, a dict of columns, a CSV path, or a table of another
+    library: Arrow, polars), or a ``DataError`` that says why it cannot be read."""
     if isinstance(data, pd.DataFrame):
         return data
+    if hasattr(data, "__arrow_c_stream__"):
+        return _arrow_table(data)
     if isinstance(data, dict):
         try:
             return pd.DataFrame(data)
@@ -54,8 +56,20 @@ def read_table(data) -> pd.DataFrame:
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, csv.Error,
                 OSError) as err:
             raise DataError(f"could not read {path!r} as CSV: {err}") from None
-    raise DataError(f"data must be a pandas DataFrame, a dict of columns or a path to a CSV file, "
-                    f"got {type(data).__name__}")
+    raise DataError(f"data must be a pandas DataFrame, an Arrow or polars table, a dict of columns or a path to "
+                    f"a CSV file, got {type(data).__name__}")
+
+
+def _arrow_table(data) -> pd.DataFrame:
+    """A table of another library as a new pandas DataFrame, through the Arrow PyCapsule stream (pyarrow
+    tables and record batches, polars, DuckDB results; pandas deprecates the older dataframe interchange
+    protocol). The object itself is only read."""
+    import pyarrow as pa  # nutpie's dependency, so always installed with the package
+
+    try:
+        return pa.table(data).to_pandas()
+    except Exception as err:  # each library raises its own kinds; the user needs to know the table is unreadable
+        raise DataError(f"could not read the {type(data).__name__} table through Arrow: {err}") from None
 
 
 #: the delimiters a CSV may use; a file with one column (no delimiter at all) is read with ","
@@ -315,7 +329,7 @@ def as_scaling_data(
 
     Parameters
     ----------
-    data : DataFrame, dict of columns, str or path, or ScalingData
+    data : DataFrame, Arrow or polars table, dict of columns, str or path, or ScalingData
         The learning curve. Never modified.
     x, y : str
         Column names of the sample count (or tokens) and of the metric.

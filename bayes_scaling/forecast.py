@@ -71,8 +71,8 @@ def forecast(fit, n, prob: float = 0.9, law: str = "averaged", discrepancy="lear
     # negligible, Monte Carlo error alone could put the measurement interval inside the band
     cols["lower"] = np.minimum(cols["lower"], band[0])
     cols["upper"] = np.maximum(cols["upper"], band[1])
-    return pd.DataFrame({"n": n, "law": law, **cols, "curve_lower": band[0], "curve_upper": band[1],
-                         "converged": converged})
+    return pd.DataFrame({"n": n, "extrapolation": n / fit.data.distinct_n.max(), "law": law, **cols,
+                         "curve_lower": band[0], "curve_upper": band[1], "converged": converged})
 
 
 def prior_predictive(law, data, n=None, draws: int = 2000, seed: int = 0, priors=None) -> pd.DataFrame:

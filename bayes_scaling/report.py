@@ -15,9 +15,11 @@ import json
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["default_forecast", "format_table", "render_text", "report_text", "tables", "write_report"]
+__all__ = ["default_forecast", "format_table", "formatted", "headline", "headline_html", "render_text",
+           "report_text", "table_html", "tables", "warning_lines", "write_report"]
 
 
 def default_forecast(fit) -> list[float]:
@@ -49,66 +51,220 @@ def _quiet(fn, *args, **kwargs):
 
 
 def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None,
-           discrepancy="learned") -> dict[str, tuple[str, pd.DataFrame]]:
-    """The report's tables: ``{file stem: (title, DataFrame)}``, in report order."""
+           discrepancy="learned") -> dict[str, tuple[str, str, pd.DataFrame]]:
+    """The report's tables: ``{file stem: (heading, explanation, DataFrame)}``, in the order a reader needs
+    them: the forecast, the budget answer, the floor, the comparison, then the checks."""
     pct = f"{prob:.0%}"
     data = (next(iter(fit.fits.values())) if _grouped(fit) else fit).data
     ycol, xcol = data.y_name, data.x_name
-    out = {
-        "compare": ("Model comparison (PSIS-LOO with exact refits, higher elpd is better; AIC/AICc/BIC lower "
-                    "is better; weight = LOO stacking, forecast_weight = the averaged forecast's weights, "
-                    "from forecasting the largest n from the smaller ones)", _quiet(fit.compare)),
-        "ppl_min": (f"Floor of {ycol} as n -> infinity (PPL_min): mean, median, {pct} equal-tailed and "
-                    "highest-density intervals", fit.ppl_min(prob)),
-        "forecast": (f"Forecasts of a new measurement of {ycol} ({pct} intervals; curve_* is the band of "
-                     f"the mean curve; {_discrepancy_words(discrepancy)})",
-                     fit.forecast(forecast_n, prob, law="all", discrepancy=discrepancy)),
-        **({"discrepancy": ("Discrepancy beyond the data: posterior of kappa, the extra log-sd of a new "
-                            f"measurement per factor e beyond the largest n ({pct} intervals; prior "
-                            f"{_disc_prior(fit)}), learned from forecasting the largest n",
-                            fit.discrepancy("all", prob))} if isinstance(discrepancy, str) else {}),
-        "doubling_gain": (f"What the next doubling buys: 1 - {ycol}(2n)/{ycol}(n), averaged laws "
-                          f"({_discrepancy_words(discrepancy, 'curve')})",
-                          fit.doubling_gain(forecast_n, prob, discrepancy=discrepancy)),
-    }
+    out = {"forecast": ("Forecast", f"a new measurement of {ycol} at each {xcol} ({pct} intervals; extrapolation = "
+                        f"{xcol} / the largest observed; curve_* is the band of the mean curve; "
+                        f"{_discrepancy_words(discrepancy)})",
+                        fit.forecast(forecast_n, prob, law="all", discrepancy=discrepancy))}
     if target is not None:
-        out["samples_needed"] = (f"{xcol} needed for {ycol} <= {target:g} with probability {prob:g} "
+        out["samples_needed"] = ("Samples needed", f"{xcol} for {ycol} <= {target:g} with probability {prob:g} "
                                  f"({_discrepancy_words(discrepancy, 'curve')})",
                                  fit.samples_needed(target, prob, discrepancy=discrepancy))
-        out["decision"] = (f"Planning table: expected {ycol}, P({ycol} <= {target:g}) and gain per 1,000 {xcol} "
+        out["decision"] = ("Planning table", f"expected {ycol}, P({ycol} <= {target:g}) and gain per 1,000 {xcol} "
                            f"({_discrepancy_words(discrepancy, 'curve')})",
                            fit.decision_summary(target, forecast_n, prob, discrepancy=discrepancy))
+    out["ppl_min"] = ("Floor", f"{ycol} as {xcol} -> infinity (PPL_min): mean, median, {pct} equal-tailed and "
+                      "highest-density intervals", fit.ppl_min(prob))
+    out["compare"] = ("Model comparison", "PSIS-LOO with exact refits (higher elpd is better), AIC/AICc/BIC (lower "
+                      "is better); weight = LOO stacking, forecast_weight = the averaged forecast's weights, from "
+                      "forecasting the largest n from the smaller ones", _quiet(fit.compare))
+    out["doubling_gain"] = ("Next doubling", f"what it buys: 1 - {ycol}(2n)/{ycol}(n), averaged laws "
+                            f"({_discrepancy_words(discrepancy, 'curve')})",
+                            fit.doubling_gain(forecast_n, prob, discrepancy=discrepancy))
+    if isinstance(discrepancy, str):
+        out["discrepancy"] = ("Discrepancy", f"posterior of kappa, the extra log-sd of a new measurement per factor "
+                              f"e beyond the largest n ({pct} intervals; prior {_disc_prior(fit)}), learned from "
+                              "forecasting the largest n", fit.discrepancy("all", prob))
     sens = fit.sensitivity(forecast_n, laws="weighted")
     key = (sens["group"] + "/" if "group" in sens.columns else "") + sens["law"] + ": " + sens["quantity"]
     sens = pd.DataFrame({"prior": sens["prior"].to_numpy(), "likelihood": sens["likelihood"].to_numpy(),
                          "notes": sens["diagnosis"].to_numpy(), "converged": sens["converged"].to_numpy()},
                         index=pd.Index(key, name="quantity"))
-    out["sensitivity"] = ("Prior sensitivity of the laws carrying forecast weight (power-scaling, Kallioinen et "
-                          "al. 2024): 0.05 or more means the prior moves the answer", sens)
+    out["sensitivity"] = ("Prior sensitivity", "power-scaling (Kallioinen et al. 2024) of the laws carrying "
+                          "forecast weight: 0.05 or more means the prior moves the answer", sens)
     if _grouped(fit):
-        out["pairwise_floor"] = ("P(floor of a < floor of b), averaged laws; diff = floor a - floor b",
-                                 fit.p_floor_lower(prob=prob))
-        out["pairwise_at"] = (f"P({ycol} of a < {ycol} of b) at the forecast n, averaged laws",
+        out["pairwise_floor"] = ("Floors compared", "P(floor of a < floor of b), averaged laws; diff = floor a - "
+                                 "floor b", fit.p_floor_lower(prob=prob))
+        out["pairwise_at"] = ("Groups compared", f"P({ycol} of a < {ycol} of b) at the forecast n, averaged laws",
                               fit.p_lower_at(forecast_n, prob=prob))
     first = next(iter(fit.fits.values())) if _grouped(fit) else fit
-    out["priors"] = ("Priors (default or user; parameters on the centred log-n scale, quantities in the metric's "
-                     "units)", first.priors_table())
-    out["diagnostics"] = ("Sampler diagnostics (converged: 0 divergences, r_hat <= 1.01, ESS >= 100 per chain)",
+    out["priors"] = ("Priors", "default or yours; parameters on the centred log-n scale, quantities in the "
+                     "metric's units", first.priors_table())
+    out["diagnostics"] = ("Sampler diagnostics", "converged: 0 divergences, r_hat <= 1.01, ESS >= 100 per chain",
                           fit.diagnostics())
     return out
 
 
-def _number(v: float, digits: int = 4) -> str:
+def _interval(median: float, lower: float, upper: float) -> str:
+    """``108 (101-116)``: a median and its interval to the decimals of two significant digits of its width."""
+    d = _decimals([upper - lower])
+    d = 3 if d is None else d
+    return f"{_fixed(median, d)} ({_fixed(lower, d)}-{_fixed(upper, d)})"
+
+
+def headline(fit, sections: dict) -> list[str]:
+    """The answer first, in a few lines, from the tables of :func:`tables`: the best-supported law and how
+    clear the ranking is, the floor with its interval, the forecast at each requested n with its interval and
+    how far beyond the data it reaches, the budget answer where a target was given, and the warnings that
+    matter. A grouped fit gets these lines per group."""
+    groups = list(fit.fits) if _grouped(fit) else [None]
+    lines = []
+    for g in groups:
+        one = fit.fits[g] if g is not None else fit
+        pick = {k: (t[t["group"] == g].drop(columns="group") if g is not None and "group" in t.columns else t)
+                for k, (_, _, t) in sections.items()}
+        body = _headline_one(one, pick)
+        lines += [f"{g}:", *("  " + line for line in body)] if g is not None else body
+    return lines
+
+
+def _headline_one(fit, t: dict) -> list[str]:
+    ycol, xcol = fit.data.y_name, fit.data.x_name
+    cmp = t["compare"].set_index("law") if "law" in t["compare"].columns else t["compare"]
+    w = cmp["forecast_weight"].astype(float).sort_values(ascending=False)
+    best = str(w.index[0])
+    share = float(w.iloc[0])
+    clarity = "clear" if share >= 0.8 else "leaning" if share >= 0.5 else "not clear"
+    loo_first = str(cmp["rank"].astype(int).idxmin())
+    loo = "PSIS-LOO agrees" if loo_first == best else f"PSIS-LOO ranks {loo_first} first"
+    weights = ", ".join(f"{k} {v:.0%}" for k, v in w.items())
+    lines = [f"Best-supported law: {best} ({clarity}: forecast weights {weights}; {loo})"]
+    floors = t["ppl_min"].set_index("law") if "law" in t["ppl_min"].columns else t["ppl_min"]
+    parts = []
+    for law in [k for k in w.index if k in floors.index and w[k] >= 0.1]:
+        row = floors.loc[law]
+        prior = "" if bool(row["floor_informed"]) else ", set by the prior"
+        parts.append(f"{_interval(row['median'], row['lower'], row['upper'])} under {law} ({w[law]:.0%}{prior})")
+    if parts:
+        lines.append(f"Floor of {ycol}: " + "; ".join(parts))
+    fc = t["forecast"][t["forecast"]["law"] == "averaged"]
+    lines.append(f"Forecast of {ycol}: " + "; ".join(
+        f"{_count(r['n'])} {xcol} ({r['extrapolation']:.2g}x the data): "
+        f"{_interval(r['median'], r['lower'], r['upper'])}" for _, r in fc.iterrows()))
+    if "samples_needed" in t:
+        for _, r in t["samples_needed"].iterrows():
+            ask = f"{ycol} <= {r['target']:g}"
+            if np.isfinite(r["n"]):
+                reach = f"{_count(float(r['n']))} {xcol} ({r['n'] / fit.data.distinct_n.max():.2g}x the data)"
+            else:
+                reach = f"not reached: {r['reason']}" if r["reason"] else "not reached"
+            lines.append(f"To reach {ask}: {reach}")
+    warn = [f"not converged: {', '.join(_not_converged(fit))}"] if _not_converged(fit) else []
+    warn += [f"the floor of {law} comes from its prior" for law, ok in floors["floor_informed"].items()
+             if not bool(ok) and w.get(law, 0) >= 0.1]
+    warn += [f"{flag}: {text}" for flag, text in fit.flags.items()]
+    if warn:
+        lines.append("Warnings: " + "; ".join(warn))
+    return lines
+
+
+#: the order in which kinds of warning are listed: not converged, then what bears on the answer, then checks
+_SEVERITY = {"diagnostics": 0, "ppl_min": 1, "samples_needed": 1, "discrepancy": 2, "sensitivity": 3, "compare": 4}
+
+
+def warning_lines(fit, sections: dict) -> list[str]:
+    """Every note of the tables, each kind once with the rows it concerns, ordered by severity; the prior
+    sensitivity check as one line naming the answers that lean on the prior and by how much."""
+    found: dict[tuple[int, str], list[str]] = {}
+    bad = _not_converged(fit)
+    if bad:
+        found[(0, "did not converge: treat their rows with caution (more data, more draws, or drop the law)")] = bad
+    for stem, (_, _, table) in sections.items():
+        if stem == "sensitivity":
+            leaning = table[table["prior"] >= 0.05]
+            if len(leaning):
+                found[(3, "the prior moves these answers (power-scaling sensitivity >= 0.05)")] = [
+                    f"{k} {v:.2f}" for k, v in leaning["prior"].items()]
+            continue
+        if "notes" not in table.columns:
+            continue
+        for label, note in zip(_labels(table), table["notes"], strict=True):
+            if note:
+                found.setdefault((_SEVERITY.get(stem, 2), str(note)), []).append(str(label))
+    return [f"! {text}: {', '.join(dict.fromkeys(rows))}" for (_, text), rows in sorted(found.items(),
+                                                                                       key=lambda kv: kv[0][0])]
+
+
+def _number(v: float, digits: int = 3) -> str:
     """Sample counts as 12,800 (not 1.28e+04); everything else to ``digits`` significant digits."""
     if v == v and 1e3 <= abs(v) < 1e15 and float(v).is_integer():
         return f"{v:,.0f}"
     return f"{v:.{digits}g}"
 
 
-def format_table(df, digits: int = 4) -> str:
-    """A DataFrame as aligned text (as the CLI prints it)."""
+def _count(v: float) -> str:
+    """A sample count to three significant digits, with thousands separators: 14,600 (not 1.46e+04)."""
+    return f"{float(f'{v:.3g}'):,.0f}" if 1e3 <= abs(v) < 1e15 else _number(v)
+
+
+_INTERVAL = ("mean", "median", "lower", "upper")
+#: column prefixes that share the decimals of the plain interval (the same quantity, another interval)
+_SAME_QUANTITY = ("hdi_", "curve_")
+
+
+def _interval_groups(columns) -> dict[str, list[str]]:
+    """Columns that are one quantity's point and interval (``mean, median, lower, upper``, their ``hdi_`` and
+    ``curve_`` twins, ``gain_per_1000_median`` ...), by prefix: each group is printed to the same decimals."""
+    groups: dict[str, list[str]] = {}
+    for c in map(str, columns):
+        for end in _INTERVAL:
+            if c == end or c.endswith("_" + end):
+                prefix = c[: len(c) - len(end)]
+                prefix = "" if prefix in _SAME_QUANTITY else prefix
+                groups.setdefault(prefix, []).append(c)
+    return {k: v for k, v in groups.items() if f"{k}lower" in v and f"{k}upper" in v}
+
+
+def _decimals(width) -> int | None:
+    """Decimals that show two significant digits of the narrowest interval width (None: no finite width)."""
+    w = np.asarray(width, dtype=float)
+    w = w[np.isfinite(w) & (w > 0)]
+    if not w.size:
+        return None
+    return int(min(max(1 - np.floor(np.log10(w.min())), 0), 12))
+
+
+def _fixed(v, decimals: int) -> str:
+    if not v == v:
+        return ""
+    if abs(v) == float("inf"):
+        return "inf" if v > 0 else "-inf"
+    return f"{v:,.{decimals}f}"
+
+
+def formatted(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` as text, as a scientist writes it: a point estimate and its interval to the decimals that show
+    two significant digits of the interval's width (per column group, the same for every row), sample
+    counts with thousands separators, other numbers to three significant digits. The terminal, Markdown
+    and HTML reports show this; the CSV files keep every digit."""
+    out = df.copy().astype(object)
+    done = set()
+    for prefix, cols in _interval_groups(df.columns).items():
+        width = pd.to_numeric(df[f"{prefix}upper"], errors="coerce") - pd.to_numeric(df[f"{prefix}lower"],
+                                                                                     errors="coerce")
+        decimals = _decimals(width)
+        if decimals is None:
+            continue
+        for c in cols:
+            out[c] = [_fixed(float(v), decimals) if isinstance(v, (int, float)) and not isinstance(v, bool)
+                      else v for v in df[c]]
+        done.update(cols)
+    for c in df.columns:
+        if c in done or not pd.api.types.is_float_dtype(df[c]):
+            continue
+        out[c] = ["" if not v == v else _number(float(v)) for v in df[c]]
+    return out
+
+
+def format_table(df) -> str:
+    """A DataFrame as aligned text (as the CLI prints it), numbers as :func:`formatted` writes them."""
     with pd.option_context("display.width", 160, "display.max_columns", 40):
-        return df.to_string(float_format=lambda v: _number(v, digits), index=df.index.name is not None)
+        return formatted(df).to_string(index=df.index.name is not None)
 
 
 def _not_converged(fit) -> list[str]:
@@ -138,27 +294,23 @@ def _discrepancy_words(discrepancy, what: str = "measurement") -> str:
 
 def report_text(fit, forecast_n, prob: float = 0.9, *, title: str = "", target: float | None = None,
                 discrepancy="learned") -> str:
-    """The plain-text report: comparison, floors, forecasts, decisions, diagnostics."""
+    """The plain-text report: the headline, the warnings, then the tables."""
     return render_text(fit, tables(fit, forecast_n, prob, target, discrepancy), title)
 
 
-def render_text(fit, sections: dict[str, tuple[str, pd.DataFrame]], title: str = "") -> str:
-    """The plain-text report of tables already computed by :func:`tables` (left unchanged)."""
+def render_text(fit, sections: dict[str, tuple[str, str, pd.DataFrame]], title: str = "") -> str:
+    """The plain-text report of tables already computed by :func:`tables` (left unchanged): the headline,
+    the warnings (each kind once), then each table under a short heading with its explanation."""
     lines = [title, "=" * len(title), ""] if title else []
-    lines += [repr(fit), ""]
-    bad = _not_converged(fit)
-    if bad:
-        lines += [f"!! NOT CONVERGED: {', '.join(bad)} -- treat those rows with caution", ""]
-    for stem, (heading, table) in sections.items():
+    lines += [repr(fit), "", *headline(fit, sections), ""]
+    warn = warning_lines(fit, sections)
+    if warn:
+        lines += [*warn, ""]
+    for heading, explanation, table in sections.values():
         if not len(table):
             continue
-        notes = table["notes"] if "notes" in table.columns else None
-        table = table.drop(columns="notes") if notes is not None else table
-        lines += [heading, "", format_table(table, 5 if stem == "forecast" else 4), ""]
-        if notes is not None:
-            lines += [f"  ! {k}: {v}" for k, v in zip(_labels(table), notes, strict=True) if v]
-            if notes.astype(bool).any():
-                lines.append("")
+        table = table.drop(columns="notes") if "notes" in table.columns else table
+        lines += [f"{heading}: {explanation}", "", format_table(table), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -192,40 +344,57 @@ def _figures(fit, forecast_n, prob: float) -> dict:
 
 
 _CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;font-size:13px;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 6px;
+table{border-collapse:collapse;font-size:13px;margin:0.3em 0 1.2em}td,th{border:1px solid #ccc;padding:3px 6px;
 text-align:right}th{background:#f3f3f3}img{max-width:100%;border:1px solid #eee}.bad{background:#fde2e1;
 padding:0.6em;border:1px solid #d33}.figs{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0;width:48%}
-figcaption{color:#555;font-size:14px}.notes{font-size:14px;color:#633}
-code{background:#f5f5f5;padding:1px 4px}"""
+figure.lead{width:100%;max-width:760px}figcaption{color:#555;font-size:14px}.warn{font-size:14px;color:#633}
+.headline{background:#f4f8fc;border:1px solid #bcd;padding:0.6em 1em;font-size:15px;line-height:1.5}
+.headline p{margin:0.2em 0}.wide{overflow-x:auto;max-width:100%}p.why{color:#555;margin:0;font-size:14px}
+h2{margin-bottom:0.1em}code{background:#f5f5f5;padding:1px 4px;overflow-wrap:anywhere}"""
+
+
+def _figure_html(name: str, caption: str, png: bytes, lead: bool = False) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return (f"<figure{' class=lead' if lead else ''}><img alt='{html.escape(name)}' "
+            f"src='data:image/png;base64,{data}'><figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+def headline_html(fit, sections: dict) -> str:
+    """The headline and the grouped warnings as an HTML block (the report's top, the notebook view)."""
+    lines = "".join(f"<p>{html.escape(line)}</p>" for line in headline(fit, sections))
+    warn = warning_lines(fit, sections)
+    items = "".join(f"<li>{html.escape(w.lstrip('! '))}</li>" for w in warn)
+    return f"<div class='headline'>{lines}</div>" + (f"<ul class='warn'>{items}</ul>" if items else "")
+
+
+def table_html(table: pd.DataFrame) -> str:
+    """A table as the report shows it (numbers as :func:`formatted` writes them, scrolling if wide)."""
+    table = table.drop(columns="notes") if "notes" in table.columns else table
+    return ("<div class='wide'>" + formatted(table).to_html(border=0, na_rep="", index=table.index.name is not None)
+            + "</div>")
 
 
 def _html(fit, title: str, sections: dict, figures: dict[str, tuple[str, bytes]]) -> str:
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-             f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>",
-             f"<p><code>{html.escape(repr(fit))}</code></p>"]
+             f"<meta name='viewport' content='width=device-width'><style>{_CSS}</style></head><body>"
+             f"<h1>{html.escape(title)}</h1>", f"<p><code>{html.escape(repr(fit))}</code></p>"]
     bad = _not_converged(fit)
     if bad:
         parts.append(f"<p class='bad'><b>Not converged:</b> {html.escape(', '.join(bad))}. Their rows are "
                      "marked converged=False; treat them with caution (more data, more draws, or drop the law).</p>")
-    for heading, table in sections.values():
-        if not len(table):
-            continue
-        notes = table["notes"] if "notes" in table.columns else None
-        table = table.drop(columns="notes") if notes is not None else table
-        parts += [f"<h2>{html.escape(heading)}</h2>",
-                  table.to_html(float_format=_number, border=0, na_rep="", index=table.index.name is not None)]
-        if notes is not None and notes.astype(bool).any():
-            items = "".join(f"<li><b>{html.escape(str(k))}</b>: {html.escape(v)}</li>"
-                            for k, v in zip(_labels(table), notes, strict=True) if v)
-            parts.append(f"<ul class='notes'>{items}</ul>")
+    parts.append(headline_html(fit, sections))
+    lead = next((k for k in ("forecast.png", "groups.png") if k in figures), None)
+    if lead:
+        parts.append(_figure_html(lead, *figures[lead], lead=True))
+    for heading, explanation, table in sections.values():
+        if len(table):
+            parts += [f"<h2>{html.escape(heading)}</h2><p class='why'>{html.escape(explanation)}</p>",
+                      table_html(table)]
     parts.append("<h2>Figures</h2><div class='figs'>")
-    for name, (caption, png) in figures.items():
-        data = base64.b64encode(png).decode("ascii")
-        parts.append(f"<figure><img alt='{html.escape(name)}' src='data:image/png;base64,{data}'>"
-                     f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    parts += [_figure_html(name, caption, png) for name, (caption, png) in figures.items() if name != lead]
     parts.append("</div>")
     parts.append("<p><small>Reload the fit with <code>bayes_scaling.load(DIR)</code>; tables are also saved "
-                 "as CSV beside this file.</small></p></body></html>")
+                 "as CSV beside this file, with every digit.</small></p></body></html>")
     return "\n".join(parts)
 
 
@@ -262,7 +431,7 @@ def write_report(fit, out, forecast_n=None, prob: float = 0.9, *, target: float 
     if sections is None:
         sections = tables(fit, forecast_n, prob, target, discrepancy)
     _remove_report(out)  # an earlier report's tables and figures, so that none is left stale beside the new ones
-    for stem, (_, table) in sections.items():
+    for stem, (_, _, table) in sections.items():
         table.to_csv(out / f"{stem}.csv", index=table.index.name is not None)
     figures = {}
     for name, (caption, fig) in _figures(fit, forecast_n, prob).items():

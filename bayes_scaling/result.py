@@ -604,7 +604,8 @@ class ScalingFit:
         Returns
         -------
         DataFrame
-            One row per ``n`` (and law): ``n, law, mean, median, lower, upper`` for a
+            One row per ``n`` (and law): ``n``, ``extrapolation`` (``n`` divided by the largest
+            observed n: 1 or less inside the data), ``law``, ``mean, median, lower, upper`` for a
             new measurement at ``n`` (observation noise included; the interval always
             contains the curve band), ``curve_lower, curve_upper`` for the mean curve,
             and ``converged``.

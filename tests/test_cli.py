@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,8 +14,17 @@ def test_demo_prints_the_whole_analysis(capsys):
     for piece in ["Model comparison", "saturation", "exp_decay", "power", "elpd_loo", "weight",
                   "PPL_min", "hdi_lower", "6400", "12800", "25600", "averaged", "divergences", "r_hat_max"]:
         assert piece in out, piece
+    # the answer comes first: the headline (best law, floor, forecasts with how far out they reach) before
+    # any table, and every number of an interval to the same decimals
+    lines = out.splitlines()
+    first_table = next(i for i, line in enumerate(lines) if line.startswith("Forecast: "))
+    head = "\n".join(lines[:first_table])
+    assert "Best-supported law: saturation" in head and "Floor of val_ppl: " in head
+    assert "6,400 samples (2x the data): " in head and "25,600 samples (8x the data): " in head
+    for median, lower, upper in re.findall(r"(\d[\d,.]*) \((\d[\d,.]*)-(\d[\d,.]*)\)", head):
+        assert len({len(v.partition(".")[2]) for v in (median, lower, upper)}) == 1, (median, lower, upper)
     # the table shows power ranked last on the seed data
-    table = out.split("Model comparison")[1].split("Floor")[0]
+    table = out.split("Model comparison")[1].split("Next doubling")[0]
     ranked = [line.split()[0] for line in table.splitlines() if line.split()[:1] and
               line.split()[0] in {"power", "saturation", "exp_decay"}]
     assert ranked[0] != "power"
@@ -59,7 +69,7 @@ def test_fit_own_csv_saves_tables_and_fit(user_csv, tmp_path, capsys):
     assert main(["fit", str(user_csv), "--x", "tokens", "--y", "loss", "--forecast", "3.2e9", "6.4e9",
                  "--draws", "500", "--seed", "3", "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "loss on tokens" in text and "Forecasts" in text
+    assert "loss on tokens" in text and "Best-supported law:" in text.split("Forecast: ")[0]
     for name in ["fit.json", "data.csv", "compare.csv", "ppl_min.csv", "forecast.csv", "diagnostics.csv",
                  "discrepancy.csv", "sensitivity.csv", "doubling_gain.csv", "report.md", "report.html",
                  "fit.png", "fit_linear.png", "forecast.png", "compare.png", "floor.png",
@@ -70,9 +80,10 @@ def test_fit_own_csv_saves_tables_and_fit(user_csv, tmp_path, capsys):
     pngs = list(out.glob("*.png"))
     assert page.count("src='data:image/png;base64,") == len(pngs) >= 8
     assert "src='http" not in page and "href='http" not in page
-    for heading in ("Model comparison", "Floor of loss", "Forecasts", "Discrepancy beyond the data",
-                    "Sampler diagnostics"):
-        assert heading in page
+    for heading in ("Forecast", "Floor", "Model comparison", "Discrepancy", "Sampler diagnostics"):
+        assert f"<h2>{heading}</h2>" in page
+    # the headline, then the forecast fan, then the tables
+    assert page.index("class='headline'") < page.index("alt='forecast.png'") < page.index("<h2>Forecast</h2>")
     saved = pd.read_csv(out / "forecast.csv")
     assert sorted(saved["n"].unique()) == [3.2e9, 6.4e9]
     back = bs.load(out)
@@ -134,7 +145,8 @@ def test_fit_groups_target_and_report_rerender(tmp_path, capsys):
     assert main(["fit", str(csv), "--x", "samples", "--y", "val_ppl", "--group", "blocks", "--laws", "saturation",
                  "--target", "110", "--draws", "500", "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "P(floor of a < floor of b)" in text and "samples needed for val_ppl <= 110" in text
+    assert "P(floor of a < floor of b)" in text and "Samples needed: samples for val_ppl <= 110" in text
+    assert "3-block:\n  Best-supported law: saturation" in text and "  To reach val_ppl <= 110: 5," in text
     pair = pd.read_csv(out / "pairwise_floor.csv")
     assert pair.loc[0, ["a", "b"]].tolist() == ["2-block", "3-block"] and pair.loc[0, "p_a_lower"] < 0.05
     needed = pd.read_csv(out / "samples_needed.csv")

@@ -95,7 +95,7 @@ def test_odd_metric_names_through_fit_report_and_load(tmp_path, capsys, name):
     out = tmp_path / "out"
     assert _run(["fit", csv, "--x", "n", "--y", name, "--draws", "300", "--target", "3.0", "--out", out]) == 0
     text = capsys.readouterr().out
-    assert f"{name} on n" in text and "Forecasts" in text
+    assert f"{name} on n" in text and f"Forecast of {name}: " in text
     assert json.loads((out / "fit.json").read_text())["y"] == name
     assert _run(["report", out]) == 0
     back = bs.load(out)

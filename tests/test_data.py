@@ -84,8 +84,36 @@ def test_row_labels_in_messages_are_the_callers_index():
 def test_missing_file_and_wrong_type():
     with pytest.raises(bs.DataError, match="does not exist"):
         as_scaling_data("/no/such/file.csv", x="n", y="y")
-    with pytest.raises(bs.DataError, match="DataFrame, a dict of columns or a path"):
+    with pytest.raises(bs.DataError, match="DataFrame, an Arrow or polars table, a dict of columns or a path"):
         as_scaling_data([1, 2, 3], x="n", y="y")
+
+
+def test_arrow_and_polars_tables_read_as_their_pandas_twins():
+    """A pyarrow Table or RecordBatch and a polars DataFrame (the Arrow PyCapsule stream) give the same data
+    as the pandas frame, errors name the column as for pandas, and the table is left as it was."""
+    import polars as pl
+    import pyarrow as pa
+
+    frame = pd.DataFrame({"tokens": [4e9, 1e9, 2e9, 8e9], "eval/loss": [2.9, 3.4, 3.1, 2.75]})
+    want = as_scaling_data(frame, x="tokens", y="eval/loss")
+    arrow = pa.Table.from_pandas(frame)
+    polars = pl.from_pandas(frame)
+    for table in (arrow, arrow.to_batches()[0], polars):
+        got = as_scaling_data(table, x="tokens", y="eval/loss")
+        np.testing.assert_array_equal(got.n, want.n)
+        np.testing.assert_array_equal(got.y, want.y)
+        assert got.y_name == "eval/loss"
+    assert polars.equals(pl.from_pandas(frame)) and arrow.equals(pa.Table.from_pandas(frame))
+    bad = pl.DataFrame({"tokens": [1e9, 2e9, 4e9], "eval/loss": [3.0, -1.0, 2.5]})
+    with pytest.raises(bs.DataError, match="eval/loss"):
+        as_scaling_data(bad, x="tokens", y="eval/loss")
+
+    class Broken:
+        def __arrow_c_stream__(self, requested_schema=None):
+            raise RuntimeError("no columns here")
+
+    with pytest.raises(bs.DataError, match="could not read the Broken table through Arrow: no columns here"):
+        as_scaling_data(Broken(), x="n", y="y")
 
 
 def test_dict_of_columns_is_accepted():

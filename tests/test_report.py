@@ -1,0 +1,83 @@
+"""The report's reading order and numbers: the headline, grouped warnings, significant figures, and the
+notebook view of a fit."""
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayes_scaling as bs
+from bayes_scaling.report import default_forecast, formatted, headline, tables, warning_lines
+
+
+def test_intervals_are_written_to_the_decimals_their_width_warrants():
+    """Two significant digits of the narrowest width of a column group, the same decimals for the point,
+    the interval and its hdi_/curve_ twins; other floats to three significant figures; counts with
+    thousands separators. The frame itself is not changed."""
+    df = pd.DataFrame({"n": [6400.0, 12800.0], "median": [2.51234, 2.49876], "lower": [2.48951, 2.4611],
+                       "upper": [2.53917, 2.54321], "curve_lower": [2.5, 2.49], "curve_upper": [2.52, 2.51],
+                       "gain_median": [0.0123456, 0.0234], "gain_lower": [0.001, 0.002],
+                       "gain_upper": [0.05, 0.06], "p_loo": [3.14159, 12.3456]})
+    before = df.copy()
+    out = formatted(df)
+    pd.testing.assert_frame_equal(df, before)
+    # narrowest width 0.0497 -> two significant digits need 3 decimals
+    assert out["median"].tolist() == ["2.512", "2.499"] and out["curve_upper"].tolist() == ["2.520", "2.510"]
+    assert out["gain_median"].tolist() == ["0.012", "0.023"]  # width 0.049 -> 3 decimals
+    assert out["n"].tolist() == ["6,400", "12,800"] and out["p_loo"].tolist() == ["3.14", "12.3"]
+    wide = formatted(pd.DataFrame({"median": [108.1], "lower": [101.3], "upper": [115.8]}))
+    assert wide.iloc[0].tolist() == ["108", "101", "116"]
+
+
+@pytest.fixture(scope="module")
+def seed_sections():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = bs.fit(bs.load_example(), x="samples", y="val_ppl", random_seed=1)
+        return fit, tables(fit, default_forecast(fit), 0.9, target=120)
+
+
+def test_headline_states_the_answer_with_its_numbers(seed_sections):
+    fit, sections = seed_sections
+    lines = headline(fit, sections)
+    w = fit.forecast_weights()["weight"]
+    assert lines[0].startswith(f"Best-supported law: {w.idxmax()} (") and f"{w.max():.0%}" in lines[0]
+    fc = fit.forecast(default_forecast(fit))
+    for (_, row), x in zip(fc.iterrows(), ("2x", "4x", "8x"), strict=True):
+        assert f"{row['n']:,.0f} samples ({x} the data): {row['median']:.0f} ({row['lower']:.0f}-" \
+               f"{row['upper']:.0f})" in lines[2]
+    needed = fit.samples_needed(120)["n"].iloc[0]
+    assert lines[3] == f"To reach val_ppl <= 120: {float(f'{needed:.3g}'):,.0f} samples " \
+                       f"({needed / 3200:.2g}x the data)"
+    beyond = {**sections, "samples_needed": ("", "", fit.samples_needed(80))}  # below every law's floor
+    reason = beyond["samples_needed"][2]["reason"][0]
+    assert headline(fit, beyond)[3] == f"To reach val_ppl <= 80: not reached: {reason}"
+
+
+def test_each_kind_of_warning_is_said_once_most_severe_first(seed_sections):
+    fit, sections = seed_sections
+    lines = warning_lines(fit, sections)
+    assert len(lines) == len(set(lines))
+    sens = [line for line in lines if line.startswith("! the prior moves these answers")]
+    leaning = sections["sensitivity"][2].query("prior >= 0.05")
+    assert len(sens) == 1 and all(f"{k} {v:.2f}" in sens[0] for k, v in leaning["prior"].items())
+    pareto = [i for i, line in enumerate(lines) if "Pareto k" in line]
+    assert all(i > lines.index(sens[0]) for i in pareto)  # the checks of LOO come after what bears on answers
+    report = bs.report.render_text(fit, sections)
+    assert report.count("the prior still moves this answer") == 0 and report.count("the prior moves these") == 1
+
+
+def test_a_fit_shows_its_headline_comparison_and_fan_in_a_notebook(seed_sections):
+    fit, _ = seed_sections
+    page = fit._repr_html_()
+    assert "Best-supported law:" in page and "class='headline'" in page
+    assert re.search(r"<th>forecast_weight</th>", page) and page.count("data:image/png;base64,") == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        grouped = bs.fit(bs.load_example("simulated_configs"), x="samples", y="val_ppl", group="blocks",
+                         laws=["saturation"], random_seed=3, draws=300)
+    view = grouped._repr_html_()
+    assert view.count("Best-supported law: saturation") == 2 and "2-block:" in view and "3-block:" in view
+    assert np.all([g in view for g in grouped.fits])
