@@ -148,6 +148,9 @@ class Prior:
     def __setattr__(self, name, value):
         raise AttributeError("Prior is immutable")
 
+    def __reduce__(self):  # pickled by its constructor's arguments (fits travel to worker processes)
+        return _prior_from_dict, (self.to_dict(),)
+
     # -- identity ----------------------------------------------------------------
     def __eq__(self, other) -> bool:
         return isinstance(other, Prior) and self.to_dict() == other.to_dict()
@@ -520,6 +523,10 @@ class Priors:
         rows.append({"law": "all", "parameter": "discrepancy kappa", "prior": self.discrepancy_prior().describe(),
                      "source": "default" if self.discrepancy is None else mine})
         return pd.DataFrame(rows)
+
+
+def _prior_from_dict(d: dict) -> Prior:
+    return Prior.from_dict(d)
 
 
 #: the presets shipped with the package: ``presets/<name>.json`` (a :meth:`Priors.to_dict`), each with its provenance

@@ -209,6 +209,7 @@ def fit_many(
     n_jobs: int | None = None,
     then: Callable[[ScalingFit], Any] | None = None,
     random_seed: int | None = None,
+    executor=None,
     **kwargs,
 ) -> list | dict:
     """Fit many curves at once, using every core.
@@ -234,7 +235,15 @@ def fit_many(
         results are returned instead of the fits.
     random_seed : int, optional
         Curve ``i`` (the ``i``-th in order) is fitted with seed ``random_seed + i`` (reproducible
-        regardless of ``n_jobs``).
+        regardless of ``n_jobs`` and of where the fits run).
+    executor : concurrent.futures.Executor, optional
+        Run the fits there instead of in this process's thread pool: any object with ``submit``
+        returning futures, e.g. a ``ProcessPoolExecutor`` or a Dask cluster's
+        ``dask.distributed.Client(...).get_executor()`` (``pip install "bayes-scaling[distributed]"``).
+        Each curve travels to a worker and its fit (or ``then(fit)``, or its :class:`FitFailure`)
+        travels back, in order; each worker compiles the laws once, on its first curve; every fit
+        samples its chains on one core. Same seeds, same results as in this process. ``n_jobs`` is
+        then unused.
     **kwargs
         Passed to :func:`fit` (``laws``, ``draws``, ...).
 
@@ -273,21 +282,27 @@ def fit_many(
     if random_seed is None:
         random_seed = int(np.random.SeedSequence().generate_state(1)[0])
     laws = _check_shared_options(kwargs)
-    for law in laws:  # compile in this thread, before the pool starts
+    for law in laws if executor is None else ():  # compile in this thread, before the pool starts
         compiled_law(law)
-    if n_jobs > 1:
+    if n_jobs > 1 or executor is not None:
         kwargs.setdefault("cores", 1)
 
-    def one(i: int):
-        try:
-            result = fit(curves[i], x=x, y=y, random_seed=(random_seed + i) % (SEED_MAX + 1), **kwargs)
-            result.weights()  # computes the comparison table and the forecast weights in the pool
-            return then(result) if then is not None else result
-        except Exception as e:  # one curve's failure is reported in its place; Ctrl-C is not an Exception
-            return FitFailure(i if keys is None else keys[i], e)
+    def task(i: int) -> tuple:
+        return (curves[i], x, y, (random_seed + i) % (SEED_MAX + 1), kwargs, then, i if keys is None else keys[i])
 
-    if n_jobs == 1:
-        out = [one(i) for i in range(len(curves))]
+    if executor is not None:
+        if not callable(getattr(executor, "submit", None)):
+            raise ArgumentError(f"executor must have a submit method (a concurrent.futures.Executor), "
+                                f"got {type(executor).__name__}")
+        futures = [executor.submit(_fit_one, *task(i)) for i in range(len(curves))]
+        try:
+            out = [f.result() for f in futures]
+        except BaseException:  # Ctrl-C: drop what has not started
+            for f in futures:
+                f.cancel()
+            raise
+    elif n_jobs == 1:
+        out = [_fit_one(*task(i)) for i in range(len(curves))]
     else:
         # `warnings.catch_warnings` (used inside each fit) is not thread-safe: interleaved blocks can
         # leave another block's filters installed. One block around the whole pool restores the
@@ -296,7 +311,7 @@ def fit_many(
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto", category=UserWarning)
             with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-                futures = [pool.submit(one, i) for i in range(len(curves))]
+                futures = [pool.submit(_fit_one, *task(i)) for i in range(len(curves))]
                 try:
                     out = [f.result() for f in futures]
                 except BaseException:  # Ctrl-C: drop the queued curves and stop the running samplers
@@ -314,6 +329,18 @@ def fit_many(
         warnings.warn(f"{len(failed)} of {len(out)} curves could not be fitted ({listed}{more}); their places "
                       "hold a FitFailure", DataWarning, stacklevel=2)
     return out if keys is None else dict(zip(keys, out, strict=True))
+
+
+def _fit_one(curve, x: str, y: str, seed: int, kwargs: dict, then, key):
+    """One curve of :func:`fit_many`: its fit with the comparison and forecast weights computed (or
+    ``then(fit)``), or a :class:`FitFailure`. A module-level function, so that it travels to worker
+    processes."""
+    try:
+        result = fit(curve, x=x, y=y, random_seed=seed, **kwargs)
+        result.weights()  # computes the comparison table and the forecast weights where the fit runs
+        return then(result) if then is not None else result
+    except Exception as e:  # one curve's failure is reported in its place; Ctrl-C is not an Exception
+        return FitFailure(key, e)
 
 
 def _check_shared_options(kwargs: dict) -> list[str]:
