@@ -234,3 +234,13 @@ def test_the_models_jacobian_matches_exact_prior_draws(seed_data, law, name, pri
     assert int(stats_["diverging"].sum()) <= 10  # the prior alone has a hard edge (floor < y_ref); the data smooth it
     for k in [p.name for p in law.parameters]:
         assert stats.ks_2samp(post[k].to_numpy().ravel()[::4], exact[k]).pvalue > 1e-3, k
+
+
+def test_priors_pickle_so_that_fits_travel_to_worker_processes():
+    import pickle
+
+    p = bs.Prior("Normal", mu=108, sigma=1)
+    ps = bs.Priors({"saturation": {"floor": p}, "law_probs": {"power": 0.2, "saturation": 0.8}})
+    assert pickle.loads(pickle.dumps(p)) == p and pickle.loads(pickle.dumps(ps)) == ps
+    with pytest.raises(AttributeError, match="immutable"):
+        pickle.loads(pickle.dumps(p)).dist = "LogNormal"
