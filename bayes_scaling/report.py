@@ -133,7 +133,8 @@ def _headline_one(fit, t: dict) -> list[str]:
     loo_first = str(cmp["rank"].astype(int).idxmin())
     loo = "PSIS-LOO agrees" if loo_first == best else f"PSIS-LOO ranks {loo_first} first"
     weights = ", ".join(f"{k} {v:.0%}" for k, v in w.items())
-    lines = [f"Best-supported law: {best} ({clarity}: forecast weights {weights}; {loo})"]
+    unsure = "" if bool(cmp.loc[best, "converged"]) else ", NOT converged"
+    lines = [f"Best-supported law: {best} ({clarity}: forecast weights {weights}; {loo}{unsure})"]
     floors = t["ppl_min"].set_index("law") if "law" in t["ppl_min"].columns else t["ppl_min"]
     parts = []
     for law in [k for k in w.index if k in floors.index and w[k] >= 0.1]:
@@ -144,7 +145,7 @@ def _headline_one(fit, t: dict) -> list[str]:
         lines.append(f"Floor of {ycol}: " + "; ".join(parts))
     fc = t["forecast"][t["forecast"]["law"] == "averaged"]
     lines.append(f"Forecast of {ycol}: " + "; ".join(
-        f"{_count(r['n'])} {xcol} ({r['extrapolation']:.2g}x the data): "
+        f"{_number(r['n'])} {xcol} ({r['extrapolation']:.2g}x the data): "
         f"{_interval(r['median'], r['lower'], r['upper'])}" for _, r in fc.iterrows()))
     if "samples_needed" in t:
         for _, r in t["samples_needed"].iterrows():

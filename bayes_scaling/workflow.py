@@ -6,6 +6,7 @@ import inspect
 import os
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -209,7 +210,7 @@ def fit_many(
     n_jobs: int | None = None,
     then: Callable[[ScalingFit], Any] | None = None,
     random_seed: int | None = None,
-    executor=None,
+    executor: Executor | None = None,
     **kwargs,
 ) -> list | dict:
     """Fit many curves at once, using every core.

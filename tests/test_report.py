@@ -56,6 +56,15 @@ def test_headline_states_the_answer_with_its_numbers(seed_sections):
     assert headline(fit, beyond)[3] == f"To reach val_ppl <= 80: not reached: {reason}"
 
 
+def test_a_best_law_that_did_not_converge_is_flagged_in_the_headline(seed_sections):
+    fit, sections = seed_sections
+    heading, why, compare = sections["compare"]
+    best = compare["forecast_weight"].idxmax()
+    shaken = {**sections, "compare": (heading, why, compare.assign(converged=compare.index != best))}
+    assert headline(fit, shaken)[0].endswith("PSIS-LOO agrees, NOT converged)")
+    assert "NOT converged" not in headline(fit, sections)[0]
+
+
 def test_each_kind_of_warning_is_said_once_most_severe_first(seed_sections):
     fit, sections = seed_sections
     lines = warning_lines(fit, sections)
