@@ -11,8 +11,11 @@ Figures:
   LOO compare) in a fresh process, and the ratio demo / baseline;
 * refit of each law in one process after its first fit, on new data of another length;
 * a full backtest of the seed table (every origin, three laws, exact-LOO weights);
+* refit of the three laws with the comparison table, per law;
 * a batch of synthetic curves (5-20 points each), three laws, compare + forecasts, via
-  ``bs.fit_many`` (both cores), with the process's peak memory.
+  ``bs.fit_many`` (both cores), with the process's peak memory;
+* one dense curve of 10^3, 10^4 and 10^5 rows (``dense.py``: fit + compare + forecast in a fresh process,
+  with its peak memory).
 """
 
 from __future__ import annotations
@@ -99,6 +102,13 @@ def main() -> None:
             times.append(time.perf_counter() - t)
         report(f"refit {law} (new data, same process)", statistics.median(times))
 
+    times = []
+    for i, rows_ in enumerate([slice(0, 4), slice(0, 5), slice(1, 5)] * (1 if args.quick else 2)):
+        t = time.perf_counter()
+        bs.fit(seed.iloc[rows_], x="samples", y="val_ppl", random_seed=i + 1).compare()
+        times.append(time.perf_counter() - t)
+    report("refit of the 3 laws + compare, per law", statistics.median(times) / 3)
+
     fit = bs.fit(seed, x="samples", y="val_ppl", random_seed=0)
     t = time.perf_counter()
     fit.backtest()
@@ -112,6 +122,14 @@ def main() -> None:
     report(f"batch: {count} curves x 3 laws + compare + forecasts", batch)
     report("batch: per curve", batch / count)
     report("peak memory (this process)", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "MiB")
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from dense import run as dense_run  # one dense curve in a fresh process: fit + compare + forecast
+
+    for size in [1000, 10_000] + ([] if args.quick else [100_000]):
+        _, bins, _, _, _, total, mib, converged = dense_run(size)
+        report(f"one curve of {size:,} rows: fit + compare + forecast", float(total),
+               note=f"{bins} bins, peak {mib} MiB, converged: {converged}")
 
 
 if __name__ == "__main__":
