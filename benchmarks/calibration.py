@@ -35,6 +35,9 @@ Scenarios
   OpenML data sets, test error rate averaged over 25 splits), one per data set, the last eight
   doublings of each curve: extracted once by ``benchmarks/lcdb_extract.py`` (its docstring gives
   the source, the licence and the selection rule) into ``benchmarks/data/lcdb_error_curves.csv``;
+* real (5): six curves like the seed experiment's: small byte-level transformers (three sizes) trained
+  separately, on a GPU, on 16 KiB to 2 MiB of Python source or English documentation, best held-out
+  loss per byte (``benchmarks/train_lm_curves.py`` made ``benchmarks/data/seedlike_lm_curves.csv``);
 * real (4): the 49 language-model validation-loss curves of ``../shared/data/lm_dev_curves.csv``
   (training trajectories of datablations and OLMo runs), each fitted on its checkpoints up to 1/8 of
   its largest x and forecast at 2x, 4x and 8x the largest fitted x (measured values interpolated in
@@ -223,6 +226,18 @@ def lcdb_curves() -> list[dict]:
     return [{"mu": c["error"].to_numpy(), "n": c["n"].to_numpy(dtype=float), "sigma": 0.0,
              "name": f"{c['dataset'].iloc[0]}/{c['learner'].iloc[0]}"}
             for _, c in table.groupby("openmlid", sort=True)]
+
+
+def seedlike_curves() -> list[dict]:
+    """Six curves like the seed experiment's (``benchmarks/data/seedlike_lm_curves.csv``, made on a GPU by
+    ``benchmarks/train_lm_curves.py``): small byte-level transformers (three sizes) trained separately on
+    16 KiB to 2 MiB of Python source or English documentation, best held-out loss per byte. Fitted on the
+    first five sizes, forecast at the last three (2x, 4x, 8x)."""
+    from pathlib import Path
+
+    table = pd.read_csv(Path(__file__).with_name("data") / "seedlike_lm_curves.csv", comment="#")
+    return [{"mu": c["val_loss"].to_numpy(), "n": c["n_bytes"].to_numpy(dtype=float), "sigma": 0.0, "name": name}
+            for name, c in table.groupby("curve", sort=True)]
 
 
 def lm_curves() -> list[dict]:
@@ -482,6 +497,7 @@ def main() -> None:
         scenarios |= {"real: character n-gram LMs on Python's docs and code": text_curves,
                       "real: sklearn digits learning curves": digits_curves,
                       "real: LCDB 1.0 classifier error rates": lcdb_curves,
+                      "real: small LMs trained on growing samples (GPU)": seedlike_curves,
                       "real: language-model validation losses (shared/data)": lm_curves}
     seeds = {label: i for i, label in enumerate(scenarios)}  # noise draws of a scenario: its own stream
     if args.only:
