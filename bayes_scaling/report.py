@@ -302,17 +302,23 @@ def report_text(fit, forecast_n, prob: float = 0.9, *, title: str = "", target: 
 def render_text(fit, sections: dict[str, tuple[str, str, pd.DataFrame]], title: str = "") -> str:
     """The plain-text report of tables already computed by :func:`tables` (left unchanged): the headline,
     the warnings (each kind once), then each table under a short heading with its explanation."""
+    head, body = _text_parts(fit, sections, title)
+    return head + body
+
+
+def _text_parts(fit, sections: dict, title: str = "") -> tuple[str, str]:
+    """The text report in two parts, the answer (title, fit, headline, warnings) and the tables, so that
+    ``report.md`` can put the forecast fan between them."""
     lines = [title, "=" * len(title), ""] if title else []
     lines += [repr(fit), "", *headline(fit, sections), ""]
-    warn = warning_lines(fit, sections)
-    if warn:
-        lines += [*warn, ""]
+    lines += [*warning_lines(fit, sections), ""] if warning_lines(fit, sections) else []
+    body = []
     for heading, explanation, table in sections.values():
         if not len(table):
             continue
         table = table.drop(columns="notes") if "notes" in table.columns else table
-        lines += [f"{heading}: {explanation}", "", format_table(table), ""]
-    return "\n".join(lines).rstrip() + "\n"
+        body += [f"{heading}: {explanation}", "", format_table(table), ""]
+    return "\n".join(lines), "\n".join(body).rstrip() + "\n"
 
 
 def _figures(fit, forecast_n, prob: float) -> dict:
@@ -441,9 +447,11 @@ def write_report(fit, out, forecast_n=None, prob: float = 0.9, *, target: float 
         plt.close(fig)
         (out / name).write_bytes(buf.getvalue())
         figures[name] = (caption, buf.getvalue())
-    images = "\n\n".join(f"![{caption}]({name})" for name, (caption, _) in figures.items())
-    text = render_text(fit, sections, title)  # the same tables as the CSVs and the HTML, computed once
-    (out / "report.md").write_text(f"# {title}\n\n```\n{text}```\n\n{images}\n")
+    lead = next((k for k in ("forecast.png", "groups.png") if k in figures), None)
+    images = "\n\n".join(f"![{caption}]({name})" for name, (caption, _) in figures.items() if name != lead)
+    head, body = _text_parts(fit, sections)  # the same tables as the CSVs and the HTML, computed once
+    fan = f"![{figures[lead][0]}]({lead})\n\n" if lead else ""
+    (out / "report.md").write_text(f"# {title}\n\n```\n{head}```\n\n{fan}```\n{body}```\n\n{images}\n")
     (out / "report.html").write_text(_html(fit, title, sections, figures))
     written = [f"{stem}.csv" for stem in sections] + list(figures) + ["report.md", "report.html"]
     (out / MANIFEST).write_text(json.dumps({"written_by": "bayes_scaling.report", "files": written}, indent=1))

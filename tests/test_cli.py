@@ -84,6 +84,8 @@ def test_fit_own_csv_saves_tables_and_fit(user_csv, tmp_path, capsys):
         assert f"<h2>{heading}</h2>" in page
     # the headline, then the forecast fan, then the tables
     assert page.index("class='headline'") < page.index("alt='forecast.png'") < page.index("<h2>Forecast</h2>")
+    md = (out / "report.md").read_text()
+    assert md.index("Best-supported law: ") < md.index("(forecast.png)") < md.index("Forecast: a new measurement")
     saved = pd.read_csv(out / "forecast.csv")
     assert sorted(saved["n"].unique()) == [3.2e9, 6.4e9]
     back = bs.load(out)
