@@ -1,18 +1,19 @@
 """Learning curves like the seed experiment's: small language models trained separately on growing
 numbers of samples, scored by held-out loss (run on a GPU machine; writes a CSV).
 
-    python benchmarks/train_lm_curves.py CORPUS_DIR OUT.csv [--smoke | --only CURVE]
+    python benchmarks/train_lm_curves.py CORPUS_DIR OUT.csv [--smoke | --only CURVE[,CURVE...]]
 
 Needs PyTorch and a GPU (it runs on CPU too, slowly); not a dependency of the package. The corpora are
-plain text files in CORPUS_DIR (``code.txt``: 5 MB of the Python standard library's source in random
-2,000-character blocks; ``english.txt``: 2.7 MB of its English documentation, pydoc topics and
-docstrings longer than 200 characters, in random order; both made from the Python 3.12 that ships with
-the project's machines). For every corpus and model size, one model per training-set size: byte-level
-GPT-style transformers (context 128) trained from scratch on the first ``n`` bytes of the corpus, for
-``n`` = 16 KiB doubling up to 2 MiB, for 1,500 AdamW steps of 64 sequences (cosine learning rate from
-1e-3), with the held-out loss (the corpus's last 200,000 bytes, nats per byte) evaluated every 100
-steps and the best kept (early stopping: a small set is learned until it overfits). The seed notes'
-curves are of this kind: separate runs at growing data sizes, not checkpoints of one run.
+plain text files in CORPUS_DIR, made by ``make_lm_corpora.py`` from the Python 3.12 of the project's
+machines: ``code.txt``, 5 MB of the standard library's source in random 2,000-character blocks, and
+``english.txt``, 2.7 MB of its English documentation (pydoc topics and docstrings longer than 200
+characters) in random order. For every corpus and model size (five: width 64 to 256, two to four
+layers), one model per training-set size: byte-level GPT-style transformers (context 128) trained from
+scratch on the first ``n`` bytes of the corpus, for ``n`` = 16 KiB doubling up to 2 MiB, for 1,500
+AdamW steps of 64 sequences (cosine learning rate from 1e-3), with the held-out loss (the corpus's last
+200,000 bytes, nats per byte) evaluated every 100 steps and the best kept (early stopping: a small set
+is learned until it overfits). The seed notes' curves are of this kind: separate runs at growing data
+sizes, not checkpoints of one run.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import torch
 from torch import nn
 
 SIZES = [16_384 * 2**k for k in range(8)]
-MODELS = {"d64-l2": (64, 2), "d128-l2": (128, 2), "d256-l4": (256, 4)}
+MODELS = {"d64-l2": (64, 2), "d96-l3": (96, 3), "d128-l2": (128, 2), "d192-l3": (192, 3), "d256-l4": (256, 4)}
 CONTEXT, BATCH, STEPS, EVAL_EVERY, HELD_OUT = 128, 64, 1500, 100, 200_000
 
 
@@ -106,7 +107,7 @@ def main() -> None:
     corpus_dir, out = Path(sys.argv[1]), Path(sys.argv[2])
     if sys.argv[3:] == ["--smoke"]:  # two sizes, 200 steps: a check that it runs
         SIZES, STEPS = SIZES[:2], 200
-    only = sys.argv[4] if sys.argv[3:4] == ["--only"] else None  # one curve, e.g. english/d256-l4
+    only = sys.argv[4].split(",") if sys.argv[3:4] == ["--only"] else None  # curves, e.g. english/d256-l4
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     rows = []
     for corpus in ("code", "english"):
@@ -116,7 +117,7 @@ def main() -> None:
         val_x = torch.stack([val[s : s + CONTEXT] for s in starts.tolist()]).to(device)
         val_y = torch.stack([val[s + 1 : s + CONTEXT + 1] for s in starts.tolist()]).to(device)
         for name, (d, layers) in MODELS.items():
-            if only is not None and only != f"{corpus}/{name}":
+            if only is not None and f"{corpus}/{name}" not in only:
                 continue
             for n in SIZES:
                 t = time.perf_counter()
