@@ -219,8 +219,8 @@ def _learn(fits, laws, name) -> Priors:
     elpd, kappa = _scores(fits, laws)
     spec: dict = {}
     if len(elpd):
-        pi = _law_probs(elpd, np.array([fits[0][k].law.prior_prob for k in laws]) /
-                        sum(fits[0][k].law.prior_prob for k in laws))
+        default = Priors().law_prob(fits[0][k].law for k in laws)  # the laws' own prior probabilities
+        pi = _law_probs(elpd, np.array([default[k] for k in laws]))
         spec["law_probs"] = {k: round(float(p), 4) for k, p in zip(laws, pi, strict=True)}
         spec["discrepancy"] = Prior("HalfCauchy", beta=round(_discrepancy_scale(kappa, pi), 5))
     for law in laws:

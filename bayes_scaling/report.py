@@ -155,7 +155,8 @@ def _headline_one(fit, t: dict) -> list[str]:
             else:
                 reach = f"not reached: {r['reason']}" if r["reason"] else "not reached"
             lines.append(f"To reach {ask}: {reach}")
-    warn = [f"not converged: {', '.join(_not_converged(fit))}"] if _not_converged(fit) else []
+    bad = _not_converged(fit)
+    warn = [f"not converged: {', '.join(bad)}"] if bad else []
     warn += [f"the floor of {law} comes from its prior" for law, ok in floors["floor_informed"].items()
              if not bool(ok) and w.get(law, 0) >= 0.1]
     warn += [f"{flag}: {text}" for flag, text in fit.flags.items()]
@@ -311,12 +312,13 @@ def _text_parts(fit, sections: dict, title: str = "") -> tuple[str, str]:
     ``report.md`` can put the forecast fan between them."""
     lines = [title, "=" * len(title), ""] if title else []
     lines += [repr(fit), "", *headline(fit, sections), ""]
-    lines += [*warning_lines(fit, sections), ""] if warning_lines(fit, sections) else []
+    warn = warning_lines(fit, sections)
+    lines += [*warn, ""] if warn else []
     body = []
     for heading, explanation, table in sections.values():
         if not len(table):
             continue
-        table = table.drop(columns="notes") if "notes" in table.columns else table
+        table = table.drop(columns="notes", errors="ignore")  # the notes are in the warnings above
         body += [f"{heading}: {explanation}", "", format_table(table), ""]
     return "\n".join(lines), "\n".join(body).rstrip() + "\n"
 
@@ -360,6 +362,11 @@ figure.lead{width:100%;max-width:760px}figcaption{color:#555;font-size:14px}.war
 h2{margin-bottom:0.1em}code{background:#f5f5f5;padding:1px 4px;overflow-wrap:anywhere}"""
 
 
+def _lead_figure(figures: dict) -> str | None:
+    """The figure a report shows between the answer and the tables: the forecast fan (or the groups')."""
+    return next((k for k in ("forecast.png", "groups.png") if k in figures), None)
+
+
 def _figure_html(name: str, caption: str, png: bytes, lead: bool = False) -> str:
     data = base64.b64encode(png).decode("ascii")
     return (f"<figure{' class=lead' if lead else ''}><img alt='{html.escape(name)}' "
@@ -376,7 +383,7 @@ def headline_html(fit, sections: dict) -> str:
 
 def table_html(table: pd.DataFrame) -> str:
     """A table as the report shows it (numbers as :func:`formatted` writes them, scrolling if wide)."""
-    table = table.drop(columns="notes") if "notes" in table.columns else table
+    table = table.drop(columns="notes", errors="ignore")
     return ("<div class='wide'>" + formatted(table).to_html(border=0, na_rep="", index=table.index.name is not None)
             + "</div>")
 
@@ -390,7 +397,7 @@ def _html(fit, title: str, sections: dict, figures: dict[str, tuple[str, bytes]]
         parts.append(f"<p class='bad'><b>Not converged:</b> {html.escape(', '.join(bad))}. Their rows are "
                      "marked converged=False; treat them with caution (more data, more draws, or drop the law).</p>")
     parts.append(headline_html(fit, sections))
-    lead = next((k for k in ("forecast.png", "groups.png") if k in figures), None)
+    lead = _lead_figure(figures)
     if lead:
         parts.append(_figure_html(lead, *figures[lead], lead=True))
     for heading, explanation, table in sections.values():
@@ -447,7 +454,7 @@ def write_report(fit, out, forecast_n=None, prob: float = 0.9, *, target: float 
         plt.close(fig)
         (out / name).write_bytes(buf.getvalue())
         figures[name] = (caption, buf.getvalue())
-    lead = next((k for k in ("forecast.png", "groups.png") if k in figures), None)
+    lead = _lead_figure(figures)
     images = "\n\n".join(f"![{caption}]({name})" for name, (caption, _) in figures.items() if name != lead)
     head, body = _text_parts(fit, sections)  # the same tables as the CSVs and the HTML, computed once
     fan = f"![{figures[lead][0]}]({lead})\n\n" if lead else ""

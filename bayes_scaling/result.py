@@ -634,6 +634,7 @@ class ScalingFit:
         from . import __version__
 
         data = self.data
+        arrays = _data_arrays(data)  # n, y and the bins' columns: saved and checksummed
         meta = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "bayes_scaling": __version__,
             "x": data.x_name, "y": data.y_name, "extra": list(data.extra), "n_obs": data.n_obs,
@@ -646,12 +647,11 @@ class ScalingFit:
                       for k, f in self.fits.items()},
             "priors": self.priors.to_dict(),
             "binned": data.binned,
-            "checksums": {"data": _digest(_data_arrays(data)),
+            "checksums": {"data": _digest(arrays),
                           **{k: _digest(_arrays(f.tree)) for k, f in self.fits.items()}},
         }
-        columns = {"n": ("obs", data.n), "y": ("obs", data.y)}
+        columns = {k: ("obs", v) for k, v in arrays.items()}
         columns.update({f"extra_{i}": ("obs", v) for i, v in enumerate(data.extra.values())})
-        columns.update({f"bin_{k}": ("obs", np.asarray(v, dtype=float)) for k, v in (data.bins or {}).items()})
         return xr.DataTree(dataset=xr.Dataset(attrs={"meta": json.dumps(meta)}), children={
             "data": xr.DataTree(xr.Dataset(columns)),
             "posteriors": xr.DataTree(children={k: f.tree.copy() for k, f in self.fits.items()}),

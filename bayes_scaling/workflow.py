@@ -295,13 +295,7 @@ def fit_many(
         if not callable(getattr(executor, "submit", None)):
             raise ArgumentError(f"executor must have a submit method (a concurrent.futures.Executor), "
                                 f"got {type(executor).__name__}")
-        futures = [executor.submit(_fit_one, *task(i)) for i in range(len(curves))]
-        try:
-            out = [f.result() for f in futures]
-        except BaseException:  # Ctrl-C: drop what has not started
-            for f in futures:
-                f.cancel()
-            raise
+        out = _gather(executor.submit, [task(i) for i in range(len(curves))])
     elif n_jobs == 1:
         out = [_fit_one(*task(i)) for i in range(len(curves))]
     else:
@@ -312,14 +306,8 @@ def fit_many(
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto", category=UserWarning)
             with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-                futures = [pool.submit(_fit_one, *task(i)) for i in range(len(curves))]
-                try:
-                    out = [f.result() for f in futures]
-                except BaseException:  # Ctrl-C: drop the queued curves and stop the running samplers
-                    for f in futures:
-                        f.cancel()
-                    stop_sampling()
-                    raise
+                try:  # Ctrl-C also stops the samplers running in this process's threads
+                    out = _gather(pool.submit, [task(i) for i in range(len(curves))], stop_sampling)
                 finally:
                     pool.shutdown(wait=True)
                     stop_sampling(False)
@@ -330,6 +318,19 @@ def fit_many(
         warnings.warn(f"{len(failed)} of {len(out)} curves could not be fitted ({listed}{more}); their places "
                       "hold a FitFailure", DataWarning, stacklevel=2)
     return out if keys is None else dict(zip(keys, out, strict=True))
+
+
+def _gather(submit, tasks: list, interrupted: Callable[[], Any] = lambda: None) -> list:
+    """``_fit_one`` of every task through ``submit`` (an executor's), the results in order. On any
+    interruption (Ctrl-C) the curves not yet started are dropped and ``interrupted`` is called."""
+    futures = [submit(_fit_one, *t) for t in tasks]
+    try:
+        return [f.result() for f in futures]
+    except BaseException:
+        for f in futures:
+            f.cancel()
+        interrupted()
+        raise
 
 
 def _fit_one(curve, x: str, y: str, seed: int, kwargs: dict, then, key):
