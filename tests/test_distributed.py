@@ -9,6 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 import pytest
+from dask import distributed  # in the dev install (the `distributed` extra): never skipped
 
 import bayes_scaling as bs
 
@@ -41,7 +42,6 @@ def in_process():
 
 
 def test_a_dask_cluster_of_worker_processes_gives_the_same_fits(in_process):
-    distributed = pytest.importorskip("dask.distributed")  # the dev install has it (the `distributed` extra)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) \
             as cluster, distributed.Client(cluster) as client, warnings.catch_warnings():
         warnings.simplefilter("ignore", bs.BayesScalingWarning)
