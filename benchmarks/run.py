@@ -14,6 +14,10 @@ Figures:
 * refit of the three laws with the comparison table, per law;
 * a batch of synthetic curves (5-20 points each), three laws, compare + forecasts, via
   ``bs.fit_many`` (both cores), with the process's peak memory;
+* where a batch curve's time goes: the same work one curve after another on one core, split into NUTS
+  (first runs, refits for predictive densities, retries of fits that failed a convergence check) and
+  everything else (Python: criteria, LOO, weights, forecasts), with the lower bound that the NUTS work
+  alone sets on the 100-curve batch;
 * one dense curve of 10^3, 10^4 and 10^5 rows (``dense.py``: fit + compare + forecast in a fresh process,
   with its peak memory).
 """
@@ -56,6 +60,46 @@ def synthetic_curves(count: int, seed: int = 0):
         y = 100 * (floor + (1 - floor) * (n / n[0]) ** -a) * np.exp(rng.normal(0, 0.02, m))
         curves.append(pd.DataFrame({"n": n, "y": y}))
     return curves
+
+
+def batch_breakdown(curves) -> dict:
+    """Seconds per curve of the batch's work done serially on one core (``cores=1``), split by where
+    they go: NUTS runs (``sampling._run``, reading the trace included) by kind, and the rest."""
+    import bayes_scaling as bs
+    from bayes_scaling import sampling
+
+    default, spent = sampling.SamplerOptions(), {}
+    run = sampling._run
+
+    def timed(law, data, options, *a, **k):
+        kind = ("refits" if not options.retry else
+                "retries" if options.tune > default.tune or options.thin > 1 else "first runs")
+        t = time.perf_counter()
+        try:
+            return run(law, data, options, *a, **k)
+        finally:
+            spent[kind] = spent.get(kind, 0.0) + time.perf_counter() - t
+            spent[kind + " calls"] = spent.get(kind + " calls", 0) + 1
+
+    def one(i, c):
+        f = bs.fit(c, random_seed=i, cores=1)
+        f.compare(), f.forecast([2e5, 4e5, 8e5], law="all")
+
+    for i, c in enumerate(curves[:2]):  # warm: compiled laws loaded
+        one(i, c)
+    sampling._run = timed
+    try:
+        t = time.perf_counter()
+        for i, c in enumerate(curves):
+            one(i, c)
+        total = time.perf_counter() - t
+    finally:
+        sampling._run = run
+    out = {k: spent.get(k, 0.0) / len(curves) for k in
+           ("first runs", "refits", "retries", "first runs calls", "refits calls", "retries calls")}
+    out["nuts"] = out["first runs"] + out["refits"] + out["retries"]
+    out["other"] = total / len(curves) - out["nuts"]
+    return out
 
 
 def main() -> None:
@@ -122,6 +166,13 @@ def main() -> None:
     report(f"batch: {count} curves x 3 laws + compare + forecasts", batch)
     report("batch: per curve", batch / count)
     report("peak memory (this process)", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "MiB")
+
+    split = batch_breakdown(curves[: 20 if args.quick else 40])
+    for kind in ("first runs", "refits", "retries"):
+        report(f"  per curve, NUTS {kind}", split[kind], note=f"{split[kind + ' calls']:.2f} runs per curve")
+    report("  per curve, everything else (one core)", split["other"])
+    report("  100-curve batch if only NUTS were left", 100 * split["nuts"] / (os.cpu_count() or 1),
+           note="its NUTS work spread over every core")
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from dense import run as dense_run  # one dense curve in a fresh process: fit + compare + forecast
