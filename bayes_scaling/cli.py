@@ -49,8 +49,8 @@ def _read_csv(args):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
         if getattr(args, "group", None):
-            return frame, split_groups(frame, args.group, x=args.x, y=args.y)
-        return frame, as_scaling_data(frame, x=args.x, y=args.y)
+            return frame, split_groups(frame, args.group, x=args.x, y=args.y, missing=args.missing)
+        return frame, as_scaling_data(frame, x=args.x, y=args.y, missing=args.missing)
 
 
 def _fit(args) -> int:
@@ -66,7 +66,7 @@ def _fit(args) -> int:
     what = f"{args.y} on {args.x}" + (f", one fit per {args.group!r}" if args.group else "")
     print(f"fitting {', '.join(laws or bs.laws.default_laws())} to {args.data} ({what}) ...", file=sys.stderr)
     fit = bs.fit(frame, x=args.x, y=args.y, laws=laws, draws=args.draws, random_seed=args.seed,
-                 progressbar=_progress(args), group=args.group, pooling=args.pooling)
+                 progressbar=_progress(args), group=args.group, pooling=args.pooling, missing=args.missing)
     n = args.forecast or default_forecast(fit)
     title = f"bayes-scaling fit: {args.y} on {args.x} ({args.data})"
     sections = tables(fit, n, args.prob, args.target, args.discrepancy)  # printed and written: computed once
@@ -89,7 +89,7 @@ def _backtest(args) -> int:
         raise ArgumentError(f"--min-points {args.min_points} leaves nothing to forecast: the data have "
                             f"{data.distinct_n.size} distinct {args.x}")
     print(f"fitting and backtesting {args.y} on {args.x} ({args.data}) ...", file=sys.stderr)
-    fit = bs.fit(frame, x=args.x, y=args.y, laws=args.laws or None, random_seed=args.seed)
+    fit = bs.fit(frame, x=args.x, y=args.y, laws=args.laws or None, random_seed=args.seed, missing=args.missing)
     table = fit.backtest(min_points=args.min_points, prob=args.prob)
     print(f"Backtest: refit on the first k distinct {args.x}, forecast every later point "
           f"({args.prob:.0%} intervals)\n")
@@ -186,6 +186,9 @@ def _data_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--laws", nargs="+", metavar="LAW", help="laws to fit (default: all registered)")
     p.add_argument("--prob", type=_probability, default=0.9, help="interval mass (default 0.9)")
     p.add_argument("--seed", type=_seed, default=0, help="random seed, an integer >= 0 (default 0)")
+    p.add_argument("--missing", choices=["raise", "drop"], default="raise",
+                   help="rows with an empty x or y: an error (default), or left out with a warning (drop: e.g. a "
+                        "training log whose eval metric is logged every few hundred steps)")
 
 
 def _output_arguments(p: argparse.ArgumentParser) -> None:

@@ -16,6 +16,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from .checks import check_choice
 from .errors import DataError, DataWarning
 
 __all__ = ["DENSE_BINS", "DENSE_ROWS", "MIN_DISTINCT_X", "ScalingData", "as_scaling_data", "bin_dense", "read_table",
@@ -119,7 +120,8 @@ def _column(table: pd.DataFrame, name: str, role: str) -> pd.Series:
     if np.isnan(arr).any():
         raise DataError(
             f"column {name!r} has missing values (NaN) in rows {_rows(table.index, np.isnan(arr))}; "
-            "fill or drop those rows"
+            "fill or drop those rows, or pass missing='drop' (command line: --missing drop) to leave them out, e.g. "
+            "the rows of a training log where this metric was not evaluated"
         )
     if np.isinf(arr).any():
         raise DataError(
@@ -324,6 +326,7 @@ def as_scaling_data(
     *,
     keep: tuple[str, ...] = (),
     min_distinct: int = MIN_DISTINCT_X,
+    missing: str = "raise",
 ) -> ScalingData:
     """Validate a table (DataFrame or CSV path) and return :class:`ScalingData`.
 
@@ -337,18 +340,34 @@ def as_scaling_data(
         Further numeric, positive columns to carry along (e.g. ``tokens``).
     min_distinct : int
         Fewest distinct ``x`` values accepted.
+    missing : {"raise", "drop"}
+        A row with a missing (empty, NaN) ``x``, ``y`` or ``keep`` value is an error (default), or is
+        left out with a :class:`~bayes_scaling.errors.DataWarning` that says how many and which
+        (``"drop"``: e.g. a training log whose evaluation metric is logged every few hundred steps).
 
     Raises
     ------
     DataError
         Missing column, non-numeric values, NaN/inf, values <= 0, too few distinct x.
         Raised before any model is built.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, warnings
+    >>> log = pd.DataFrame({"step": [100, 200, 300, 400, 500, 600],
+    ...                     "eval/loss": [3.1, np.nan, 2.9, np.nan, 2.8, 2.75]})
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     d = as_scaling_data(log, x="step", y="eval/loss", missing="drop")
+    >>> d.n.tolist(), d.index, len(caught)
+    ([100.0, 300.0, 500.0, 600.0], (0, 2, 4, 5), 1)
     """
     if isinstance(data, ScalingData):
         return data
     table = read_table(data)
     if len(table) == 0:
         raise DataError("the data table is empty")
+    table = _drop_missing(table, {x: "x", y: "y", **{k: "an extra column" for k in keep}}, missing)
     n = _column(table, x, "x")
     v = _column(table, y, "y")
     extra = {k: _column(table, k, "an extra column") for k in keep}
@@ -374,12 +393,14 @@ def split_groups(
     *,
     keep: tuple[str, ...] = (),
     min_distinct: int = MIN_DISTINCT_X,
+    missing: str = "raise",
 ) -> dict[str, ScalingData]:
     """Split a table with a configuration column into one validated curve per configuration.
 
     Groups keep the order in which they first appear; their labels become strings.
     Each group is validated like :func:`as_scaling_data`, and an error says which group
-    (and which of its rows) is at fault.
+    (and which of its rows) is at fault. ``missing="drop"`` leaves out rows missing their group,
+    ``x``, ``y`` or a ``keep`` value (with one warning for the whole table).
 
     Examples
     --------
@@ -392,6 +413,7 @@ def split_groups(
     table = read_table(data)
     if len(table) == 0:
         raise DataError("the data table is empty")
+    table = _drop_missing(table, {group: "group", x: "x", y: "y", **{k: "an extra column" for k in keep}}, missing)
     labels = _lookup(table, group, "group")
     missing = labels.isna().to_numpy()
     if missing.any():
@@ -410,6 +432,27 @@ def split_groups(
         except DataError as err:
             raise DataError(f"group {name!r} (column {group!r}): {err}") from None
     return out
+
+
+def _drop_missing(table: pd.DataFrame, columns: dict[str, str], missing: str) -> pd.DataFrame:
+    """``table`` without the rows missing a value in ``columns`` (name -> role), with one warning,
+    when ``missing == "drop"``; ``table`` itself otherwise (the checks of each column then say
+    which rows are missing what)."""
+    check_choice(missing, "missing", ("raise", "drop"))
+    if missing == "raise":
+        return table
+    gone = np.zeros(len(table), dtype=bool)
+    for name, role in columns.items():
+        gone |= _lookup(table, name, role).isna().to_numpy()
+    names = " or ".join(repr(c) for c in columns)
+    if gone.all():
+        raise DataError(f"every row misses a value in {names}: nothing is left to fit")
+    if gone.any():
+        warnings.warn(f"left out {int(gone.sum()):,} of {len(table):,} rows missing a value in {names} "
+                      f"(rows {_rows(table.index, gone)}); {int((~gone).sum()):,} rows are fitted",
+                      DataWarning, stacklevel=4)
+        table = table[~gone]
+    return table
 
 
 def _warn_unusual(table: pd.DataFrame, n: np.ndarray, y: np.ndarray, x: str, yname: str) -> None:

@@ -44,6 +44,7 @@ def fit(
     group: str | None = None,
     pooling: str = "none",
     priors: Mapping | Priors | None = None,
+    missing: str = "raise",
 ) -> ScalingFit | GroupedFit:
     """Fit learning-curve laws to a table of (sample count, metric) by NUTS.
 
@@ -96,6 +97,10 @@ def fit(
         ``"law_probs"`` (the laws' prior probabilities in the averaged forecast) and
         ``"discrepancy"`` (the prior of kappa). A law whose priors its kernel cannot sample is
         sampled through its PyMC model (compiled once per process, a few seconds).
+    missing : {"raise", "drop"}
+        A row missing its ``x``, ``y`` (or ``keep``, ``group``) value is an error (default), or is left
+        out with a ``DataWarning`` naming how many and which rows (``"drop"``: e.g. a training log
+        exported with its evaluation metric logged every few hundred steps and empty in between).
 
     Returns
     -------
@@ -118,6 +123,7 @@ def fit(
     keep = check_names(keep, "keep")
     group = None if group is None else check_column(group, "group")
     check_choice(pooling, "pooling", ("none", "partial"))
+    check_choice(missing, "missing", ("raise", "drop"))
     random_seed = check_seed(random_seed)
     chosen = [get_law(k) for k in (default_laws() if laws is None else laws)]
     if not chosen:
@@ -131,9 +137,9 @@ def fit(
     need = max(law.min_distinct for law in chosen) if laws is not None else min(law.min_distinct
                                                                                 for law in chosen)
     if group is not None:
-        datas = split_groups(data, group, x=x, y=y, keep=tuple(keep), min_distinct=need)
+        datas = split_groups(data, group, x=x, y=y, keep=tuple(keep), min_distinct=need, missing=missing)
     else:
-        datas = {None: as_scaling_data(data, x=x, y=y, keep=tuple(keep), min_distinct=need)}
+        datas = {None: as_scaling_data(data, x=x, y=y, keep=tuple(keep), min_distinct=need, missing=missing)}
     datas = {name: bin_dense(d) if d.n_obs > DENSE_ROWS else d for name, d in datas.items()}
     if pooling == "partial" and any(d.binned for d in datas.values()):
         raise ArgumentError(f"partial pooling takes curves of at most {DENSE_ROWS} rows per group; fit dense "
@@ -359,6 +365,8 @@ def _check_shared_options(kwargs: dict) -> list[str]:
         check_names(kwargs["keep"], "keep")
     if kwargs.get("priors") is not None:
         as_priors(kwargs["priors"])
+    if "missing" in kwargs:
+        check_choice(kwargs["missing"], "missing", ("raise", "drop"))
     return laws
 
 

@@ -162,3 +162,23 @@ def test_fit_groups_target_and_report_rerender(tmp_path, capsys):
     pd.testing.assert_frame_equal(pd.read_csv(out / "ppl_min.csv"), before)
     assert _exit_code(["fit", str(csv), "--x", "samples", "--y", "val_ppl", "--group", "block"]) == 2
     assert "Did you mean 'blocks'" in capsys.readouterr().err
+
+
+def test_missing_rows_of_a_training_log_are_refused_or_dropped(tmp_path, capsys, monkeypatch):
+    import numpy as np
+    import pandas as pd
+
+    import bayes_scaling as bs
+
+    step = np.arange(1, 41) * 100.0
+    loss = 2.0 + 30 * step**-0.3
+    path = tmp_path / "wandb_export.csv"
+    pd.DataFrame({"_step": step, "eval/loss": np.where(np.arange(40) % 5 == 4, loss, np.nan)}).to_csv(path, index=False)
+    assert main(["fit", str(path), "--x", "_step", "--y", "eval/loss"]) == 2
+    assert "--missing drop" in capsys.readouterr().err
+    fitted = []
+    monkeypatch.setattr(bs, "fit", lambda frame, **kw: fitted.append(kw) or (_ for _ in ()).throw(bs.DataError("stop")))
+    assert main(["fit", str(path), "--x", "_step", "--y", "eval/loss", "--missing", "drop"]) == 2
+    assert fitted[0]["missing"] == "drop"
+    assert main(["backtest", str(path), "--x", "_step", "--y", "eval/loss", "--missing", "drop"]) == 2
+    assert fitted[1]["missing"] == "drop"

@@ -149,3 +149,54 @@ def test_laws_needing_more_points_are_left_out_or_refused(monkeypatch):
     with pytest.raises(bs.DataError, match="at least 4 are needed"):
         bs.fit(df, laws=["exp_decay"])
     assert calls == []
+
+
+def _training_log():
+    """A training log as wandb exports it: the eval metric only every fifth row, NaN in between."""
+    step = np.arange(1, 41) * 100.0
+    loss = 2.0 + 30 * step**-0.3
+    return pd.DataFrame({"_step": step, "train/loss": loss,
+                         "eval/loss": np.where(np.arange(40) % 5 == 4, 1.02 * loss, np.nan)})
+
+
+def test_missing_values_are_refused_by_default_and_the_message_names_the_option():
+    with pytest.raises(bs.DataError, match=r"'eval/loss' has missing values \(NaN\) in rows 0, 1, 2.*missing='drop'"):
+        as_scaling_data(_training_log(), x="_step", y="eval/loss")
+
+
+def test_missing_drop_leaves_out_the_empty_rows_and_says_so():
+    log = _training_log()
+    before = log.copy(deep=True)
+    with pytest.warns(bs.DataWarning, match=r"left out 32 of 40 rows missing a value in '_step' or 'eval/loss' "
+                                            r"\(rows 0, 1, 2, 3, 5.*8 rows are fitted"):
+        d = as_scaling_data(log, x="_step", y="eval/loss", missing="drop")
+    assert log.equals(before)  # the caller's table is not touched
+    kept = log["eval/loss"].notna().to_numpy()
+    assert d.index == tuple(log.index[kept])  # each fitted row keeps its label in the caller's table
+    np.testing.assert_array_equal(d.y, log["eval/loss"].to_numpy()[kept])
+    with pytest.raises(bs.DataError, match="every row misses a value in 'n' or 'y'"):
+        as_scaling_data({"n": [1.0, 2.0], "y": [np.nan, np.nan]}, missing="drop")
+    with pytest.raises(bs.ArgumentError, match="missing"):
+        as_scaling_data(log, x="_step", y="eval/loss", missing="ignore")
+    # only missing values are dropped: the other checks still refuse bad rows
+    bad = log.assign(**{"eval/loss": log["eval/loss"].where(log.index != 9, -1.0)})
+    with pytest.raises(bs.DataError, match=r"strictly positive.*rows 9"), pytest.warns(bs.DataWarning):
+        as_scaling_data(bad, x="_step", y="eval/loss", missing="drop")
+
+
+def test_missing_drop_reaches_fit_groups_and_fit_many(monkeypatch):
+    import bayes_scaling.workflow as wf
+
+    seen = []
+    monkeypatch.setattr(wf.ScalingFit, "from_data", classmethod(lambda cls, data, *a, **k: seen.append(data)))
+    log = _training_log()
+    with pytest.warns(bs.DataWarning, match="left out 32 of 40"):
+        bs.fit(log, x="_step", y="eval/loss", missing="drop")
+    assert seen[-1].n_obs == 8
+    two = pd.concat([log.assign(run="a"), log.assign(run="b")], ignore_index=True)
+    two.loc[4, "run"] = None  # a measured row without its configuration is missing a value as well
+    with pytest.warns(bs.DataWarning, match="left out 65 of 80 rows missing a value in 'run' or '_step' or 'eval"):
+        groups = bs.data.split_groups(two, "run", x="_step", y="eval/loss", missing="drop")
+    assert {k: g.n_obs for k, g in groups.items()} == {"a": 7, "b": 8}
+    with pytest.raises(bs.ArgumentError, match="missing"):
+        bs.fit_many([log], x="_step", y="eval/loss", missing="sometimes")
