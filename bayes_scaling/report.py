@@ -165,6 +165,7 @@ def _headline_one(fit, t: dict) -> list[str]:
     return lines
 
 
+_NOT_CONVERGED = "did not converge: treat their rows with caution (more data, more draws, or drop the law)"
 #: the order in which kinds of warning are listed: not converged, then what bears on the answer, then checks
 _SEVERITY = {"diagnostics": 0, "ppl_min": 1, "samples_needed": 1, "discrepancy": 2, "sensitivity": 3, "compare": 4}
 
@@ -175,7 +176,7 @@ def warning_lines(fit, sections: dict) -> list[str]:
     found: dict[tuple[int, str], list[str]] = {}
     bad = _not_converged(fit)
     if bad:
-        found[(0, "did not converge: treat their rows with caution (more data, more draws, or drop the law)")] = bad
+        found[(0, _NOT_CONVERGED)] = bad
     for stem, (_, _, table) in sections.items():
         if stem == "sensitivity":
             leaning = table[table["prior"] >= 0.05]
@@ -377,7 +378,8 @@ def headline_html(fit, sections: dict) -> str:
     """The headline and the grouped warnings as an HTML block (the report's top, the notebook view)."""
     lines = "".join(f"<p>{html.escape(line)}</p>" for line in headline(fit, sections))
     warn = warning_lines(fit, sections)
-    items = "".join(f"<li>{html.escape(w.lstrip('! '))}</li>" for w in warn)
+    red = {w: " class=bad" if w.startswith("! " + _NOT_CONVERGED) else "" for w in warn}
+    items = "".join(f"<li{red[w]}>{html.escape(w.lstrip('! '))}</li>" for w in warn)
     return f"<div class='headline'>{lines}</div>" + (f"<ul class='warn'>{items}</ul>" if items else "")
 
 
@@ -392,11 +394,7 @@ def _html(fit, title: str, sections: dict, figures: dict[str, tuple[str, bytes]]
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
              f"<meta name='viewport' content='width=device-width'><style>{_CSS}</style></head><body>"
              f"<h1>{html.escape(title)}</h1>", f"<p><code>{html.escape(repr(fit))}</code></p>"]
-    bad = _not_converged(fit)
-    if bad:
-        parts.append(f"<p class='bad'><b>Not converged:</b> {html.escape(', '.join(bad))}. Their rows are "
-                     "marked converged=False; treat them with caution (more data, more draws, or drop the law).</p>")
-    parts.append(headline_html(fit, sections))
+    parts.append(headline_html(fit, sections))  # not-converged laws: in its warnings, first and in red
     lead = _lead_figure(figures)
     if lead:
         parts.append(_figure_html(lead, *figures[lead], lead=True))

@@ -90,3 +90,14 @@ def test_a_fit_shows_its_headline_comparison_and_fan_in_a_notebook(seed_sections
     view = grouped._repr_html_()
     assert view.count("Best-supported law: saturation") == 2 and "2-block:" in view and "3-block:" in view
     assert np.all([g in view for g in grouped.fits])
+
+
+def test_a_law_that_did_not_converge_is_said_once_in_the_headline_and_once_in_red(seed_sections, monkeypatch):
+    fit, sections = seed_sections
+    monkeypatch.setattr(bs.report, "_not_converged", lambda f: ["exp_decay"])
+    lines = warning_lines(fit, sections)
+    assert lines[0].startswith("! did not converge") and lines[0].endswith(": exp_decay")
+    page = bs.report.headline_html(fit, sections)
+    assert page.count("converge") == 2  # the headline's Warnings line and the first warning
+    assert re.search(r"<li class=bad>did not converge[^<]*exp_decay</li>", page)
+    assert page.count("class=bad") == 1
