@@ -51,7 +51,8 @@ class SamplerOptions:
     cores: int | None = None
     progressbar: bool = False
     retry: bool = True
-    #: run ``thin`` times the draws and keep every ``thin``-th (set by the retry of a slowly mixing fit)
+    #: run ``thin`` times the draws and keep every ``thin``-th (set by the retry of a slowly mixing fit, and
+    #: for the checked fits of a law that sets its own ``Law.thin``)
     thin: int = 1
 
     def __post_init__(self):
@@ -443,6 +444,8 @@ def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0, 
     priors = priors or law.resolve_priors({})
     if backend is not None:
         check_choice(backend, "backend", ("kernel", "pymc"))
+    if check and law.thin > options.thin:  # a slowly mixing law: its checked fits run longer chains
+        options = dataclasses.replace(options, thin=law.thin)
     trace = _run(law, data, options, seed, priors, backend=backend)
     if not check:
         return trace[0], trace[1], None

@@ -72,8 +72,7 @@ def batch_breakdown(curves) -> dict:
     run = sampling._run
 
     def timed(law, data, options, *a, **k):
-        kind = ("refits" if not options.retry else
-                "retries" if options.tune > default.tune or options.thin > 1 else "first runs")
+        kind = "refits" if not options.retry else "retries" if options.tune > default.tune else "first runs"
         t = time.perf_counter()
         try:
             return run(law, data, options, *a, **k)

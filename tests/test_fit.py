@@ -178,7 +178,11 @@ def test_forecast_weights_fall_back_to_stacking_without_a_split(seed_df):
     fw = fit.forecast_weights()
     assert fw["elpd_lfo"].isna().all()
     assert fw["method"].iloc[0].startswith("LOO stacking: 4 distinct n")
-    assert fit.weights() == fit.weights("stacking")
+    # the stacking weights times the laws' prior probabilities, normalised
+    stack, prior = fit.weights("stacking"), fit.priors.law_prob([f.law for f in fit.fits.values()])
+    total = sum(stack[k] * prior[k] for k in stack)
+    assert fit.weights() == pytest.approx({k: stack[k] * prior[k] / total for k in stack}, abs=1e-12)
+    np.testing.assert_allclose(fw["prior_prob"].to_numpy(), [prior[k] for k in fw.index])
     one = bs.fit(seed_df, x="samples", y="val_ppl", laws=["power"], random_seed=4, draws=300, tune=300)
     assert one.weights() == {"power": 1.0}
 

@@ -106,6 +106,9 @@ class Law:
     #: laws (``priors={"law_probs": ...}`` replaces it; docs/priors.md says where the built-in values
     #: come from): a third, as for one of three laws with nothing known, unless a law sets its own
     prior_prob: ClassVar[float] = 1 / 3
+    #: a fit's first run draws this many iterations per kept draw (a law whose posterior mixes slowly sets
+    #: 2: its draws are then less correlated, and the costly retry is rarely needed)
+    thin: ClassVar[int] = 1
     #: the parameter that scales the whole curve (a ``y@N`` prior replaces its prior)
     level_parameter: ClassVar[str] = "y_ref"
     curve_grad: ClassVar[Any] = None
