@@ -165,6 +165,7 @@ def _headline_one(fit, t: dict) -> list[str]:
     return lines
 
 
+#: the warning that leads the list when a law did not converge (the HTML report shows it in red)
 _NOT_CONVERGED = "did not converge: treat their rows with caution (more data, more draws, or drop the law)"
 #: the order in which kinds of warning are listed: not converged, then what bears on the answer, then checks
 _SEVERITY = {"diagnostics": 0, "ppl_min": 1, "samples_needed": 1, "discrepancy": 2, "sensitivity": 3, "compare": 4}

@@ -433,7 +433,8 @@ def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0, 
 
     Returns ``(posterior Dataset, sample_stats Dataset, Diagnostics)``; with ``check=False``
     (for internal refits whose draws only feed a predictive density) no diagnostics are
-    computed, nothing is retried and the third item is ``None``. When the first
+    computed, nothing is retried and the third item is ``None``. A checked fit of a law that sets
+    ``Law.thin`` (exp_decay: 2) draws that many iterations per kept draw. When the first
     run fails a convergence check and ``options.retry`` is set, it is run once more
     with :meth:`SamplerOptions.stricter` (smaller steps after divergences, longer chains after slow
     mixing); the better of the two is kept and (with
