@@ -124,14 +124,17 @@ def ess(a: np.ndarray, method: str = "bulk", prob: float = 0.05) -> np.ndarray:
     if not ok.any():
         return out
     a = a[..., ok]
-    if method == "bulk":
-        out[ok] = _ess(_z_scale(_split(a)))
-    elif method == "mean":
-        out[ok] = _ess(_split(a))
-    elif method == "tail":
-        lo, hi = sorted((prob, 1 - prob))
-        q = np.quantile(a, [lo, hi], axis=(0, 1))
-        out[ok] = np.minimum(_ess(_split((a <= q[0]).astype(float))), _ess(_split((a <= q[1]).astype(float))))
-    else:
+    if method not in ("bulk", "mean", "tail"):
         raise ValueError(f"unknown ESS method {method!r}")
+    # a degenerate posterior (a constant or exploding variable) gives NaN or inf here, which the
+    # convergence check reads as a failure; numpy's warnings about it would only repeat that
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        if method == "bulk":
+            out[ok] = _ess(_z_scale(_split(a)))
+        elif method == "mean":
+            out[ok] = _ess(_split(a))
+        else:
+            lo, hi = sorted((prob, 1 - prob))
+            q = np.quantile(a, [lo, hi], axis=(0, 1))
+            out[ok] = np.minimum(_ess(_split((a <= q[0]).astype(float))), _ess(_split((a <= q[1]).astype(float))))
     return out
