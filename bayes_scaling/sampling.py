@@ -317,6 +317,8 @@ def diagnose(posterior, sample_stats, retried: bool = False) -> Diagnostics:
     names, a = _convergence.stack(posterior)
     table = pd.DataFrame({"r_hat": _convergence.rhat(a), "ess_bulk": _convergence.ess(a, "bulk"),
                           "ess_tail": _convergence.ess(a, "tail", prob=0.05)}, index=names)
+    # a variable with non-finite draws has no r_hat or ESS (NaN, as a constant one): here it fails
+    table.loc[~np.isfinite(a).all(axis=(0, 1)), ["r_hat", "ess_bulk", "ess_tail"]] = [np.inf, 0.0, 0.0]
     return Diagnostics(
         divergences=int(np.asarray(sample_stats["diverging"]).sum()),
         r_hat_max=float(np.nanmax(table["r_hat"].to_numpy())),

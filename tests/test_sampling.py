@@ -54,3 +54,20 @@ def test_sampling_does_not_import_arviz_plots_or_matplotlib():
             "import arviz\nprint(type(arviz.from_dict).__name__)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.splitlines() == ["[]", "function"]
+
+
+def test_a_variable_with_non_finite_draws_fails_the_convergence_check():
+    import xarray as xr
+
+    from bayes_scaling.sampling import diagnose
+
+    rng = np.random.default_rng(2)
+    post = xr.Dataset({"y_ref": (("chain", "draw"), rng.normal(10, 1, (4, 200))),
+                       "slope": (("chain", "draw"), rng.normal(0.3, 0.01, (4, 200))),
+                       "fixed": (("chain", "draw"), np.ones((4, 200)))})
+    stats = xr.Dataset({"diverging": (("chain", "draw"), np.zeros((4, 200), dtype=bool))})
+    assert diagnose(post, stats).converged  # a constant variable has no r_hat and does not fail the fit
+    post["slope"][0, 7] = np.inf
+    bad = diagnose(post, stats)
+    assert not bad.converged and bad.r_hat_max == np.inf and bad.ess_bulk_min == 0
+    assert bad.table.loc["slope", "r_hat"] == np.inf and np.isfinite(bad.table.loc["y_ref", "r_hat"])
