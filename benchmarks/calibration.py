@@ -35,7 +35,7 @@ Scenarios
   OpenML data sets, test error rate averaged over 25 splits), one per data set, the last eight
   doublings of each curve: extracted once by ``benchmarks/lcdb_extract.py`` (its docstring gives
   the source, the licence and the selection rule) into ``benchmarks/data/lcdb_error_curves.csv``;
-* real (5): ten curves like the seed experiment's: small byte-level transformers (five sizes) trained
+* real (5): twenty curves like the seed experiment's: small byte-level transformers (ten shapes) trained
   separately, on a GPU, on 16 KiB to 2 MiB of Python source or English documentation, best held-out
   loss per byte (``benchmarks/train_lm_curves.py`` made ``benchmarks/data/seedlike_lm_curves.csv``);
 * real (4): the 49 language-model validation-loss curves of ``../shared/data/lm_dev_curves.csv``
@@ -229,8 +229,8 @@ def lcdb_curves() -> list[dict]:
 
 
 def seedlike_curves() -> list[dict]:
-    """Ten curves like the seed experiment's (``benchmarks/data/seedlike_lm_curves.csv``, made on a GPU by
-    ``benchmarks/train_lm_curves.py``): small byte-level transformers (five sizes) trained separately on
+    """Twenty curves like the seed experiment's (``benchmarks/data/seedlike_lm_curves.csv``, made on a GPU by
+    ``benchmarks/train_lm_curves.py``): small byte-level transformers (ten shapes) trained separately on
     16 KiB to 2 MiB of Python source or English documentation, best held-out loss per byte. Fitted on the
     first five sizes, forecast at the last three (2x, 4x, 8x)."""
     from pathlib import Path

@@ -7,7 +7,7 @@ Needs PyTorch and a GPU (it runs on CPU too, slowly); not a dependency of the pa
 plain text files in CORPUS_DIR, made by ``make_lm_corpora.py`` from the Python 3.12 of the project's
 machines: ``code.txt``, 5 MB of the standard library's source in random 2,000-character blocks, and
 ``english.txt``, 2.7 MB of its English documentation (pydoc topics and docstrings longer than 200
-characters) in random order. For every corpus and model size (five: width 64 to 256, two to four
+characters) in random order. For every corpus and model size (ten: width 48 to 320, two to four
 layers), one model per training-set size: byte-level GPT-style transformers (context 128) trained from
 scratch on the first ``n`` bytes of the corpus, for ``n`` = 16 KiB doubling up to 2 MiB, for 1,500
 AdamW steps of 64 sequences (cosine learning rate from 1e-3), with the held-out loss (the corpus's last
@@ -28,7 +28,9 @@ import torch
 from torch import nn
 
 SIZES = [16_384 * 2**k for k in range(8)]
-MODELS = {"d64-l2": (64, 2), "d96-l3": (96, 3), "d128-l2": (128, 2), "d192-l3": (192, 3), "d256-l4": (256, 4)}
+MODELS = {"d64-l2": (64, 2), "d96-l3": (96, 3), "d128-l2": (128, 2), "d192-l3": (192, 3), "d256-l4": (256, 4),
+          # five more shapes (session 9), for twenty curves in all
+          "d48-l2": (48, 2), "d80-l3": (80, 3), "d160-l2": (160, 2), "d288-l3": (288, 3), "d320-l4": (320, 4)}
 CONTEXT, BATCH, STEPS, EVAL_EVERY, HELD_OUT = 128, 64, 1500, 100, 200_000
 
 
