@@ -31,7 +31,8 @@ def predictive_draws(curve: np.ndarray, sigma: np.ndarray, rng: np.random.Genera
     column has the right distribution, and because each draw's curve falls with ``n``
     the forecast quantiles fall with ``n`` too, free of Monte Carlo wiggles.
     """
-    return curve * np.exp(np.asarray(sigma)[:, None] * rng.standard_normal((curve.shape[0], 1)))
+    with np.errstate(over="ignore"):  # a draw of sigma in the hundreds (a few wild points): inf, as it is
+        return curve * np.exp(np.asarray(sigma)[:, None] * rng.standard_normal((curve.shape[0], 1)))
 
 
 def interval_columns(draws: np.ndarray, prob: float, prefix: str = "") -> dict[str, np.ndarray]:

@@ -608,7 +608,10 @@ class ScalingFit:
             observed n: 1 or less inside the data), ``law``, ``mean, median, lower, upper`` for a
             new measurement at ``n`` (observation noise included; the interval always
             contains the curve band), ``curve_lower, curve_upper`` for the mean curve,
-            and ``converged``.
+            and ``converged``. ``mean`` is the average of the predictive draws: with very few
+            points and a huge spread its draws of the noise can reach hundreds of log units and
+            the average overflows to ``inf`` (under the inverse-gamma posterior of the noise variance
+            the predictive mean is not finite at all); the median and the interval stay finite.
 
         Examples
         --------

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import bayes_scaling as bs
@@ -44,7 +44,10 @@ def check_fit_properties(df):
     fc = fit.forecast(grid, prob=0.9, law="all", discrepancy=0)  # the laws' own predictive
     learned = fit.forecast(grid, prob=0.9, law="all")  # the default: plus the learned discrepancy
     for table in (fc, learned):
-        assert np.isfinite(table[["mean", "median", "lower", "upper", "curve_lower", "curve_upper"]]).all().all()
+        assert np.isfinite(table[["median", "lower", "upper", "curve_lower", "curve_upper"]]).all().all()
+        # the mean of the predictive draws is finite, or +inf where a draw of the noise overflows (the
+        # predictive mean under the inverse-gamma posterior of the noise variance is not finite at all)
+        assert (table["mean"] >= table["lower"]).all() and not table["mean"].isna().any()
         assert (table["lower"] <= table["median"]).all() and (table["median"] <= table["upper"]).all()
         assert (table["lower"] <= table["curve_lower"] * (1 + 1e-12)).all()
         assert (table["curve_upper"] <= table["upper"] * (1 + 1e-12)).all()
@@ -92,14 +95,31 @@ def check_budget_answers(fit, top, fc):
                 assert at >= prob - 2 / size and before < prob, (discrepancy, prob, n, at, before)
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# three points over ten decades of an exp_decay curve: y from 1.7e48 to 0.9, and draws of the noise in the
+# hundreds of log units (found by the slow test in CI, session 9: the predictive mean overflowed)
+WILD = pd.DataFrame({"n": [3.162278e03, 3.162278e08, 3.162278e13], "y": [1.728923e48, 9.993397e-01, 9.013190e-01]})
+
+
+# derandomized: CI checks the same curves every run (a failure found once is kept as an @example)
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 @given(curves())
 def test_properties_on_random_curves(df):
     check_fit_properties(df)
 
 
 @pytest.mark.slow
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 @given(curves())
+@example(WILD)
 def test_properties_on_many_random_curves(df):
     check_fit_properties(df)
+
+
+def test_a_wild_curve_forecasts_without_numpy_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bs.BayesScalingWarning)
+        warnings.simplefilter("error", RuntimeWarning)
+        fit = bs.fit(WILD, draws=300, tune=300, random_seed=0)
+        fc = fit.forecast(fit.data.distinct_n.max() * np.array([2.0, 100.0]), law="all")
+    assert np.isfinite(fc[["median", "lower", "upper"]]).all().all()
+    assert (fc["mean"] >= fc["median"]).all()
