@@ -415,9 +415,9 @@ def split_groups(
         raise DataError("the data table is empty")
     table = _drop_missing(table, {group: "group", x: "x", y: "y", **{k: "an extra column" for k in keep}}, missing)
     labels = _lookup(table, group, "group")
-    missing = labels.isna().to_numpy()
-    if missing.any():
-        raise DataError(f"column {group!r} (group) is empty in rows {_rows(table.index, missing)}; "
+    unlabelled = labels.isna().to_numpy()
+    if unlabelled.any():
+        raise DataError(f"column {group!r} (group) is empty in rows {_rows(table.index, unlabelled)}; "
                         "fill in the configuration of those runs or drop them")
     text = labels.astype(str)
     names = list(dict.fromkeys(text))
@@ -434,11 +434,15 @@ def split_groups(
     return out
 
 
+#: what ``missing=`` may say: a row with an empty value is an error, or is left out
+MISSING = ("raise", "drop")
+
+
 def _drop_missing(table: pd.DataFrame, columns: dict[str, str], missing: str) -> pd.DataFrame:
     """``table`` without the rows missing a value in ``columns`` (name -> role), with one warning,
     when ``missing == "drop"``; ``table`` itself otherwise (the checks of each column then say
     which rows are missing what)."""
-    check_choice(missing, "missing", ("raise", "drop"))
+    check_choice(missing, "missing", MISSING)
     if missing == "raise":
         return table
     gone = np.zeros(len(table), dtype=bool)

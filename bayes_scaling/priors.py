@@ -149,7 +149,7 @@ class Prior:
         raise AttributeError("Prior is immutable")
 
     def __reduce__(self):  # pickled by its constructor's arguments (fits travel to worker processes)
-        return _prior_from_dict, (self.to_dict(),)
+        return Prior.from_dict, (self.to_dict(),)
 
     # -- identity ----------------------------------------------------------------
     def __eq__(self, other) -> bool:
@@ -523,10 +523,6 @@ class Priors:
         rows.append({"law": "all", "parameter": "discrepancy kappa", "prior": self.discrepancy_prior().describe(),
                      "source": "default" if self.discrepancy is None else mine})
         return pd.DataFrame(rows)
-
-
-def _prior_from_dict(d: dict) -> Prior:
-    return Prior.from_dict(d)
 
 
 #: the presets shipped with the package: ``presets/<name>.json`` (a :meth:`Priors.to_dict`), each with its provenance

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import io
 from .checks import SEED_MAX, check_choice, check_column, check_int, check_memory, check_names, check_seed
-from .data import DENSE_ROWS, ScalingData, as_scaling_data, bin_dense, split_groups
+from .data import DENSE_ROWS, MISSING, ScalingData, as_scaling_data, bin_dense, split_groups
 from .errors import ArgumentError, DataWarning
 from .flags import curve_flags
 from .grouped import GROUPED_FORMAT, GroupedFit
@@ -123,7 +123,7 @@ def fit(
     keep = check_names(keep, "keep")
     group = None if group is None else check_column(group, "group")
     check_choice(pooling, "pooling", ("none", "partial"))
-    check_choice(missing, "missing", ("raise", "drop"))
+    check_choice(missing, "missing", MISSING)
     random_seed = check_seed(random_seed)
     chosen = [get_law(k) for k in (default_laws() if laws is None else laws)]
     if not chosen:
@@ -366,7 +366,7 @@ def _check_shared_options(kwargs: dict) -> list[str]:
     if kwargs.get("priors") is not None:
         as_priors(kwargs["priors"])
     if "missing" in kwargs:
-        check_choice(kwargs["missing"], "missing", ("raise", "drop"))
+        check_choice(kwargs["missing"], "missing", MISSING)
     return laws
 
 
