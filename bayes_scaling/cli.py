@@ -66,7 +66,8 @@ def _fit(args) -> int:
     what = f"{args.y} on {args.x}" + (f", one fit per {args.group!r}" if args.group else "")
     print(f"fitting {', '.join(laws or bs.laws.default_laws())} to {args.data} ({what}) ...", file=sys.stderr)
     fit = bs.fit(frame, x=args.x, y=args.y, laws=laws, draws=args.draws, random_seed=args.seed,
-                 progressbar=_progress(args), group=args.group, pooling=args.pooling, missing=args.missing)
+                 progressbar=_progress(args), group=args.group, pooling=args.pooling, missing=args.missing,
+                 priors=args.priors)
     n = args.forecast or default_forecast(fit)
     title = f"bayes-scaling fit: {args.y} on {args.x} ({args.data})"
     sections = tables(fit, n, args.prob, args.target, args.discrepancy)  # printed and written: computed once
@@ -89,7 +90,8 @@ def _backtest(args) -> int:
         raise ArgumentError(f"--min-points {args.min_points} leaves nothing to forecast: the data have "
                             f"{data.distinct_n.size} distinct {args.x}")
     print(f"fitting and backtesting {args.y} on {args.x} ({args.data}) ...", file=sys.stderr)
-    fit = bs.fit(frame, x=args.x, y=args.y, laws=args.laws or None, random_seed=args.seed, missing=args.missing)
+    fit = bs.fit(frame, x=args.x, y=args.y, laws=args.laws or None, random_seed=args.seed, missing=args.missing,
+                 priors=args.priors)
     table = fit.backtest(min_points=args.min_points, prob=args.prob)
     print(f"Backtest: refit on the first k distinct {args.x}, forecast every later point "
           f"({args.prob:.0%} intervals)\n")
@@ -108,6 +110,43 @@ def _backtest(args) -> int:
         summarize_backtest(table).to_csv(out / "backtest_summary.csv")
         plot_backtest(table)[0].savefig(out / "backtest.png", dpi=110)
         print(f"\nbacktest table and figure written to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _learn_priors(args) -> int:
+    import bayes_scaling as bs
+    from bayes_scaling.data import read_table, split_groups
+    from bayes_scaling.report import format_table
+
+    out = Path(args.out)
+    if out.exists() and not args.force:  # refuse before fitting, not after
+        raise ArgumentError(f"{args.out} exists; pass --force to replace it")
+    curves: dict[str, object] = {}
+    for path in args.curves:
+        if args.curve:
+            for label, data in split_groups(read_table(path), args.curve, x=args.x, y=args.y,
+                                            missing=args.missing).items():
+                curves[f"{path}: {label}"] = data
+        else:
+            curves[path] = read_table(path)
+    if len(curves) < 2:
+        raise ArgumentError(f"learn-priors needs several curves: {len(curves)} given (several CSV files, or one "
+                            "with --curve COL naming each row's curve)")
+    laws = args.laws or bs.laws.default_laws()
+    how = f", each fitted on its first 1/{args.horizon:g} and scored up to {args.horizon:g}x out" if args.horizon else ""
+    print(f"learning priors for {', '.join(laws)} from {len(curves)} curves ({args.y} on {args.x}{how}) ...",
+          file=sys.stderr)
+    source = args.source or f"{len(curves)} curves of {args.y} on {args.x} from {', '.join(args.curves)}"
+    priors = bs.learn_priors(curves, x=args.x, y=args.y, laws=laws, name=args.name, source=source,
+                             horizon=args.horizon, random_seed=args.seed, missing=args.missing, draws=args.draws)
+    print(f"Priors {priors.name!r}: {priors.provenance}\n")
+    print(format_table(priors.table([bs.get_law(k) for k in laws])))
+    if priors.check_table is not None:
+        print("\nHeld-out check (nats per curve against the default priors)\n")
+        print(format_table(priors.check_table))
+    priors.save(out)
+    print(f"\npriors written to {args.out}; fit with them: bayes-scaling fit DATA.csv --x {args.x} --y {args.y} "
+          f"--priors {args.out}", file=sys.stderr)
     return 0
 
 
@@ -148,6 +187,16 @@ def _positive(kind):
             raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
         return v
     return parse
+
+
+def _greater_than_one(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (1 < v < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 1, got {text}")
+    return v
 
 
 def _seed(text: str) -> int:
@@ -191,6 +240,12 @@ def _data_arguments(p: argparse.ArgumentParser) -> None:
                         "training log whose eval metric is logged every few hundred steps)")
 
 
+def _priors_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--priors", metavar="NAME|FILE", help="a preset (lm: language-model loss or perplexity; tabular: "
+                   "error rates of tabular classifiers) or a .json file of priors, e.g. from learn-priors "
+                   "(default: the package's priors)")
+
+
 def _output_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--forecast", nargs="+", type=_positive(float), metavar="N",
                    help="sample counts to forecast (default: 2x, 4x, 8x the largest observed)")
@@ -224,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
                           description="Fit learning-curve laws to DATA.csv and print ranking, floors and "
                                       "forecasts; with --out, save the fit and its tables.")
     _data_arguments(fitp)
+    _priors_argument(fitp)
     fitp.add_argument("--group", metavar="COL", help="column naming each row's configuration: one fit per "
                       "configuration and pairwise P(a < b) tables")
     fitp.add_argument("--pooling", choices=["none", "partial"], default="none",
@@ -237,9 +293,32 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Refit on the first k distinct sample counts (k from --min-points up) "
                                     "and score each law's and the averaged forecasts of the later points.")
     _data_arguments(bt)
+    _priors_argument(bt)
     bt.add_argument("--min-points", type=_positive(int), default=3, help="fewest distinct n to fit on (default 3)")
     bt.add_argument("--out", metavar="DIR", help="directory for backtest.csv, backtest_summary.csv, backtest.png")
     bt.set_defaults(func=_backtest)
+    lp = sub.add_parser("learn-priors", parents=[debug], help="learn priors from earlier curves (a lab's past runs)",
+                        description="Learn priors from earlier curves by empirical Bayes (bs.learn_priors) and "
+                                    "write them, with their provenance and held-out check, to --out FILE.json "
+                                    "for fit --priors FILE.json.")
+    lp.add_argument("curves", nargs="+", metavar="CURVES", help="CSV files, one curve each (or several with --curve)")
+    lp.add_argument("--x", required=True, help="column of the sample count (samples, tokens, ...)")
+    lp.add_argument("--y", required=True, help="column of the metric (PPL, loss, error rate, ...)")
+    lp.add_argument("--curve", metavar="COL", help="column naming each row's curve (several curves in one file)")
+    lp.add_argument("--horizon", type=_greater_than_one, metavar="H",
+                    help="fit each curve on its points up to 1/H of its largest x and score what it forecasts "
+                         "for the rest (e.g. 8: the priors for forecasts 8x out); default: score each curve's "
+                         "own last doubling")
+    lp.add_argument("--laws", nargs="+", metavar="LAW", help="laws to learn for (default: the default laws)")
+    lp.add_argument("--name", default="learned", help="name of the priors (default: learned)")
+    lp.add_argument("--source", help="where the curves come from, in words, for the provenance")
+    lp.add_argument("--seed", type=_seed, default=0, help="random seed, an integer >= 0 (default 0)")
+    lp.add_argument("--missing", choices=["raise", "drop"], default="raise",
+                    help="rows with an empty x or y: an error (default), or left out with a warning")
+    lp.add_argument("--draws", type=_positive(int), default=1000, help="draws per chain (default 1000)")
+    lp.add_argument("--out", required=True, metavar="FILE.json", help="where to write the priors")
+    lp.add_argument("--force", action="store_true", help="replace --out if it exists")
+    lp.set_defaults(func=_learn_priors)
     rep = sub.add_parser("report", parents=[debug], help="print the report of a saved fit",
                          description="Re-render the report of a fit saved with `fit --out DIR`: print it and "
                                      "rewrite DIR/report.html, report.md, the CSV tables and figures (or save "

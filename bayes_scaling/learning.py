@@ -4,14 +4,14 @@
 Bayes (type-II maximum likelihood over the curves), the priors under which the curves as a whole are
 most probable:
 
-* **the laws' prior probabilities**: the mixing weights ``pi`` that maximise
-  ``sum_c log sum_k pi_k exp(elpd_lfo[c, k])``, the held-out (leave-future-out: the last doubling of
-  n given the rest, ``future_split(span="doubling")``) predictive density of every curve under the
-  mixture of laws; solved by EM, as the posterior mode under a Dirichlet prior centred on the laws'
-  default probabilities and worth ``PRIOR_CURVES`` = 10 curves (a few curves move them part of the way);
-* **the discrepancy prior**: the scale ``s`` of ``kappa ~ HalfCauchy(s)`` that maximises the
-  held-out density of the last doubling, integrated over ``kappa``, summed over curves, times a
-  lognormal hyperprior on ``s`` (median the default's 0.01, sd a factor e);
+* **the laws' prior probabilities and the discrepancy prior**: the mixing weights ``pi`` and the
+  scale ``s`` of ``kappa ~ HalfCauchy(s)`` that maximise ``sum_c log sum_k pi_k p_s(held out_c | k)``,
+  the held-out predictive density of every curve under the mixture of laws, each law's density
+  integrated over ``kappa`` (the discrepancy widens a forecast as it does in the package's forecasts),
+  times a Dirichlet prior on ``pi`` centred on the laws' default probabilities and worth
+  ``PRIOR_CURVES`` = 10 curves (a few curves move them part of the way) and a lognormal hyperprior on
+  ``s`` (median the default's 0.01, sd a factor e); by coordinate ascent, EM for ``pi`` given ``s`` and
+  a grid search for ``s`` given ``pi``;
 * **the parameter priors** (``slope``, the local exponent; ``floor_frac``, the floor as a fraction of
   the level; ``c``, exp_decay's curvature): each a prior of the default's family (LogNormal or Beta)
   whose parameters maximise ``sum_c log E_post_c[q(theta) / p0(theta)]``, the marginal likelihood of
@@ -20,14 +20,25 @@ most probable:
   with ``sigma = 0.15`` (LogNormal) or concentration ``a + b <= 60`` (Beta), so that no curve's
   posterior is ruled out by a prior learned from the others.
 
+What is held out. By default each curve is fitted whole and scored on its own last doubling
+(leave-future-out: the last doubling of n given the rest, ``future_split(span="doubling")``). With
+``horizon`` (say 8), each curve is fitted on its points up to 1/horizon of its largest n and scored on
+its later points, the forecast that the priors are for: earlier runs are usually complete, and a law
+that forecasts the next doubling well may still forecast 8x badly (on the language-model trajectories
+of ``shared/data``, exp_decay does: ``docs/benchmarks.md``). The later points are taken doubling by
+doubling beyond the fitted part, and each doubling's mean log density counts as one measurement
+(a trajectory's checkpoints are not independent runs; at most :data:`PER_DOUBLING` of them, evenly
+spaced in log n, are scored). The parameter priors are learned from the same fits, of the part that
+a forecast would see.
+
 The result is an ordinary :class:`~bayes_scaling.priors.Priors`: inspectable (``table``), saved with
 every fit made with it, with its ``provenance`` (the curves, their number, the date, the package
 version, and the held-out check) in plain words.
 
 The held-out check (``holdout``, default 0.3 of the curves, chosen at random): the priors are learned
-again on the rest, and the curves held out are scored by the held-out density of their last doubling
-under those priors and under the defaults; the mean difference per curve (positive: the learned
-priors forecast better) is in ``provenance`` and in ``check_table`` of the returned priors.
+again on the rest, and the curves held out are scored by the density of their held-out part (as above)
+under those priors and under the defaults; the mean difference per curve (positive: the learned priors
+forecast better) is in ``provenance`` and in ``check_table`` of the returned priors.
 """
 
 from __future__ import annotations
@@ -44,7 +55,7 @@ from .discrepancy import kappa_prior
 from .errors import ArgumentError, DataError, DataWarning
 from .priors import DEFAULT_DISCREPANCY, Prior, Priors
 
-__all__ = ["MIN_CURVES", "learn_priors"]
+__all__ = ["MIN_CURVES", "PER_DOUBLING", "learn_priors"]
 
 #: fewer curves than this give a warning: priors learned from them say little
 MIN_CURVES = 10
@@ -52,11 +63,14 @@ MIN_CURVES = 10
 PRIOR_CURVES = 10
 #: the parameters whose priors are learned, where a law has them
 LEARNED = ("slope", "floor_frac", "c")
+#: with ``horizon``: at most this many later points of a curve are scored per doubling beyond its fitted part
+PER_DOUBLING = 8
 _SCALES = np.geomspace(1e-4, 0.5, 60)
 
 
 def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws=None, name: str = "learned",
-                 source: str = "", holdout: float = 0.3, random_seed: int = 0, **fit_kwargs):
+                 source: str = "", horizon: float | None = None, holdout: float = 0.3, random_seed: int = 0,
+                 **fit_kwargs):
     """Priors learned from earlier curves by empirical Bayes (see the module docstring).
 
     Parameters
@@ -67,6 +81,11 @@ def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws
         The laws to learn for (default: the default laws).
     name, source : str
         The preset's name, and where the curves come from (written into ``provenance``).
+    horizon : float, optional
+        How far beyond its data a forecast is to reach, as a factor of n (> 1, e.g. 8): each curve is
+        fitted on its points up to 1/horizon of its largest n and scored on its later points (see the
+        module docstring). Curves whose fitted part has fewer than two distinct n are left out, with a
+        warning. By default each curve is fitted whole and scored on its own last doubling.
     holdout : float
         Share of the curves held out for the check (0 to skip it; needs 2 * MIN_CURVES curves).
     random_seed : int
@@ -87,6 +106,7 @@ def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws
     >>> runs = [pd.DataFrame({"n": n, "y": (1 + 4 * (n / 100) ** -rng.uniform(0.3, 0.5))
     ...                       * np.exp(0.01 * rng.standard_normal(6))}) for _ in range(4)]
     >>> p = bs.learn_priors(runs, laws=["power", "saturation"], holdout=0, draws=300)  # doctest: +SKIP
+    >>> p8 = bs.learn_priors(runs, laws=["power", "saturation"], horizon=4, holdout=0)  # doctest: +SKIP
     """
     from .checks import check_names, check_prob
     from .laws import default_laws, get_law
@@ -98,24 +118,36 @@ def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws
     laws = [get_law(k).name for k in (check_names(laws, "laws") if laws is not None else default_laws())]
     if holdout:
         check_prob(holdout, "holdout")
-    fits = list(_fit_all(list(curves), x, y, laws, random_seed, fit_kwargs).values())
+    items = _held_out_parts(list(curves), x, y, horizon, fit_kwargs.get("missing", "raise"))
+    fits, futures = _fitted(items, _fit_all(items, x, y, laws, random_seed, fit_kwargs))
     if not fits:
-        raise DataError(f"learn_priors: none of the {len(curves)} curves could be fitted with every law of {laws}")
+        raise DataError(f"learn_priors: none of the {len(curves)} curves could be fitted with every law of {laws}"
+                        + (f" on its points up to 1/{horizon:g} of its largest {x}" if horizon else ""))
+    short, failed = len(curves) - len(items), len(items) - len(fits)
+    if short or failed:
+        why = [f"{short} with fewer than two distinct {x} up to 1/{horizon:g} of their largest" if short else "",
+               f"{failed} that could not be fitted with every law of {laws}" if failed else ""]
+        warnings.warn(f"learn_priors: {short + failed} of {len(curves)} curves are left out "
+                      f"({'; '.join(w for w in why if w)})", DataWarning, stacklevel=2)
     if len(fits) < MIN_CURVES:
         warnings.warn(f"learn_priors: {len(fits)} curves are few to learn priors from (at least {MIN_CURVES} "
                       "are advised); the learned priors stay close to the defaults only where the curves "
                       "agree, so check them on curves held out", DataWarning, stacklevel=2)
-    priors = _learn(fits, laws, name)
+    priors = _learn(fits, futures, laws, name)
     check = None
     if holdout and len(fits) >= 2 * MIN_CURVES:
-        check = _held_out_check(list(curves), x, y, laws, holdout, random_seed, fit_kwargs, name)
+        check = _held_out_check(items, x, y, laws, holdout, random_seed, fit_kwargs, name)
     today = datetime.date.today().isoformat()
     from . import __version__
 
     words = (f"learned by bayes_scaling {__version__} learn_priors on {today} from {len(fits)} curves"
-             f"{' (' + source + ')' if source else ''}, each fitted with the default priors; empirical Bayes "
-             "over the curves (law probabilities by EM on the leave-future-out densities, the discrepancy "
-             "scale and the parameter priors by maximum marginal likelihood)")
+             f"{' (' + source + ')' if source else ''}, each fitted with the default priors"
+             + (f" on its points up to 1/{horizon:g} of its largest {x}" if horizon else "")
+             + "; empirical Bayes over the curves (law probabilities and discrepancy scale together, by the "
+             "leave-future-out density"
+             + (f" of each curve's later points, up to {horizon:g}x beyond the part fitted" if horizon
+                else " of each curve's last doubling")
+             + "; the parameter priors by maximum marginal likelihood)")
     if check is not None:
         gain = check["gain_per_curve"].iloc[0]
         words += (f"; held-out check on {int(check['curves'].iloc[0])} curves not used to learn it: "
@@ -125,15 +157,49 @@ def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws
     return out
 
 
-def _fit_all(curves, x, y, laws, seed, fit_kwargs) -> dict:
-    """The curves fitted with every law of ``laws``, by their position in ``curves`` (the others left out)."""
+def _held_out_parts(curves, x, y, horizon, missing) -> list[tuple]:
+    """Per curve, ``(what is fitted, what is scored)``: the whole curve and ``None`` (its own last doubling)
+    without ``horizon``; else its points up to 1/horizon of its largest n and the later ``(n, log y)``
+    (curves whose fitted part has fewer than two distinct n are left out)."""
+    if horizon is None:
+        return [(c, None) for c in curves]
+    from .data import as_scaling_data
+
+    try:
+        ok = not isinstance(horizon, (bool, str)) and np.isfinite(float(horizon)) and float(horizon) > 1
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ArgumentError(f"horizon must be a number > 1 (how far beyond its data a forecast reaches, as a "
+                            f"factor of n), got {horizon!r}")
+    items = []
+    for i, curve in enumerate(curves):
+        try:
+            d = as_scaling_data(curve, x, y, min_distinct=1, missing=missing)
+        except DataError as err:
+            raise DataError(f"learn_priors: curve {i}: {err}") from None
+        past = d.n <= d.n.max() / float(horizon) * (1 + 1e-9)
+        if np.unique(d.n[past]).size >= 2:
+            items.append((d.subset(past), (d.n[~past], d.log_y[~past])))
+    return items
+
+
+def _fit_all(items, x, y, laws, seed, fit_kwargs) -> list:
+    """The fitted parts of ``items`` (:func:`_held_out_parts`) fitted with every law of ``laws``, in their
+    order (``None`` for a curve that cannot be fitted with every law)."""
     from .workflow import FitFailure, fit_many
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
         warnings.filterwarnings("ignore", message=".*did not converge.*")
-        fits = fit_many(curves, x=x, y=y, laws=laws, random_seed=seed, **fit_kwargs)
-    return {i: f for i, f in enumerate(fits) if not isinstance(f, FitFailure) and set(f.fits) == set(laws)}
+        fits = fit_many([past for past, _ in items], x=x, y=y, laws=laws, random_seed=seed, **fit_kwargs)
+    return [None if isinstance(f, FitFailure) or set(f.fits) != set(laws) else f for f in fits]
+
+
+def _fitted(items, fits) -> tuple[list, list]:
+    """The fits that exist, and what each is scored on."""
+    ok = [i for i, f in enumerate(fits) if f is not None]
+    return [fits[i] for i in ok], [items[i][1] for i in ok]
 
 
 def _doubling_scores(fit) -> dict[str, np.ndarray]:
@@ -143,16 +209,43 @@ def _doubling_scores(fit) -> dict[str, np.ndarray]:
     return fit.cached("future_scores:doubling", lambda: future_scores(fit, "doubling"))
 
 
-def _scores(fits, laws) -> tuple[np.ndarray, list]:
-    """elpd_lfo (curves x laws) of the curves that have a leave-future-out split, and their kappa scores."""
-    rows, kappa = [], []
-    for f in fits:
-        scores = _doubling_scores(f)
-        if not scores:
-            continue
-        rows.append([float(scores[k][0]) for k in laws])
-        kappa.append(np.stack([scores[k] for k in laws]))
-    return np.array(rows), kappa
+def _beyond_scores(fit, n, log_y) -> dict[str, np.ndarray]:
+    """Per law, ``log p(later points | the fitted part)`` on the kappa grid: the noise of a point at n
+    widened by ``kappa * log(n / largest fitted n)`` (as a forecast's discrepancy widens it), the points
+    grouped by doubling beyond the fitted part and each doubling's mean log density counted as one
+    measurement (at most :data:`PER_DOUBLING` points of each, evenly spaced in log n)."""
+    from .densities import log_mean_exp, pointwise_log_lik
+    from .discrepancy import KAPPA_GRID
+
+    top = fit.data.distinct_n.max()
+    doubling = np.ceil(np.log2(n / top) - 1e-9)
+    groups = np.unique(doubling)
+    pick = np.concatenate([idx[np.unique(np.round(np.linspace(0, idx.size - 1, min(PER_DOUBLING, idx.size))))
+                               .astype(int)] for idx in (np.flatnonzero(doubling == g) for g in groups)])
+    n, log_y, doubling = n[pick], log_y[pick], doubling[pick]
+    extra = KAPPA_GRID[:, None] * np.log(n / top)[None, :]
+    out = {}
+    for name, f in fit.fits.items():
+        params = {k: f.draws[k] for k in f.law.param_names}
+        lpd = log_mean_exp(pointwise_log_lik(f.law, params, f.data, n, log_y, extra), axis=1)  # grid x points
+        out[name] = np.sum([lpd[:, doubling == g].mean(axis=1) for g in groups], axis=0)
+    return out
+
+
+def _curve_scores(fit, future) -> dict[str, np.ndarray]:
+    """Per law, the held-out density on the kappa grid: of the later points ``future`` (``(n, log y)``), or
+    of the curve's own last doubling where ``future`` is None."""
+    return _doubling_scores(fit) if future is None else _beyond_scores(fit, *future)
+
+
+def _scores(fits, futures, laws) -> list[np.ndarray]:
+    """The held-out densities (laws x kappa grid) of the curves that have a held-out part."""
+    out = []
+    for f, future in zip(fits, futures, strict=True):
+        scores = _curve_scores(f, future)
+        if scores:
+            out.append(np.stack([scores[k] for k in laws]))
+    return out
 
 
 def _law_probs(elpd: np.ndarray, prior: np.ndarray, iterations: int = 500) -> np.ndarray:
@@ -165,6 +258,23 @@ def _law_probs(elpd: np.ndarray, prior: np.ndarray, iterations: int = 500) -> np
         r = np.exp(lw - log_sum_exp(lw, axis=1)[:, None])
         pi = (r.sum(axis=0) + PRIOR_CURVES * prior) / (c + PRIOR_CURVES)
     return pi
+
+
+def _probs_and_scale(kappa_scores: list, prior: np.ndarray, rounds: int = 20) -> tuple[np.ndarray, float]:
+    """The law probabilities and the discrepancy scale that maximise the curves' held-out density together
+    (see the module docstring): EM for the probabilities with each law's density integrated over kappa
+    under the current scale, then the scale given the probabilities, until the scale stays put."""
+    scale = float(DEFAULT_DISCREPANCY.params["beta"])
+    for _ in range(rounds):
+        with np.errstate(divide="ignore"):
+            log_prior = np.log(kappa_prior(Prior("HalfCauchy", beta=scale)))
+        elpd = np.array([log_sum_exp(log_prior[None, :] + s, axis=1) for s in kappa_scores])  # curves x laws
+        pi = _law_probs(elpd, prior)
+        new = _discrepancy_scale(kappa_scores, pi)
+        if new == scale:
+            break
+        scale = new
+    return pi, scale
 
 
 def _mixture_by_kappa(scores: np.ndarray, pi: np.ndarray) -> np.ndarray:
@@ -215,14 +325,14 @@ def _family(dist: str, theta) -> Prior:
     return Prior("Beta", alpha=round(float(a * scale), 4), beta=round(float(b * scale), 4))
 
 
-def _learn(fits, laws, name) -> Priors:
-    elpd, kappa = _scores(fits, laws)
+def _learn(fits, futures, laws, name) -> Priors:
+    kappa = _scores(fits, futures, laws)
     spec: dict = {}
-    if len(elpd):
+    if kappa:
         default = Priors().law_prob(fits[0][k].law for k in laws)  # the laws' own prior probabilities
-        pi = _law_probs(elpd, np.array([default[k] for k in laws]))
+        pi, scale = _probs_and_scale(kappa, np.array([default[k] for k in laws]))
         spec["law_probs"] = {k: round(float(p), 4) for k, p in zip(laws, pi, strict=True)}
-        spec["discrepancy"] = Prior("HalfCauchy", beta=round(_discrepancy_scale(kappa, pi), 5))
+        spec["discrepancy"] = Prior("HalfCauchy", beta=round(scale, 5))
     for law in laws:
         learned = {}
         for pname in LEARNED:
@@ -235,28 +345,31 @@ def _learn(fits, laws, name) -> Priors:
     return Priors(spec, name=name)
 
 
-def _held_out_check(curves, x, y, laws, share, seed, fit_kwargs, name) -> pd.DataFrame:
+def _held_out_check(items, x, y, laws, share, seed, fit_kwargs, name) -> pd.DataFrame:
     """Learn on part of the curves, score the rest under the learned priors and under the defaults."""
     rng = np.random.default_rng(seed)
-    order = rng.permutation(len(curves))
-    cut = max(1, round(share * len(curves)))
-    test, train = [curves[i] for i in order[:cut]], [curves[i] for i in order[cut:]]
-    learned = _learn(list(_fit_all(train, x, y, laws, seed, fit_kwargs).values()), laws, name)
+    order = rng.permutation(len(items))
+    cut = max(1, round(share * len(items)))
+    test, train = [items[i] for i in order[:cut]], [items[i] for i in order[cut:]]
+    learned = _learn(*_fitted(train, _fit_all(train, x, y, laws, seed, fit_kwargs)), laws, name)
     base = _fit_all(test, x, y, laws, seed + 1, fit_kwargs)
     new = _fit_all(test, x, y, laws, seed + 1, fit_kwargs | {"priors": learned})
     gains = []
-    for i in sorted(base.keys() & new.keys()):  # the same curve under the defaults and the learned priors
-        sa, sb = _mixture_score(base[i]), _mixture_score(new[i])
+    for a, b, (_, future) in zip(base, new, test, strict=True):  # the same curve under both priors
+        if a is None or b is None:
+            continue
+        sa, sb = _mixture_score(a, future), _mixture_score(b, future)
         if np.isfinite(sa) and np.isfinite(sb):
             gains.append(sb - sa)
     return pd.DataFrame({"curves": [len(gains)], "gain_per_curve": [float(np.mean(gains)) if gains else np.nan],
                          "learned_on": [len(train)]})
 
 
-def _mixture_score(fit) -> float:
-    """``log p(last doubling | the rest)`` under the fit's priors: its laws mixed with their prior
-    probabilities and kappa integrated over its prior (the score by which priors are compared)."""
-    scores = _doubling_scores(fit)
+def _mixture_score(fit, future) -> float:
+    """``log p(held-out part | the rest)`` (:func:`_curve_scores`) under the fit's priors: its laws mixed
+    with their prior probabilities and kappa integrated over its prior (the score by which priors are
+    compared)."""
+    scores = _curve_scores(fit, future)
     if not scores:
         return np.nan
     names = list(fit.fits)

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -49,7 +50,8 @@ import numpy as np
 
 from .errors import ArgumentError
 
-__all__ = ["DATA_SYMBOLS", "DEFAULT_DISCREPANCY", "LawPriors", "Prior", "Priors", "as_priors", "preset", "preset_names"]
+__all__ = ["DATA_SYMBOLS", "DEFAULT_DISCREPANCY", "LawPriors", "Prior", "Priors", "as_priors", "preset", "preset_names",
+           "read_priors"]
 
 #: values a prior's parameter may name instead of a number, resolved against the data
 DATA_SYMBOLS = ("mean_log_y",)
@@ -491,6 +493,22 @@ class Priors:
         name, provenance = d.pop("name", ""), d.pop("provenance", "")
         return cls(d, name=name, provenance=provenance)
 
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write these priors, provenance included, as JSON (:meth:`to_dict`); ``bs.fit(..., priors=path)``
+        and the command line's ``--priors path`` read them back.
+
+        Examples
+        --------
+        >>> import tempfile, bayes_scaling as bs
+        >>> p = bs.Priors({"law_probs": {"power": 0.2, "saturation": 0.5, "exp_decay": 0.3}}, name="mine")
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     bs.priors.as_priors(p.save(f"{d}/mine.json")) == p
+        True
+        """
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict(), indent=1) + "\n")
+        return path
+
     def table(self, laws) -> Any:
         """Every prior of the laws ``laws`` as a tidy DataFrame: ``law, parameter, prior, source``
         (``default``, ``user`` (``preset <name>`` for named priors such as a preset), or
@@ -545,14 +563,36 @@ def preset(name: str) -> Priors:
     """
     names = preset_names()
     if name not in names:
-        raise ArgumentError(f"unknown prior preset {name!r}; the presets are {', '.join(names) or 'none'}")
+        raise ArgumentError(f"unknown prior preset {name!r}; the presets are {', '.join(names) or 'none'} (or "
+                            "give the path of a .json file written by Priors.save)")
     return Priors.from_dict(json.loads((PRESETS_DIR / f"{name}.json").read_text()))
 
 
+def read_priors(path: str | os.PathLike) -> Priors:
+    """Priors from a JSON file written by :meth:`Priors.save` (e.g. by ``bayes-scaling learn-priors``)."""
+    path = Path(path)
+    try:
+        spec = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ArgumentError(f"priors file {str(path)!r} not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ArgumentError(f"priors file {str(path)!r} is not a JSON file of priors: {err}") from None
+    if not isinstance(spec, Mapping):
+        raise ArgumentError(f"priors file {str(path)!r} holds a JSON {type(spec).__name__}, not an object of priors")
+    try:
+        return Priors.from_dict(spec)
+    except (ArgumentError, TypeError, ValueError, KeyError) as err:
+        raise ArgumentError(f"priors file {str(path)!r}: {err}") from None
+
+
 def as_priors(priors) -> Priors:
-    """``None``, a preset name, a dict or a :class:`Priors` as :class:`Priors`."""
+    """``None``, a preset name, a JSON file (:meth:`Priors.save`), a dict or a :class:`Priors` as
+    :class:`Priors`."""
     if priors is None:
         return Priors()
+    if isinstance(priors, os.PathLike) or (isinstance(priors, str) and priors not in preset_names()
+                                           and (priors.endswith(".json") or os.path.sep in priors)):
+        return read_priors(priors)
     if isinstance(priors, str):
         return preset(priors)
     if isinstance(priors, Priors):

@@ -87,10 +87,12 @@ def fit(
         pool their exponents and share their noise level in one hierarchical model per
         law (:mod:`bayes_scaling.pooling`; helps when each configuration has few points;
         ~10-15 s of model compilation per law).
-    priors : dict, Priors or str, optional
+    priors : dict, Priors, str or path, optional
         A preset's name (``"lm"`` for language-model loss or perplexity curves, ``"tabular"`` for
         learning curves of tabular classifiers: :func:`bayes_scaling.priors.preset_names`; each is
-        learned from a public corpus, its ``provenance`` says which), or priors over the laws'
+        learned from a public corpus, its ``provenance`` says which), the path of a ``.json`` file
+        of priors (:meth:`~bayes_scaling.priors.Priors.save`, e.g. priors learned by
+        :func:`bayes_scaling.learn_priors` from earlier runs), or priors over the laws'
         defaults (:mod:`bayes_scaling.priors`): ``{law: {name: bs.Prior}}``
         where ``name`` is a parameter (``y_ref``, ``slope``, ``floor_frac``, ``c``, ``sigma_sq``
         or ``sigma``) or a quantity in the user's units (``floor``, ``a``, ``y@N``), plus

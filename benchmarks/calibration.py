@@ -74,6 +74,8 @@ from bayes_scaling.result import ScalingFit
 
 FIT_N = np.array([10.0, 20, 40, 80, 160])
 HORIZONS = {"2x": 320.0, "4x": 640.0, "8x": 1280.0}
+#: how far beyond its fitted part a curve's later points reach when priors are learned from it
+LEARN_HORIZON = HORIZONS["8x"] / FIT_N[-1]
 PROB = 0.9
 #: fixed ``discrepancy`` settings of ``ScalingFit.forecast`` scored beside the learned one (the default)
 DISCREPANCIES = (0.1,)
@@ -262,16 +264,19 @@ def lm_curves() -> list[dict]:
         last = x[fit].max()
         new_n = last * np.array([2.0, 4.0, 8.0])
         new_y = np.exp(np.interp(np.log(new_n), np.log(x), np.log(y)))
-        out.append({"name": name, "fit_n": x[fit], "fit_y": y[fit], "new_n": new_n, "new_y": new_y})
+        out.append({"name": name, "fit_n": x[fit], "fit_y": y[fit], "new_n": new_n, "new_y": new_y,
+                    "all_n": x, "all_y": y})
     return out
 
 
 def _learned(curves: list[dict], name: str):
-    train = [pd.DataFrame({"n": c["fit_n"], "y": c["fit_y"]}) if "fit_n" in c else
-             pd.DataFrame({"n": c["n"][: FIT_N.size], "y": c["mu"][: FIT_N.size]}) for c in curves]
+    """Priors learned as the presets are (``benchmarks/make_presets.py``): from the whole curves, each fitted
+    on its points up to 1/8 of its largest n and scored on the rest (``horizon=8``)."""
+    train = [pd.DataFrame({"n": c["all_n"], "y": c["all_y"]}) if "all_n" in c else
+             pd.DataFrame({"n": c["n"], "y": c["mu"]}) for c in curves]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bs.DataWarning)
-        return bs.learn_priors(train, name=name, holdout=0, random_seed=1)
+        return bs.learn_priors(train, name=name, horizon=LEARN_HORIZON, holdout=0, random_seed=1)
 
 
 def held_out_family_priors(curves: list[dict]):
@@ -286,7 +291,7 @@ def held_out_family_priors(curves: list[dict]):
 def held_out_half_priors(curves: list[dict]):
     """Priors learned with ``bs.learn_priors`` on the other half of the curves (split by position in the
     sorted list, alternating: the LCDB curves sorted by OpenML id), the held-out check of a preset learned
-    from this domain (only the fitted points of each curve are learned from)."""
+    from this domain."""
     halves = {h: _learned(curves[1 - h::2], f"learned on the other half ({1 - h})") for h in (0, 1)}
     index = {c["name"]: i % 2 for i, c in enumerate(curves)}
     return lambda c: halves[index[c["name"]]]

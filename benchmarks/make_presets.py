@@ -3,10 +3,12 @@
     .venv/bin/python benchmarks/make_presets.py [lm] [tabular]
 
 * ``lm``: the 49 language-model validation-loss curves of ``../shared/data/lm_dev_curves.csv``
-  (datablations and OLMo training trajectories), each on its checkpoints up to 1/8 of its largest x,
-  as the calibration benchmark fits them;
-* ``tabular``: the 138 LCDB 1.0 error-rate curves of ``benchmarks/data/lcdb_error_curves.csv``, each on
-  its first five doublings, as the calibration benchmark fits them.
+  (datablations and OLMo training trajectories);
+* ``tabular``: the 138 LCDB 1.0 error-rate curves of ``benchmarks/data/lcdb_error_curves.csv`` (eight
+  doublings each).
+
+Both with ``horizon=8``: each curve fitted on its points up to 1/8 of its largest x (the checkpoints the
+calibration benchmark fits, or an LCDB curve's first five doublings) and scored on the rest, 8x out.
 
 Each preset is written with its provenance (the corpus, the date, the package version and the held-out
 check of ``learn_priors``: 30% of the curves held out, seed 0) and printed as a table.
@@ -20,24 +22,24 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
-from calibration import FIT_N, lcdb_curves, lm_curves
+from calibration import LEARN_HORIZON, lcdb_curves, lm_curves
 
 import bayes_scaling as bs
 
 SOURCES = {
     "lm": ("the 49 language-model validation-loss curves of the project's shared/data/lm_dev_curves.csv: "
            "41 datablations runs (Muennighoff et al. 2023) and 8 OLMo evaluations, via IBM/ColPret (Choshen, "
-           "Zhang & Andreas 2024), each on its checkpoints up to 1/8 of its largest x"),
+           "Zhang & Andreas 2024)"),
     "tabular": ("the 138 LCDB 1.0 learning curves of benchmarks/data/lcdb_error_curves.csv (Mohr et al. 2022, "
                 "MIT licence): test error rates of 20 scikit-learn classifiers on OpenML data sets, one curve per "
-                "data set, each on its first five doublings"),
+                "data set, eight doublings each"),
 }
 
 
 def corpus(name: str) -> list[pd.DataFrame]:
     if name == "lm":
-        return [pd.DataFrame({"n": c["fit_n"], "y": c["fit_y"]}) for c in lm_curves()]
-    return [pd.DataFrame({"n": c["n"][: FIT_N.size], "y": c["mu"][: FIT_N.size]}) for c in lcdb_curves()]
+        return [pd.DataFrame({"n": c["all_n"], "y": c["all_y"]}) for c in lm_curves()]
+    return [pd.DataFrame({"n": c["n"], "y": c["mu"]}) for c in lcdb_curves()]
 
 
 def main() -> None:
@@ -46,7 +48,7 @@ def main() -> None:
         curves = corpus(name)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", bs.DataWarning)
-            priors = bs.learn_priors(curves, name=name, source=SOURCES[name], random_seed=0)
+            priors = bs.learn_priors(curves, name=name, source=SOURCES[name], horizon=LEARN_HORIZON, random_seed=0)
         path = bs.priors.PRESETS_DIR / f"{name}.json"
         Path(path).write_text(json.dumps(priors.to_dict(), indent=1) + "\n")
         print(f"{path}: {priors.provenance}")

@@ -182,3 +182,39 @@ def test_missing_rows_of_a_training_log_are_refused_or_dropped(tmp_path, capsys,
     assert fitted[0]["missing"] == "drop"
     assert main(["backtest", str(path), "--x", "_step", "--y", "eval/loss", "--missing", "drop"]) == 2
     assert fitted[1]["missing"] == "drop"
+
+
+def test_learn_priors_then_fit_with_them(tmp_path, capsys):
+    """learn-priors on one file of 12 curves (a column names each) writes priors with their provenance; fit
+    --priors reads them back, and the fit keeps them (saved with it, shown in its priors table)."""
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    import bayes_scaling as bs
+
+    rng = np.random.default_rng(0)
+    n = 1000 * 2.0 ** np.arange(8)
+    rows = [pd.DataFrame({"run": f"r{i}", "tokens": n,
+                          "eval/loss": (2 + 3 * (n / 1000) ** -0.4) * np.exp(0.004 * rng.standard_normal(n.size))})
+            for i in range(12)]
+    csv = tmp_path / "runs.csv"
+    pd.concat(rows).to_csv(csv, index=False)
+    out = tmp_path / "mine.json"
+    assert main(["learn-priors", str(csv), "--curve", "run", "--x", "tokens", "--y", "eval/loss", "--horizon", "4",
+                 "--laws", "power", "saturation", "--name", "mine", "--draws", "200", "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    saved = json.loads(out.read_text())
+    assert saved["name"] == "mine" and "from 12 curves" in saved["provenance"]
+    assert "on its points up to 1/4 of its largest tokens" in saved["provenance"]
+    assert saved["law_probs"]["saturation"] > 0.6  # the curves have floors
+    assert "Priors 'mine'" in printed.out and "law probability" in printed.out
+    assert f"--priors {out}" in printed.err
+    one = tmp_path / "one.csv"
+    rows[0].drop(columns="run").to_csv(one, index=False)
+    fit_dir = tmp_path / "fit"
+    assert main(["fit", str(one), "--x", "tokens", "--y", "eval/loss", "--laws", "power", "saturation",
+                 "--priors", str(out), "--draws", "200", "--out", str(fit_dir)]) == 0
+    assert "preset mine" in capsys.readouterr().out
+    assert bs.load(fit_dir).priors == bs.priors.read_priors(out)

@@ -98,3 +98,80 @@ def test_presets_are_priors_with_provenance_and_fit_by_name(seed_df, tmp_path):
     assert set(one.priors.law_probs) == {"power", "saturation"}
     with pytest.raises(bs.ArgumentError, match="unknown prior preset 'llm'; the presets are lm, tabular"):
         bs.fit(seed_df, x="samples", y="val_ppl", priors="llm")
+
+
+def _drifting(count: int, seed: int = 0) -> list[pd.DataFrame]:
+    """Saturation curves of 9 doublings whose last three leave the law: log y drifts by ``s * log(n / 1600)``
+    beyond n = 3200, with a slope s ~ Normal(0, 0.1) per curve (what the discrepancy describes)."""
+    rng = np.random.default_rng(seed)
+    n = 100 * 2.0 ** np.arange(9)
+    u = np.log(n) - np.log(n[:6]).mean()
+    out = []
+    for _ in range(count):
+        mu = 2 * (0.7 + 0.3 * np.exp(-0.4 * u))
+        mu = mu * np.exp(0.1 * rng.standard_normal() * np.maximum(np.log(n / 3200), 0))
+        out.append(pd.DataFrame({"n": n, "y": mu * np.exp(0.003 * rng.standard_normal(n.size))}))
+    return out
+
+
+def test_horizon_learns_the_discrepancy_from_what_lies_beyond_the_fitted_part():
+    """With ``horizon=8`` every curve is fitted on its points up to n = 3200 and scored on the three
+    doublings beyond, where each drifts off the law by a slope of sd 0.1 per factor e. Part of each drift
+    one of the two laws absorbs (a curve that drifts up looks like a power law), so the scale learned from
+    what lies beyond (0.021 here) is below the drift's own (0.067, the slopes' median) but twice the
+    default's 0.01; learned from the same fitted parts scored on their own last doubling, which is
+    smooth, it falls to 0.004."""
+    curves = _drifting(20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bs.BayesScalingWarning)
+        far = bs.learn_priors(curves, laws=["power", "saturation"], horizon=8, holdout=0, draws=300)
+        near = bs.learn_priors([c.iloc[:6] for c in curves], laws=["power", "saturation"], holdout=0, draws=300)
+    assert 0.015 < far.discrepancy.params["beta"] < 0.15
+    assert near.discrepancy.params["beta"] < 0.01
+    assert far.discrepancy.params["beta"] > 3 * near.discrepancy.params["beta"]
+    assert "on its points up to 1/8 of its largest n" in far.provenance and "up to 8x beyond" in far.provenance
+
+
+def test_beyond_scores_average_each_doubling_of_later_points():
+    """The held-out density of later points is, per law, the posterior-mean density of each point, averaged
+    over the points of each doubling beyond the fitted part (at most PER_DOUBLING of them) and summed over
+    doublings; kappa widens the noise by kappa * log(n / largest fitted n)."""
+    from bayes_scaling.densities import log_mean_exp, lognormal_logpdf
+    from bayes_scaling.discrepancy import KAPPA_GRID
+    from bayes_scaling.learning import PER_DOUBLING, _beyond_scores
+
+    curve = _corpus(1)[0]
+    fit = bs.fit(curve, laws=["saturation"], random_seed=0, draws=300)
+    top = curve["n"].max()
+    n = np.r_[top * np.geomspace(1.05, 2, 3 * PER_DOUBLING), top * 3.0]  # 24 checkpoints in one doubling, 1 in the next
+    log_y = np.log(np.interp(np.log(n), np.log(curve["n"]), curve["y"])) - 0.01
+    got = _beyond_scores(fit, n, log_y)["saturation"]
+    f = fit.fits["saturation"]
+    lm = f.law.log_curve(fit.data.to_u(n)[None, :], {k: f.draws[k][:, None] for k in f.law.param_names})
+    for k in (0, 80):
+        sd = np.sqrt(f.draws["sigma"][:, None] ** 2 + (KAPPA_GRID[k] * np.log(n / top)) ** 2)
+        lpd = log_mean_exp(lognormal_logpdf(log_y[None, :], lm, sd), axis=0)
+        picked = np.unique(np.round(np.linspace(0, 3 * PER_DOUBLING - 1, PER_DOUBLING)).astype(int))
+        assert got[k] == pytest.approx(lpd[picked].mean() + lpd[-1], rel=1e-9)
+    assert got.shape == KAPPA_GRID.shape
+
+
+def test_horizon_is_checked_and_too_short_curves_are_left_out():
+    curves = _corpus(3)
+    with pytest.raises(bs.ArgumentError, match="horizon must be a number > 1"):
+        bs.learn_priors(curves, horizon=1)
+    with pytest.raises(bs.ArgumentError, match="horizon must be a number > 1"):
+        bs.learn_priors(curves, horizon="8")
+    with pytest.raises(bs.DataError, match=r"learn_priors: curve 1: .*'loss'"):
+        bs.learn_priors([curves[0], curves[1].rename(columns={"y": "loss"})], horizon=2)
+    short = pd.DataFrame({"n": [100.0, 200, 400], "y": [3.0, 2.0, 1.5]})  # 1/4 of 400 leaves one n to fit
+    with pytest.warns(bs.DataWarning, match=r"1 of 4 curves are left out \(1 with fewer than two distinct n up to "
+                                            r"1/4 of their largest\)"), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*(few to learn|did not converge).*")
+        p = bs.learn_priors([*curves, short], laws=["power", "saturation"], horizon=4, holdout=0, draws=200)
+    assert "from 3 curves" in p.provenance
+    # 7 doublings: at horizon 32 two points remain to fit, too few for any law (three needed)
+    with pytest.raises(bs.DataError, match=r"none of the 3 curves could be fitted .* up to 1/32 of its largest n"), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", bs.BayesScalingWarning)
+        bs.learn_priors(curves, laws=["power", "saturation"], horizon=32, holdout=0, draws=200)
