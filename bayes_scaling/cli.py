@@ -133,7 +133,8 @@ def _learn_priors(args) -> int:
         raise ArgumentError(f"learn-priors needs several curves: {len(curves)} given (several CSV files, or one "
                             "with --curve COL naming each row's curve)")
     laws = args.laws or bs.laws.default_laws()
-    how = f", each fitted on its first 1/{args.horizon:g} and scored up to {args.horizon:g}x out" if args.horizon else ""
+    how = (f", each fitted on its first 1/{args.horizon:g} and scored up to {args.horizon:g}x out"
+           if args.horizon else "")
     print(f"learning priors for {', '.join(laws)} from {len(curves)} curves ({args.y} on {args.x}{how}) ...",
           file=sys.stderr)
     source = args.source or f"{len(curves)} curves of {args.y} on {args.x} from {', '.join(args.curves)}"

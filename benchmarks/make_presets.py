@@ -16,10 +16,8 @@ check of ``learn_priors``: 30% of the curves held out, seed 0) and printed as a 
 
 from __future__ import annotations
 
-import json
 import sys
 import warnings
-from pathlib import Path
 
 import pandas as pd
 from calibration import LEARN_HORIZON, lcdb_curves, lm_curves
@@ -49,8 +47,7 @@ def main() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", bs.DataWarning)
             priors = bs.learn_priors(curves, name=name, source=SOURCES[name], horizon=LEARN_HORIZON, random_seed=0)
-        path = bs.priors.PRESETS_DIR / f"{name}.json"
-        Path(path).write_text(json.dumps(priors.to_dict(), indent=1) + "\n")
+        path = priors.save(bs.priors.PRESETS_DIR / f"{name}.json")
         print(f"{path}: {priors.provenance}")
         print(priors.check_table)
 
