@@ -139,7 +139,8 @@ def _learn_priors(args) -> int:
           file=sys.stderr)
     source = args.source or f"{len(curves)} curves of {args.y} on {args.x} from {', '.join(args.curves)}"
     priors = bs.learn_priors(curves, x=args.x, y=args.y, laws=laws, name=args.name, source=source,
-                             horizon=args.horizon, random_seed=args.seed, missing=args.missing, draws=args.draws)
+                             horizon=args.horizon, random_seed=args.seed, missing=args.missing, draws=args.draws,
+                             progress=_progress(args))
     print(f"Priors {priors.name!r}: {priors.provenance}\n")
     print(format_table(priors.table([bs.get_law(k) for k in laws])))
     if priors.check_table is not None:
@@ -319,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     lp.add_argument("--draws", type=_positive(int), default=1000, help="draws per chain (default 1000)")
     lp.add_argument("--out", required=True, metavar="FILE.json", help="where to write the priors")
     lp.add_argument("--force", action="store_true", help="replace --out if it exists")
+    _progress_arguments(lp)
     lp.set_defaults(func=_learn_priors)
     rep = sub.add_parser("report", parents=[debug], help="print the report of a saved fit",
                          description="Re-render the report of a fit saved with `fit --out DIR`: print it and "

@@ -70,7 +70,7 @@ _SCALES = np.geomspace(1e-4, 0.5, 60)
 
 def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws=None, name: str = "learned",
                  source: str = "", horizon: float | None = None, holdout: float = 0.3, random_seed: int = 0,
-                 **fit_kwargs):
+                 progress: bool = False, **fit_kwargs):
     """Priors learned from earlier curves by empirical Bayes (see the module docstring).
 
     Parameters
@@ -90,6 +90,8 @@ def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws
         Share of the curves held out for the check (0 to skip it; needs 2 * MIN_CURVES curves).
     random_seed : int
         Seeds the fits and the held-out split.
+    progress : bool
+        Print to stderr how many curves are fitted, batch by batch (the fits, then the held-out check's).
     **fit_kwargs
         Passed to :func:`bayes_scaling.fit_many` (``draws``, ...).
 
@@ -119,6 +121,7 @@ def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws
     if holdout:
         check_prob(holdout, "holdout")
     items = _held_out_parts(list(curves), x, y, horizon, fit_kwargs.get("missing", "raise"))
+    fit_kwargs = fit_kwargs | {"progress": progress and "learn_priors: fitting"}
     fits, futures = _fitted(items, _fit_all(items, x, y, laws, random_seed, fit_kwargs))
     if not fits:
         raise DataError(f"learn_priors: none of the {len(curves)} curves could be fitted with every law of {laws}"
@@ -351,9 +354,12 @@ def _held_out_check(items, x, y, laws, share, seed, fit_kwargs, name) -> pd.Data
     order = rng.permutation(len(items))
     cut = max(1, round(share * len(items)))
     test, train = [items[i] for i in order[:cut]], [items[i] for i in order[cut:]]
-    learned = _learn(*_fitted(train, _fit_all(train, x, y, laws, seed, fit_kwargs)), laws, name)
-    base = _fit_all(test, x, y, laws, seed + 1, fit_kwargs)
-    new = _fit_all(test, x, y, laws, seed + 1, fit_kwargs | {"priors": learned})
+    shown = fit_kwargs.get("progress")
+    stage = {k: shown and f"learn_priors: held-out check, {k}" for k in ("learning", "defaults", "learned priors")}
+    learned = _learn(*_fitted(train, _fit_all(train, x, y, laws, seed, fit_kwargs | {"progress": stage["learning"]})),
+                     laws, name)
+    base = _fit_all(test, x, y, laws, seed + 1, fit_kwargs | {"progress": stage["defaults"]})
+    new = _fit_all(test, x, y, laws, seed + 1, fit_kwargs | {"priors": learned, "progress": stage["learned priors"]})
     gains = []
     for a, b, (_, future) in zip(base, new, test, strict=True):  # the same curve under both priors
         if a is None or b is None:

@@ -219,6 +219,7 @@ def fit_many(
     then: Callable[[ScalingFit], Any] | None = None,
     random_seed: int | None = None,
     executor: Executor | None = None,
+    progress: bool | str = False,
     **kwargs,
 ) -> list | dict:
     """Fit many curves at once, using every core.
@@ -253,6 +254,9 @@ def fit_many(
         travels back, in order; each worker compiles the laws once, on its first curve; every fit
         samples its chains on one core. Same seeds, same results as in this process. ``n_jobs`` is
         then unused.
+    progress : bool or str
+        Print how many curves are done to stderr as they finish (rewritten in place in a terminal, every
+        tenth of the batch in a log); a string labels the line (default ``"fit_many"``).
     **kwargs
         Passed to :func:`fit` (``laws``, ``draws``, ...).
 
@@ -299,13 +303,18 @@ def fit_many(
     def task(i: int) -> tuple:
         return (curves[i], x, y, (random_seed + i) % (SEED_MAX + 1), kwargs, then, i if keys is None else keys[i])
 
+    tick = _progress_counter(len(curves), progress)
+
     if executor is not None:
         if not callable(getattr(executor, "submit", None)):
             raise ArgumentError(f"executor must have a submit method (a concurrent.futures.Executor), "
                                 f"got {type(executor).__name__}")
-        out = _gather(executor.submit, [task(i) for i in range(len(curves))])
+        out = _gather(executor.submit, [task(i) for i in range(len(curves))], tick=tick)
     elif n_jobs == 1:
-        out = [_fit_one(*task(i)) for i in range(len(curves))]
+        out = []
+        for i in range(len(curves)):
+            out.append(_fit_one(*task(i)))
+            tick()
     else:
         # `warnings.catch_warnings` (used inside each fit) is not thread-safe: interleaved blocks can
         # leave another block's filters installed. One block around the whole pool restores the
@@ -315,7 +324,7 @@ def fit_many(
             warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto", category=UserWarning)
             with ThreadPoolExecutor(max_workers=n_jobs) as pool:
                 try:  # Ctrl-C also stops the samplers running in this process's threads
-                    out = _gather(pool.submit, [task(i) for i in range(len(curves))], stop_sampling)
+                    out = _gather(pool.submit, [task(i) for i in range(len(curves))], stop_sampling, tick)
                 finally:
                     pool.shutdown(wait=True)
                     stop_sampling(False)
@@ -328,10 +337,38 @@ def fit_many(
     return out if keys is None else dict(zip(keys, out, strict=True))
 
 
-def _gather(submit, tasks: list, interrupted: Callable[[], Any] = lambda: None) -> list:
-    """``_fit_one`` of every task through ``submit`` (an executor's), the results in order. On any
-    interruption (Ctrl-C) the curves not yet started are dropped and ``interrupted`` is called."""
+def _progress_counter(total: int, progress: bool | str) -> Callable[..., None]:
+    """A callback for each finished curve that prints ``label: k/N curves fitted (t s)`` to stderr
+    (``progress``: False for none, True or a label); thread-safe."""
+    import sys
+    import threading
+    import time
+
+    if not progress:
+        return lambda *_: None
+    label = progress if isinstance(progress, str) else "fit_many"
+    start, lock, done = time.perf_counter(), threading.Lock(), [0]
+    tty = sys.stderr.isatty()
+
+    def tick(*_):
+        with lock:
+            done[0] += 1
+            k = done[0]
+            if tty or k == total or k % max(1, total // 10) == 0:
+                line = f"{label}: {k}/{total} curves fitted ({time.perf_counter() - start:.0f} s)"
+                print(("\r" if tty else "") + line, end="\n" if k == total or not tty else "", file=sys.stderr,
+                      flush=True)
+    return tick
+
+
+def _gather(submit, tasks: list, interrupted: Callable[[], Any] = lambda: None,
+            tick: Callable[..., None] = lambda *_: None) -> list:
+    """``_fit_one`` of every task through ``submit`` (an executor's), the results in order; ``tick`` is
+    called as each finishes. On any interruption (Ctrl-C) the curves not yet started are dropped and
+    ``interrupted`` is called."""
     futures = [submit(_fit_one, *t) for t in tasks]
+    for f in futures:
+        f.add_done_callback(tick)
     try:
         return [f.result() for f in futures]
     except BaseException:

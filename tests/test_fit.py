@@ -357,3 +357,16 @@ def test_fit_many_leaves_the_callers_warning_filters_alone(seed_df):
     bs.fit_many([seed_df, seed_df.iloc[:4], seed_df.iloc[1:]], x="samples", y="val_ppl", laws=["power"],
                 draws=200, tune=200, random_seed=0, n_jobs=3)
     assert warnings.filters == before
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_fit_many_reports_progress_on_stderr(seed_df, capsys, n_jobs):
+    """Off by default; with progress=True one line per tenth of the batch (every curve of a batch of three),
+    the last saying all are done; a string labels the lines."""
+    curves = [seed_df, seed_df.iloc[:4], seed_df.iloc[1:]]
+    bs.fit_many(curves, x="samples", y="val_ppl", laws=["power"], draws=200, tune=200, random_seed=0, n_jobs=n_jobs)
+    assert capsys.readouterr().err == ""
+    bs.fit_many(curves, x="samples", y="val_ppl", laws=["power"], draws=200, tune=200, random_seed=0, n_jobs=n_jobs,
+                progress="seeds")
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" curves")[0] for line in lines] == ["seeds: 1/3", "seeds: 2/3", "seeds: 3/3"]
