@@ -280,19 +280,21 @@ def _learned(curves: list[dict], name: str):
 
 
 def held_out_family_priors(curves: list[dict]):
-    """Language-model priors learned with ``bs.learn_priors`` on the curves of the other family
-    (datablations for the OLMo curves and the reverse): a check of the preset on curves it never saw."""
+    """Language-model priors learned with ``bs.learn_priors`` as the ``lm`` preset is (trajectories and the
+    separately trained small LMs) but without the curve's own family of trajectories (datablations for the
+    OLMo curves and the reverse): a check of the preset on curves it never saw."""
+    others = seedlike_curves()
     families = sorted({c["name"].split(":")[0] for c in curves})
-    learned = {fam: _learned([c for c in curves if not c["name"].startswith(fam)], f"lm without {fam}")
+    learned = {fam: _learned([c for c in curves if not c["name"].startswith(fam)] + others, f"lm without {fam}")
                for fam in families}
     return lambda c: learned[c["name"].split(":")[0]]
 
 
-def held_out_half_priors(curves: list[dict]):
+def held_out_half_priors(curves: list[dict], others: list[dict] = (), label: str = "the other half"):
     """Priors learned with ``bs.learn_priors`` on the other half of the curves (split by position in the
-    sorted list, alternating: the LCDB curves sorted by OpenML id), the held-out check of a preset learned
-    from this domain."""
-    halves = {h: _learned(curves[1 - h::2], f"learned on the other half ({1 - h})") for h in (0, 1)}
+    sorted list, alternating: the LCDB curves sorted by OpenML id), with ``others`` (the rest of the
+    preset's corpus) added: the held-out check of a preset learned from this domain."""
+    halves = {h: _learned(list(curves[1 - h::2]) + list(others), f"learned on {label} ({1 - h})") for h in (0, 1)}
     index = {c["name"]: i % 2 for i, c in enumerate(curves)}
     return lambda c: halves[index[c["name"]]]
 
@@ -517,6 +519,8 @@ def main() -> None:
             presets["averaged, lm priors learned on the other family"] = held_out_family_priors(curves)
         if "LCDB" in label:
             presets["averaged, tabular priors learned on the other half"] = held_out_half_priors(curves)
+        if "small LMs" in label:
+            presets["averaged, lm priors learned on the other half"] = held_out_half_priors(curves, lm_curves())
         parts.append(score(curves, np.random.default_rng([20261122, seeds[label]]), label, presets))
         print(f"{label}: {len(curves)} curves in {time.perf_counter() - t:.0f} s", flush=True)
     table = pd.concat(parts, ignore_index=True)
