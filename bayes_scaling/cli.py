@@ -121,6 +121,8 @@ def _learn_priors(args) -> int:
     out = Path(args.out)
     if out.exists() and not args.force:  # refuse before fitting, not after
         raise ArgumentError(f"{args.out} exists; pass --force to replace it")
+    if not out.parent.is_dir():
+        raise ArgumentError(f"--out {args.out}: the folder {str(out.parent)!r} does not exist")
     curves: dict[str, object] = {}
     for path in args.curves:
         if args.curve:

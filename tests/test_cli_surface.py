@@ -79,6 +79,8 @@ CASES = [
      "--force"),
     (["learn-priors", "{d}/good.csv", "--x", "n", "--y", "eval/loss", "--curve", "cfg", "--out", "{d}/p.json"],
      "'cfg'"),
+    (["learn-priors", "{d}/good.csv", "{d}/good.csv", "--x", "n", "--y", "eval/loss", "--out", "{d}/no/p.json"],
+     "does not exist"),
     (["demo", "--draws", "-3"], "must be > 0"),
     (["nonsense"], "invalid choice"),
 ]
