@@ -93,8 +93,9 @@ def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None,
         out["pairwise_at"] = ("Groups compared", f"P({ycol} of a < {ycol} of b) at the forecast n, averaged laws",
                               fit.p_lower_at(forecast_n, prob=prob))
     first = next(iter(fit.fits.values())) if _grouped(fit) else fit
+    where = f"; {first.priors.name or 'your priors'}: {first.priors.provenance}" if first.priors.provenance else ""
     out["priors"] = ("Priors", "default or yours; parameters on the centred log-n scale, quantities in the "
-                     "metric's units", first.priors_table())
+                     f"metric's units{where}", first.priors_table())
     out["diagnostics"] = ("Sampler diagnostics", "converged: 0 divergences, r_hat <= 1.01, ESS >= 100 per chain",
                           fit.diagnostics())
     return out
@@ -155,6 +156,10 @@ def _headline_one(fit, t: dict) -> list[str]:
             else:
                 reach = f"not reached: {r['reason']}" if r["reason"] else "not reached"
             lines.append(f"To reach {ask}: {reach}")
+    if fit.priors.to_dict():  # the answers rest on priors other than the package's: say whose
+        who = f"preset {fit.priors.name!r}" if fit.priors.name else "yours"
+        lines.append(f"Priors: {who}, not the package's defaults (the Priors table lists them; "
+                     "fit.priors.provenance says where they come from)")
     bad = _not_converged(fit)
     warn = [f"not converged: {', '.join(bad)}"] if bad else []
     warn += [f"the floor of {law} comes from its prior" for law, ok in floors["floor_informed"].items()

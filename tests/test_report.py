@@ -56,6 +56,25 @@ def test_headline_states_the_answer_with_its_numbers(seed_sections):
     assert headline(fit, beyond)[3] == f"To reach val_ppl <= 80: not reached: {reason}"
 
 
+def test_the_headline_says_when_the_answers_rest_on_a_preset_or_your_priors(seed_sections):
+    fit, sections = seed_sections
+    assert not any(line.startswith("Priors:") for line in headline(fit, sections))  # the defaults: no line
+    for priors, who in (("lm", "preset 'lm'"), ({"law_probs": {"power": 0.2, "saturation": 0.5, "exp_decay": 0.3}},
+                                                  "yours")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            other = bs.fit(bs.load_example(), x="samples", y="val_ppl", random_seed=1, draws=300, priors=priors)
+            lines = headline(other, tables(other, default_forecast(other), 0.9))
+        assert f"Priors: {who}, not the package's defaults" in "\n".join(lines)
+    # the Priors section's description carries the provenance of named priors (a preset's corpus)
+    base = "default or yours; parameters on the centred log-n scale, quantities in the metric's units"
+    assert tables(other, [6400], 0.9)["priors"][1] == base  # priors of your own, no provenance
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lm = bs.fit(bs.load_example(), x="samples", y="val_ppl", random_seed=1, draws=300, priors="lm")
+        assert tables(lm, [6400], 0.9)["priors"][1] == f"{base}; lm: {bs.priors.preset('lm').provenance}"
+
+
 def test_a_best_law_that_did_not_converge_is_flagged_in_the_headline(seed_sections):
     fit, sections = seed_sections
     heading, why, compare = sections["compare"]
