@@ -64,7 +64,7 @@ def future_split(fit, span: str = "last") -> tuple[np.ndarray | None, str]:
     ``span``: ``"last"`` holds out the largest n (the forecast weights and the discrepancy);
     ``"doubling"`` every n above half the largest (as far as the largest n alone on a curve of
     doublings, and a whole doubling of a densely measured one: what :func:`bayes_scaling.learn_priors`
-    scores), or the largest n alone where that leaves too few n to fit."""
+    scores without ``horizon``), or the largest n alone where that leaves too few n to fit."""
     if len(fit.fits) == 1:
         return None, "one law"
     if any(f.pooled for f in fit.fits.values()):
