@@ -509,16 +509,23 @@ class Priors:
         path.write_text(json.dumps(self.to_dict(), indent=1) + "\n")
         return path
 
+    @property
+    def label(self) -> str:
+        """Where priors that are not the defaults come from, in the tables: ``preset <name>`` for a shipped
+        preset, the name in quotes for other named priors (e.g. learned by ``learn_priors``), else ``user``."""
+        if self.name in preset_names():
+            return f"preset {self.name}"
+        return repr(self.name) if self.name else "user"
+
     def table(self, laws) -> Any:
         """Every prior of the laws ``laws`` as a tidy DataFrame: ``law, parameter, prior, source``
-        (``default``, ``user`` (``preset <name>`` for named priors such as a preset), or
-        ``flat: <quantity> has the prior`` for a replaced parameter), then
-        the laws' prior probabilities and the discrepancy prior."""
+        (``default``, :attr:`label` for the priors given here, or ``flat: <quantity> has the prior`` for a
+        replaced parameter), then the laws' prior probabilities and the discrepancy prior."""
         import pandas as pd
 
         rows = []
         laws = list(laws)
-        mine = f"preset {self.name}" if self.name else "user"  # where the non-default priors come from
+        mine = self.label  # where the non-default priors come from
         for law in laws:
             name = law.name
             lp = self.for_law(law)

@@ -157,7 +157,7 @@ def _headline_one(fit, t: dict) -> list[str]:
                 reach = f"not reached: {r['reason']}" if r["reason"] else "not reached"
             lines.append(f"To reach {ask}: {reach}")
     if fit.priors.to_dict():  # the answers rest on priors other than the package's: say whose
-        who = f"preset {fit.priors.name!r}" if fit.priors.name else "yours"
+        who = {"user": "yours"}.get(fit.priors.label, fit.priors.label)
         lines.append(f"Priors: {who}, not the package's defaults (the Priors table lists them; "
                      "fit.priors.provenance says where they come from)")
     bad = _not_converged(fit)

@@ -59,8 +59,8 @@ def test_headline_states_the_answer_with_its_numbers(seed_sections):
 def test_the_headline_says_when_the_answers_rest_on_a_preset_or_your_priors(seed_sections):
     fit, sections = seed_sections
     assert not any(line.startswith("Priors:") for line in headline(fit, sections))  # the defaults: no line
-    for priors, who in (("lm", "preset 'lm'"), ({"law_probs": {"power": 0.2, "saturation": 0.5, "exp_decay": 0.3}},
-                                                  "yours")):
+    probs = {"law_probs": {"power": 0.2, "saturation": 0.5, "exp_decay": 0.3}}
+    for priors, who in (("lm", "preset lm"), (probs, "yours"), (bs.Priors(probs, name="mine"), "'mine'")):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             other = bs.fit(bs.load_example(), x="samples", y="val_ppl", random_seed=1, draws=300, priors=priors)
