@@ -193,16 +193,6 @@ def _positive(kind):
     return parse
 
 
-def _greater_than_one(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (1 < v < float("inf")):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 1, got {text}")
-    return v
-
-
 def _seed(text: str) -> int:
     try:
         return check_seed(int(text), "--seed")
@@ -216,14 +206,21 @@ def _discrepancy(text: str):
     return "learned" if text == "learned" else _non_negative(text)
 
 
-def _non_negative(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (v >= 0 and v < float("inf")):
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
-    return v
+def _finite(ok, bound: str):
+    """A parser of finite numbers for which ``ok`` holds (``bound`` says which, in its message)."""
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not (ok(v) and v < float("inf")):
+            raise argparse.ArgumentTypeError(f"must be a finite number {bound}, got {text}")
+        return v
+    return parse
+
+
+_non_negative = _finite(lambda v: v >= 0, ">= 0")
+_greater_than_one = _finite(lambda v: v > 1, "> 1")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -234,10 +231,15 @@ class _Parser(argparse.ArgumentParser):
 def _data_arguments(p: argparse.ArgumentParser) -> None:
     """The arguments every command that fits a CSV shares."""
     p.add_argument("data", help="CSV file, one row per run (comments with #, any delimiter pandas can tell)")
+    _column_arguments(p, "laws to fit (default: all registered)")
+    p.add_argument("--prob", type=_probability, default=0.9, help="interval mass (default 0.9)")
+
+
+def _column_arguments(p: argparse.ArgumentParser, laws_help: str) -> None:
+    """How the curves are read and fitted: columns, laws, seed, missing values (fit, backtest, learn-priors)."""
     p.add_argument("--x", required=True, help="column of the sample count (samples, tokens, ...)")
     p.add_argument("--y", required=True, help="column of the metric (PPL, loss, error rate, ...)")
-    p.add_argument("--laws", nargs="+", metavar="LAW", help="laws to fit (default: all registered)")
-    p.add_argument("--prob", type=_probability, default=0.9, help="interval mass (default 0.9)")
+    p.add_argument("--laws", nargs="+", metavar="LAW", help=laws_help)
     p.add_argument("--seed", type=_seed, default=0, help="random seed, an integer >= 0 (default 0)")
     p.add_argument("--missing", choices=["raise", "drop"], default="raise",
                    help="rows with an empty x or y: an error (default), or left out with a warning (drop: e.g. a "
@@ -306,19 +308,14 @@ def build_parser() -> argparse.ArgumentParser:
                                     "write them, with their provenance and held-out check, to --out FILE.json "
                                     "for fit --priors FILE.json.")
     lp.add_argument("curves", nargs="+", metavar="CURVES", help="CSV files, one curve each (or several with --curve)")
-    lp.add_argument("--x", required=True, help="column of the sample count (samples, tokens, ...)")
-    lp.add_argument("--y", required=True, help="column of the metric (PPL, loss, error rate, ...)")
+    _column_arguments(lp, "laws to learn for (default: the default laws)")
     lp.add_argument("--curve", metavar="COL", help="column naming each row's curve (several curves in one file)")
     lp.add_argument("--horizon", type=_greater_than_one, metavar="H",
                     help="fit each curve on its points up to 1/H of its largest x and score what it forecasts "
                          "for the rest (e.g. 8: the priors for forecasts 8x out); default: score each curve's "
                          "own last doubling")
-    lp.add_argument("--laws", nargs="+", metavar="LAW", help="laws to learn for (default: the default laws)")
     lp.add_argument("--name", default="learned", help="name of the priors (default: learned)")
     lp.add_argument("--source", help="where the curves come from, in words, for the provenance")
-    lp.add_argument("--seed", type=_seed, default=0, help="random seed, an integer >= 0 (default 0)")
-    lp.add_argument("--missing", choices=["raise", "drop"], default="raise",
-                    help="rows with an empty x or y: an error (default), or left out with a warning")
     lp.add_argument("--draws", type=_positive(int), default=1000, help="draws per chain (default 1000)")
     lp.add_argument("--out", required=True, metavar="FILE.json", help="where to write the priors")
     lp.add_argument("--force", action="store_true", help="replace --out if it exists")

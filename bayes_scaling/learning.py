@@ -121,8 +121,8 @@ def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws
     if holdout:
         check_prob(holdout, "holdout")
     items = _held_out_parts(list(curves), x, y, horizon, fit_kwargs.get("missing", "raise"))
-    fit_kwargs = fit_kwargs | {"progress": progress and "learn_priors: fitting"}
-    fits, futures = _fitted(items, _fit_all(items, x, y, laws, random_seed, fit_kwargs))
+    fits, futures = _fitted(items, _fit_all(items, x, y, laws, random_seed, fit_kwargs,
+                                            progress and "learn_priors: fitting"))
     if not fits:
         raise DataError(f"learn_priors: none of the {len(curves)} curves could be fitted with every law of {laws}"
                         + (f" on its points up to 1/{horizon:g} of its largest {x}" if horizon else ""))
@@ -139,7 +139,7 @@ def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws
     priors = _learn(fits, futures, laws, name)
     check = None
     if holdout and len(fits) >= 2 * MIN_CURVES:
-        check = _held_out_check(items, x, y, laws, holdout, random_seed, fit_kwargs, name)
+        check = _held_out_check(items, x, y, laws, holdout, random_seed, fit_kwargs, name, progress)
     today = datetime.date.today().isoformat()
     from . import __version__
 
@@ -187,15 +187,16 @@ def _held_out_parts(curves, x, y, horizon, missing) -> list[tuple]:
     return items
 
 
-def _fit_all(items, x, y, laws, seed, fit_kwargs) -> list:
+def _fit_all(items, x, y, laws, seed, fit_kwargs, progress: bool | str = False) -> list:
     """The fitted parts of ``items`` (:func:`_held_out_parts`) fitted with every law of ``laws``, in their
-    order (``None`` for a curve that cannot be fitted with every law)."""
+    order (``None`` for a curve that cannot be fitted with every law); ``progress`` as in ``fit_many``."""
     from .workflow import FitFailure, fit_many
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
         warnings.filterwarnings("ignore", message=".*did not converge.*")
-        fits = fit_many([past for past, _ in items], x=x, y=y, laws=laws, random_seed=seed, **fit_kwargs)
+        fits = fit_many([past for past, _ in items], x=x, y=y, laws=laws, random_seed=seed, progress=progress,
+                        **fit_kwargs)
     return [None if isinstance(f, FitFailure) or set(f.fits) != set(laws) else f for f in fits]
 
 
@@ -348,18 +349,16 @@ def _learn(fits, futures, laws, name) -> Priors:
     return Priors(spec, name=name)
 
 
-def _held_out_check(items, x, y, laws, share, seed, fit_kwargs, name) -> pd.DataFrame:
+def _held_out_check(items, x, y, laws, share, seed, fit_kwargs, name, progress: bool = False) -> pd.DataFrame:
     """Learn on part of the curves, score the rest under the learned priors and under the defaults."""
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(items))
     cut = max(1, round(share * len(items)))
     test, train = [items[i] for i in order[:cut]], [items[i] for i in order[cut:]]
-    shown = fit_kwargs.get("progress")
-    stage = {k: shown and f"learn_priors: held-out check, {k}" for k in ("learning", "defaults", "learned priors")}
-    learned = _learn(*_fitted(train, _fit_all(train, x, y, laws, seed, fit_kwargs | {"progress": stage["learning"]})),
-                     laws, name)
-    base = _fit_all(test, x, y, laws, seed + 1, fit_kwargs | {"progress": stage["defaults"]})
-    new = _fit_all(test, x, y, laws, seed + 1, fit_kwargs | {"priors": learned, "progress": stage["learned priors"]})
+    stage = {k: progress and f"learn_priors: held-out check, {k}" for k in ("learning", "defaults", "learned priors")}
+    learned = _learn(*_fitted(train, _fit_all(train, x, y, laws, seed, fit_kwargs, stage["learning"])), laws, name)
+    base = _fit_all(test, x, y, laws, seed + 1, fit_kwargs, stage["defaults"])
+    new = _fit_all(test, x, y, laws, seed + 1, fit_kwargs | {"priors": learned}, stage["learned priors"])
     gains = []
     for a, b, (_, future) in zip(base, new, test, strict=True):  # the same curve under both priors
         if a is None or b is None:

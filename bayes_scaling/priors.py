@@ -572,7 +572,7 @@ def preset(name: str) -> Priors:
     if name not in names:
         raise ArgumentError(f"unknown prior preset {name!r}; the presets are {', '.join(names) or 'none'} (or "
                             "give the path of a .json file written by Priors.save)")
-    return Priors.from_dict(json.loads((PRESETS_DIR / f"{name}.json").read_text()))
+    return read_priors(PRESETS_DIR / f"{name}.json")
 
 
 def read_priors(path: str | os.PathLike) -> Priors:
