@@ -18,7 +18,24 @@ from .checks import check_prob
 from .densities import log_mean_exp, lognormal_logpdf
 from .errors import ArgumentError, ConvergenceWarning
 
-__all__ = ["backtest", "summarize_backtest"]
+__all__ = ["backtest", "interval_score", "summarize_backtest"]
+
+
+def interval_score(lower, upper, actual, prob: float = 0.9):
+    """The interval score of central ``prob`` intervals (Gneiting & Raftery 2007), elementwise: the
+    width plus ``2 / (1 - prob)`` times the distance by which ``actual`` falls outside. Lower is
+    better, and it is proper: in expectation no interval beats the honest one, so it punishes
+    intervals too wide as well as too narrow. The package scores on log y (pass logs).
+
+    Examples
+    --------
+    >>> from bayes_scaling.backtest import interval_score
+    >>> float(interval_score(0.0, 1.0, 0.5)), float(interval_score(0.0, 1.0, 1.5))
+    (1.0, 11.0)
+    """
+    alpha = 1 - check_prob(prob)
+    lower, upper, actual = (np.asarray(v, dtype=float) for v in (lower, upper, actual))
+    return (upper - lower) + (2 / alpha) * (np.maximum(lower - actual, 0) + np.maximum(actual - upper, 0))
 
 
 def _score(fit, law: str, n: np.ndarray, y: np.ndarray, prob: float) -> dict:
@@ -54,7 +71,8 @@ def backtest(fit, min_points: int = 3, origins=None, prob: float = 0.9) -> pd.Da
         One row per origin, law (and ``"averaged"``) and held-out point: ``k, n_train_max,
         law, n, y, horizon`` (n / n_train_max), ``median, lower, upper, covered``, ``lpd``
         (log predictive density of the realised value), ``abs_log_error``
-        (``|log(median / y)|``) and ``converged``.
+        (``|log(median / y)|``), ``interval_score`` (of the interval on log y,
+        :func:`interval_score`) and ``converged``.
     """
     prob = check_prob(prob)
     distinct = fit.data.distinct_n
@@ -78,14 +96,18 @@ def backtest(fit, min_points: int = 3, origins=None, prob: float = 0.9) -> pd.Da
                     "horizon": test_n[j] / cut, "median": s["median"][j], "lower": s["lower"][j],
                     "upper": s["upper"][j], "covered": bool(s["lower"][j] <= test_y[j] <= s["upper"][j]),
                     "lpd": s["lpd"][j], "abs_log_error": abs(float(np.log(s["median"][j] / test_y[j]))),
+                    "interval_score": float(interval_score(np.log(s["lower"][j]), np.log(s["upper"][j]),
+                                                           np.log(test_y[j]), prob)),
                     "converged": bool(s["converged"][j]),
                 })
     return pd.DataFrame(rows)
 
 
 def summarize_backtest(table: pd.DataFrame) -> pd.DataFrame:
-    """Per law: held-out points, interval coverage, mean log predictive density, median |log error|."""
+    """Per law: held-out points, interval coverage, mean log predictive density, median |log error|,
+    mean interval score (on log y; lower is better) and whether every refit converged."""
     return table.groupby("law", sort=False).agg(
         points=("covered", "size"), coverage=("covered", "mean"), mean_lpd=("lpd", "mean"),
-        median_abs_log_error=("abs_log_error", "median"), converged=("converged", "all"),
+        median_abs_log_error=("abs_log_error", "median"), interval_score=("interval_score", "mean"),
+        converged=("converged", "all"),
     )

@@ -69,6 +69,7 @@ import pandas as pd
 
 import bayes_scaling as bs
 from bayes_scaling import criteria
+from bayes_scaling.backtest import interval_score as package_interval_score
 from bayes_scaling.data import ScalingData
 from bayes_scaling.result import ScalingFit
 
@@ -393,12 +394,11 @@ def score(curves: list[dict], rng, label: str, presets: dict | None = None) -> p
     return pd.DataFrame(rows)
 
 
-def interval_score(lower, upper, actual, alpha: float = 1 - PROB):
-    """The interval score of a central (1 - alpha) interval (Gneiting & Raftery 2007), on log y: its
-    width plus 2/alpha times the distance by which the measurement falls outside it. Lower is better;
-    a proper score, so no interval beats the honest one in expectation."""
-    lower, upper, actual = np.asarray(lower), np.asarray(upper), np.asarray(actual)
-    return (upper - lower) + (2 / alpha) * (np.maximum(lower - actual, 0) + np.maximum(actual - upper, 0))
+def interval_score(lower, upper, actual, prob: float = PROB):
+    """The interval score of a central ``prob`` interval (Gneiting & Raftery 2007), on log y: the package's
+    :func:`bayes_scaling.backtest.interval_score`. Lower is better; a proper score, so no interval beats
+    the honest one in expectation."""
+    return package_interval_score(lower, upper, actual, prob)
 
 
 def rescaling_factor(g: pd.DataFrame, fine: bool = True) -> float:

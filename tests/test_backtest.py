@@ -89,3 +89,21 @@ def test_lfo_cv_errors_and_approx(seed_fit):
     assert (approx["refits"] <= 4).all()
     # PSIS carried forward agrees with refitting where it did not need to refit
     assert approx.loc["saturation", "elpd_lfo"] == pytest.approx(exact.loc["saturation", "elpd_lfo"], abs=1.0)
+
+
+def test_backtest_rows_carry_the_interval_score_of_their_log_interval(seed_df):
+    from bayes_scaling.backtest import interval_score
+
+    fit = bs.fit(seed_df, x="samples", y="val_ppl", laws=["power", "saturation"], random_seed=0, draws=300)
+    table = fit.backtest(origins=[4], prob=0.8)
+    expected = interval_score(np.log(table["lower"]), np.log(table["upper"]), np.log(table["y"]), 0.8)
+    assert np.allclose(table["interval_score"], expected)
+    # outside the interval the score adds 2 / (1 - prob) = 10 times the distance to it
+    out = ~table["covered"]
+    gap = np.maximum(np.log(table["lower"] / table["y"]), np.log(table["y"] / table["upper"]))
+    width = np.log(table["upper"] / table["lower"])
+    assert np.allclose(table["interval_score"][out], (width + 10 * gap)[out])
+    assert np.allclose(table["interval_score"][~out], width[~out])
+    summary = summarize_backtest(table)
+    assert summary.loc["averaged", "interval_score"] == pytest.approx(
+        table.loc[table["law"] == "averaged", "interval_score"].mean())

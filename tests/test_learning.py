@@ -175,3 +175,47 @@ def test_horizon_is_checked_and_too_short_curves_are_left_out():
             warnings.catch_warnings():
         warnings.simplefilter("ignore", bs.BayesScalingWarning)
         bs.learn_priors(curves, laws=["power", "saturation"], horizon=32, holdout=0, draws=200)
+
+
+def test_interval_scores_are_those_of_the_intervals_a_forecast_makes():
+    """One law whose draws put log y at Normal(0, 0.05) plus noise 0.02 and a discrepancy fixed at kappa
+    (the prior all on one grid value): the 90% interval of a point a log step L beyond the data is
+    +-1.645 sqrt(0.05^2 + 0.02^2 + (kappa L)^2), and its score is that width, plus 20 times the distance
+    outside for a point beyond it; each doubling's mean counts once."""
+    from bayes_scaling.discrepancy import KAPPA_GRID
+    from bayes_scaling.learning import _interval_scores
+
+    rng = np.random.default_rng(0)
+    size, step = 20000, np.array([0.5, 0.6, 1.5])
+    part = {"log_curve": 0.05 * rng.standard_normal((1, size, 1)) * np.ones((1, 1, 3)),
+            "sigma": np.full((1, size), 0.02), "step": step, "log_y": np.array([0.0, 0.0, 0.4]),
+            "doubling": np.array([1.0, 1.0, 2.0]), "future": None,
+            "u": rng.uniform(size=(1, size)), "z": rng.standard_normal((1, size))}
+    for k in (0, 100):
+        log_prior = np.full(KAPPA_GRID.size, -np.inf)
+        log_prior[k] = 0.0
+        half = 1.6449 * np.sqrt(0.05**2 + 0.02**2 + (KAPPA_GRID[k] * step) ** 2)
+        expected = 2 * half[:2].mean() + 2 * half[2] + 20 * max(0.4 - half[2], 0.0)
+        got = _interval_scores(part, np.array([1.0]), log_prior, 0.9)
+        assert got == pytest.approx(expected, rel=0.03)
+    assert KAPPA_GRID[100] * 1.5 > 0.02  # the discrepancy matters at the second k
+
+
+def test_the_width_is_learned_from_the_interval_score_of_the_forecasts():
+    """With ``horizon``, the discrepancy's scale is the one whose 90% forecasts of the later points score
+    best. Curves that keep to their law beyond the fitted part need next to none (the scale falls to the
+    grid's bottom, 1e-4, where the density's hyperprior held it near the default); curves that drift off
+    it need a scale that gives them coverage; and the held-out check scores the learned priors' intervals
+    against the defaults' (both reported, and in the provenance)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bs.BayesScalingWarning)
+        kept = bs.learn_priors(_corpus(20), laws=["power", "saturation"], horizon=8, holdout=0, draws=300)
+        drift = bs.learn_priors(_drifting(20), laws=["power", "saturation"], horizon=8, holdout=0.5, draws=300)
+    assert kept.discrepancy.params["beta"] < 0.002
+    assert drift.discrepancy.params["beta"] > 10 * kept.discrepancy.params["beta"]
+    check = drift.check_table.iloc[0]
+    assert check["interval_score_learned"] < check["interval_score_defaults"]
+    assert "interval score of the 90% forecast intervals" in drift.provenance
+    assert f"interval score per doubling {check['interval_score_learned']:.3f} against" in drift.provenance
+    with pytest.raises(bs.ArgumentError, match="prob"):
+        bs.learn_priors(_corpus(3), horizon=8, prob=1.5)
