@@ -30,7 +30,7 @@ def interval_score(lower, upper, actual, prob: float = 0.9):
     Examples
     --------
     >>> from bayes_scaling.backtest import interval_score
-    >>> float(interval_score(0.0, 1.0, 0.5)), float(interval_score(0.0, 1.0, 1.5))
+    >>> round(float(interval_score(0.0, 1.0, 0.5)), 9), round(float(interval_score(0.0, 1.0, 1.5)), 9)
     (1.0, 11.0)
     """
     alpha = 1 - check_prob(prob)

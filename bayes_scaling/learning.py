@@ -304,7 +304,8 @@ def _interval_scores(part: dict, pi: np.ndarray, log_kappa_prior: np.ndarray, pr
     f = part["future"]
     w = pi if f is None else np.exp(np.log(pi) + f[:, 0] - np.max(np.log(pi) + f[:, 0]))
     w = w / w.sum()
-    lp = log_kappa_prior if f is None else log_kappa_prior + log_sum_exp(np.log(w)[:, None] + f, axis=0)
+    with np.errstate(divide="ignore"):  # a law whose weight underflowed to 0 adds nothing
+        lp = log_kappa_prior if f is None else log_kappa_prior + log_sum_exp(np.log(w)[:, None] + f, axis=0)
     post = np.exp(lp - lp.max())
     kappa = KAPPA_GRID[np.minimum(np.searchsorted(np.cumsum(post / post.sum()), part["u"]), KAPPA_GRID.size - 1)]
     sd = np.sqrt(part["sigma"][:, :, None] ** 2 + (kappa[:, :, None] * part["step"][None, None, :]) ** 2)
