@@ -20,7 +20,7 @@ import pandas as pd
 
 from .errors import ArgumentError
 
-__all__ = ["components", "forecast_weights", "future_split", "held_out_label", "mixture_indices",
+__all__ = ["components", "forecast_weights", "future_split", "held_out_label", "lfo_weights", "mixture_indices",
            "stacking_weights"]
 
 
@@ -85,6 +85,25 @@ def held_out_label(fit, keep: np.ndarray) -> str:
     return ", ".join(f"{v:g}" for v in np.unique(fit.data.n[~keep]))
 
 
+def lfo_weights(prior_probs, elpd) -> np.ndarray:
+    """Pseudo-BMA weights: the laws' prior probabilities times ``exp(elpd_lfo)``, normalised.
+
+    The arithmetic of :func:`forecast_weights`, on arrays in law order (also what
+    :func:`bayes_scaling.learn_priors` uses to compare many prior probabilities on one fit).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bayes_scaling.averaging import lfo_weights
+    >>> lfo_weights(np.array([0.5, 0.5]), np.array([0.0, np.log(3.0)])).round(3).tolist()
+    [0.25, 0.75]
+    """
+    with np.errstate(divide="ignore"):  # a law of prior probability 0 gets weight 0
+        lw = np.log(np.asarray(prior_probs, dtype=float)) + np.asarray(elpd, dtype=float)
+    w = np.exp(lw - lw.max())
+    return w / w.sum()
+
+
 def forecast_weights(fit, future_scores: dict) -> pd.DataFrame:
     """The weights of the averaged forecast (see the module docstring).
 
@@ -105,9 +124,7 @@ def forecast_weights(fit, future_scores: dict) -> pd.DataFrame:
     if keep is not None:
         for name in names:
             elpd[name] = float(future_scores[name][0])
-        with np.errstate(divide="ignore"):
-            lw = np.log(prior) + elpd
-        w = np.exp(lw - lw.max())
+        w = pd.Series(lfo_weights(prior.to_numpy(), elpd.to_numpy()), index=names)
         held = held_out_label(fit, keep)
         method = f"leave-future-out pseudo-BMA (fit on n <= {fit.data.n[keep].max():g})"
     else:

@@ -24,7 +24,8 @@ from .cv import future_lpd
 from .densities import log_sum_exp
 from .errors import ArgumentError
 
-__all__ = ["KAPPA_GRID", "drift", "drift_slopes", "future_scores", "kappa_posterior", "kappa_prior", "table"]
+__all__ = ["KAPPA_GRID", "drift", "drift_slopes", "future_scores", "kappa_posterior", "kappa_prior",
+           "posterior_on_grid", "table"]
 
 #: quadrature for kappa: 0 and 160 geometric steps (6% apart) from 1e-4 to 2, with cell widths
 KAPPA_GRID = np.concatenate([[0.0], np.geomspace(1e-4, 2.0, 160)])
@@ -62,22 +63,62 @@ def future_scores(fit, span: str = "last") -> dict[str, np.ndarray]:
             for i, (name, f) in enumerate(fit.fits.items())}
 
 
-def kappa_posterior(fit, law: str) -> np.ndarray:
-    """Posterior probabilities of the discrepancy on :data:`KAPPA_GRID` for a law or "averaged"."""
-    prior = kappa_prior(fit.priors.discrepancy_prior())
-    scores = fit.future_scores()
+def posterior_on_grid(prior: np.ndarray, scores=None, weights=None) -> np.ndarray:
+    """The posterior of kappa on :data:`KAPPA_GRID`: the prior mass (:func:`kappa_prior`) times the
+    held-out density, mixed over laws.
+
+    The arithmetic of :func:`kappa_posterior`, on arrays (also what :func:`bayes_scaling.learn_priors`
+    uses to compare many discrepancy priors on one fit).
+
+    Parameters
+    ----------
+    prior : array
+        Prior mass of each grid cell.
+    scores : array (laws x grid), optional
+        Each law's ``log p(held out | smaller n)`` for every kappa (:func:`future_scores`); without
+        them the posterior is the prior.
+    weights : array (laws), optional
+        The laws' weights in the mixture (default: one law); laws of weight 0 add nothing.
+
+    Returns
+    -------
+    array
+        Posterior probabilities on the grid; the prior where no kappa explains the held-out point.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bayes_scaling.discrepancy import KAPPA_GRID, posterior_on_grid
+    >>> flat = np.full(KAPPA_GRID.size, 1 / KAPPA_GRID.size)
+    >>> likes_large = np.log(KAPPA_GRID + 1e-3)[None, :]   # a held-out point that favours wide kappa
+    >>> bool(posterior_on_grid(flat, likes_large)[-1] > flat[-1])
+    True
+    """
+    prior = np.asarray(prior, dtype=float)
+    if scores is None:
+        return prior
+    scores = np.atleast_2d(scores)
+    w = np.ones(1) if weights is None else np.asarray(weights, dtype=float)
+    used = w > 0
     with np.errstate(divide="ignore"):
-        lp = np.log(prior)
-    if scores:
-        if law == "averaged":
-            w = {k: v for k, v in fit.weights().items() if v > 0}
-            lp = lp + log_sum_exp([np.log(v) + scores[k] for k, v in w.items()], axis=0)
-        else:
-            lp = lp + scores[law]
-        if not np.isfinite(lp.max()):  # no kappa on the grid explains the held-out point: the prior
-            return prior
+        lp = np.log(prior) + log_sum_exp(np.log(w[used])[:, None] + scores[used], axis=0)
+    if not np.isfinite(lp.max()):
+        return prior
     p = np.exp(lp - lp.max())
     return p / p.sum()
+
+
+def kappa_posterior(fit, law: str) -> np.ndarray:
+    """Posterior probabilities of the discrepancy on :data:`KAPPA_GRID` for a law or "averaged"
+    (:func:`posterior_on_grid` of the fit's discrepancy prior and its leave-future-out scores)."""
+    prior = kappa_prior(fit.priors.discrepancy_prior())
+    scores = fit.future_scores()
+    if not scores:
+        return prior
+    if law != "averaged":
+        return posterior_on_grid(prior, scores[law])
+    w = fit.weights()
+    return posterior_on_grid(prior, np.stack([scores[k] for k in w]), np.array(list(w.values())))
 
 
 def table(fit, law: str = "averaged", prob: float = 0.9) -> pd.DataFrame:

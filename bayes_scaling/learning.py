@@ -292,22 +292,21 @@ def _forecast_parts(fit, future, laws) -> dict | None:
             "u": rng.uniform(size=(len(laws), size)), "z": rng.standard_normal((len(laws), size))}
 
 
-def _interval_scores(part: dict, pi: np.ndarray, log_kappa_prior: np.ndarray, prob: float) -> float:
+def _interval_scores(part: dict, pi: np.ndarray, kappa_mass: np.ndarray, prob: float) -> float:
     """The interval score (:func:`bayes_scaling.backtest.interval_score`, on log y) of the central ``prob``
     forecast intervals of one curve's later points, made as the package's averaged forecast makes them:
-    the laws weighted by their probabilities ``pi`` times ``exp(elpd_lfo)`` (the curve's own last point),
-    kappa drawn from its posterior (the prior times the weighted leave-future-out density), each doubling's
-    mean score counted as one measurement (:func:`_by_doubling`)."""
+    the laws weighted by their probabilities ``pi`` times ``exp(elpd_lfo)`` (the curve's own last point,
+    :func:`~bayes_scaling.averaging.lfo_weights`), kappa drawn from its posterior under the prior mass
+    ``kappa_mass`` (:func:`~bayes_scaling.discrepancy.posterior_on_grid`), each doubling's mean score
+    counted as one measurement (:func:`_by_doubling`)."""
+    from .averaging import lfo_weights
     from .backtest import interval_score
-    from .discrepancy import KAPPA_GRID
+    from .discrepancy import KAPPA_GRID, posterior_on_grid
 
     f = part["future"]
-    w = pi if f is None else np.exp(np.log(pi) + f[:, 0] - np.max(np.log(pi) + f[:, 0]))
-    w = w / w.sum()
-    with np.errstate(divide="ignore"):  # a law whose weight underflowed to 0 adds nothing
-        lp = log_kappa_prior if f is None else log_kappa_prior + log_sum_exp(np.log(w)[:, None] + f, axis=0)
-    post = np.exp(lp - lp.max())
-    kappa = KAPPA_GRID[np.minimum(np.searchsorted(np.cumsum(post / post.sum()), part["u"]), KAPPA_GRID.size - 1)]
+    w = pi / pi.sum() if f is None else lfo_weights(pi, f[:, 0])
+    post = posterior_on_grid(kappa_mass, f, w)
+    kappa = KAPPA_GRID[np.minimum(np.searchsorted(np.cumsum(post), part["u"]), KAPPA_GRID.size - 1)]
     sd = np.sqrt(part["sigma"][:, :, None] ** 2 + (kappa[:, :, None] * part["step"][None, None, :]) ** 2)
     draws = (part["log_curve"] + sd * part["z"][:, :, None]).reshape(-1, part["step"].size)
     weight = np.repeat(w / part["sigma"].shape[1], part["sigma"].shape[1])
@@ -323,9 +322,8 @@ def _interval_scores(part: dict, pi: np.ndarray, log_kappa_prior: np.ndarray, pr
 def _width_scale(parts: list, pi: np.ndarray, prob: float) -> float:
     """The HalfCauchy scale of kappa whose forecasts of the curves' later points have the smallest total
     interval score (:func:`_interval_scores`), on the grid of scales."""
-    with np.errstate(divide="ignore"):
-        totals = [sum(_interval_scores(p, pi, np.log(kappa_prior(Prior("HalfCauchy", beta=float(b)))), prob)
-                      for p in parts) for b in _SCALES]
+    totals = [sum(_interval_scores(p, pi, kappa_prior(Prior("HalfCauchy", beta=float(b))), prob) for p in parts)
+              for b in _SCALES]
     return float(_SCALES[int(np.argmin(totals))])
 
 
@@ -482,10 +480,9 @@ def _forecast_score(fit, future, laws, prob: float) -> float:
     """The interval score of a fit's forecasts of its later points under its own priors, per doubling beyond
     the fitted part (:func:`_interval_scores`, divided by the number of doublings)."""
     probs = fit.priors.law_prob(fit.fits[k].law for k in laws)
-    with np.errstate(divide="ignore"):
-        log_prior = np.log(kappa_prior(fit.priors.discrepancy_prior()))
     part = _forecast_parts(fit, future, laws)
-    total = _interval_scores(part, np.array([probs[k] for k in laws]), log_prior, prob)
+    total = _interval_scores(part, np.array([probs[k] for k in laws]), kappa_prior(fit.priors.discrepancy_prior()),
+                             prob)
     return total / np.unique(part["doubling"]).size
 
 

@@ -192,11 +192,11 @@ def test_interval_scores_are_those_of_the_intervals_a_forecast_makes():
             "doubling": np.array([1.0, 1.0, 2.0]), "future": None,
             "u": rng.uniform(size=(1, size)), "z": rng.standard_normal((1, size))}
     for k in (0, 100):
-        log_prior = np.full(KAPPA_GRID.size, -np.inf)
-        log_prior[k] = 0.0
+        mass = np.zeros(KAPPA_GRID.size)
+        mass[k] = 1.0
         half = 1.6449 * np.sqrt(0.05**2 + 0.02**2 + (KAPPA_GRID[k] * step) ** 2)
         expected = 2 * half[:2].mean() + 2 * half[2] + 20 * max(0.4 - half[2], 0.0)
-        got = _interval_scores(part, np.array([1.0]), log_prior, 0.9)
+        got = _interval_scores(part, np.array([1.0]), mass, 0.9)
         assert got == pytest.approx(expected, rel=0.03)
     assert KAPPA_GRID[100] * 1.5 > 0.02  # the discrepancy matters at the second k
 
