@@ -6,8 +6,8 @@ of laws best *interpolates* a left-out point; the averaged forecast needs the la
 predictive density of the measurement(s) at the largest n given all the smaller n, ``elpd_lfo``
 (one-step-ahead leave-future-out, Bürkner, Gabry & Vehtari 2020: PSIS from the full posterior where
 reliable, a refit otherwise, :func:`bayes_scaling.cv.future_lpd`), and the weights are the laws'
-prior probabilities (``priors={"law_probs": ...}``; by default each law's ``prior_prob``: power 0.1,
-saturation 0.55, exp_decay 0.35, learned from real curves, ``docs/priors.md``) times ``exp(elpd_lfo)``,
+prior probabilities (``priors={"law_probs": ...}``; by default each law's ``prior_prob``: power 0.05,
+saturation 0.65, exp_decay 0.30, chosen on real curves, ``docs/priors.md``) times ``exp(elpd_lfo)``,
 normalised (pseudo-BMA). ``docs/benchmarks.md`` measures the effect on calibration. Where no such
 split exists (the laws cannot be fitted without the largest n, a single law, a partially pooled fit)
 the weights are the stacking weights (times the prior probabilities), and ``method`` says why.

@@ -413,7 +413,7 @@ class ScalingFit:
         leave-future-out, Bürkner, Gabry & Vehtari 2020: PSIS from the full posterior where
         reliable, a refit through the compiled law otherwise, :meth:`LawFit.future_lpd`);
         the weights are the laws' prior probabilities (``priors={"law_probs": ...}``; by default
-        power 0.1, saturation 0.55, exp_decay 0.35, ``docs/priors.md``) times ``exp(elpd_lfo)``,
+        power 0.05, saturation 0.65, exp_decay 0.30, ``docs/priors.md``) times ``exp(elpd_lfo)``,
         normalised (pseudo-BMA, Yao et al. 2018; ``docs/benchmarks.md`` measures what this buys).
         When no such split exists (the laws cannot be fitted without the largest n, or a partially
         pooled fit) the weights are the stacking weights times the prior probabilities, and

@@ -124,11 +124,11 @@ def test_averaged_forecast_is_the_forecast_weighted_mixture(seed_fit):
 
 def test_forecast_weights_score_the_last_doubling(seed_fit):
     """Each law refitted on 200..1600 and scored on 3200; weights = prior probability x exp(elpd_lfo),
-    normalised, with the laws' default prior probabilities (power 0.1, saturation 0.55, exp_decay 0.35)."""
+    normalised, with the laws' default prior probabilities (power 0.05, saturation 0.65, exp_decay 0.30)."""
     fw = seed_fit.forecast_weights()
     assert fw["held_out"].tolist() == ["3200"] * 3
     assert fw["method"].iloc[0].startswith("leave-future-out")
-    np.testing.assert_allclose(fw["prior_prob"], [0.1, 0.55, 0.35], rtol=1e-12)
+    np.testing.assert_allclose(fw["prior_prob"], [0.05, 0.65, 0.30], rtol=1e-12)
     expected = fw["prior_prob"] * np.exp(fw["elpd_lfo"] - fw["elpd_lfo"].max())
     np.testing.assert_allclose(fw["weight"], expected / expected.sum(), rtol=1e-12)
     cmp = _quiet_compare(seed_fit)

@@ -41,7 +41,7 @@ class Power(Law):
     parameters = (Y_REF, SLOPE)
     order = 0
     default = True
-    prior_prob = 0.10  # the floor-0 limit of saturation, and the worst forecaster on real curves (docs/priors.md)
+    prior_prob = 0.05  # the floor-0 limit of saturation, and the worst forecaster on real curves (docs/priors.md)
     curve_grad = _curve_grad
     logp_source = _logp
 
