@@ -94,7 +94,7 @@ def posterior_on_grid(prior: np.ndarray, scores=None, weights=None) -> np.ndarra
     >>> bool(posterior_on_grid(flat, likes_large)[-1] > flat[-1])
     True
     """
-    prior = np.asarray(prior, dtype=float)
+    prior = np.asarray(prior, dtype=float) / np.sum(prior)
     if scores is None:
         return prior
     scores = np.atleast_2d(scores)
