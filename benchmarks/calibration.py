@@ -69,7 +69,7 @@ import pandas as pd
 
 import bayes_scaling as bs
 from bayes_scaling import criteria
-from bayes_scaling.backtest import interval_score as package_interval_score
+from bayes_scaling.backtest import interval_score
 from bayes_scaling.data import ScalingData
 from bayes_scaling.result import ScalingFit
 
@@ -388,17 +388,10 @@ def score(curves: list[dict], rng, label: str, presets: dict | None = None) -> p
                 lo, med, hi = (float(g[k].iloc[h]) for k in ("lower", "median", "upper"))
                 rows.append({"scenario": label, "method": method, "horizon": hname, "covered": lo <= a <= hi,
                              "abs_log_error": abs(np.log(med / a)), "log_width": np.log(hi / lo),
-                             "interval_score": interval_score(np.log(lo), np.log(hi), np.log(a)),
+                             "interval_score": interval_score(np.log(lo), np.log(hi), np.log(a), PROB),
                              "log_lower": np.log(lo), "log_median": np.log(med), "log_upper": np.log(hi),
                              "log_actual": np.log(a), "below_upper": a <= hi, "below_median": a <= med})
     return pd.DataFrame(rows)
-
-
-def interval_score(lower, upper, actual, prob: float = PROB):
-    """The interval score of a central ``prob`` interval (Gneiting & Raftery 2007), on log y: the package's
-    :func:`bayes_scaling.backtest.interval_score`. Lower is better; a proper score, so no interval beats
-    the honest one in expectation."""
-    return package_interval_score(lower, upper, actual, prob)
 
 
 def rescaling_factor(g: pd.DataFrame, fine: bool = True) -> float:
@@ -409,7 +402,7 @@ def rescaling_factor(g: pd.DataFrame, fine: bool = True) -> float:
 
     def best(grid):
         r = grid[:, None]
-        pooled = interval_score(med - r * (med - lo), med + r * (hi - med), a).mean(axis=1)
+        pooled = interval_score(med - r * (med - lo), med + r * (hi - med), a, PROB).mean(axis=1)
         return float(grid[int(np.argmin(pooled))])
 
     coarse = best(np.exp(np.linspace(np.log(0.05), np.log(20.0), 400)))
