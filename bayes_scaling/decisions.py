@@ -308,5 +308,6 @@ def decision_summary(fit, target: float, budgets, prob: float = 0.9, law: str = 
     table[f"gain_per_{per:g}_median"] = g[1]
     table[f"gain_per_{per:g}_lower"] = g[0]
     table[f"gain_per_{per:g}_upper"] = g[2]
+    table["flags"] = fit.flag_text()
     table["converged"] = _converged(fit, law)
     return table

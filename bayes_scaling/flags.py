@@ -1,5 +1,5 @@
-"""Curves that say little: flags for a flat curve, a curve that turns up at its end, and a floor the
-data do not inform.
+"""Curves that say little: flags for a flat curve, a curve that turns up at its end, a curve that falls
+faster and faster, and a floor the data do not inform.
 
 A law fitted to such a curve still returns confident-looking numbers, produced by its prior and its
 shape rather than by the measurements. These checks say so, in a warning when the fit is made and in
@@ -17,7 +17,7 @@ the tables that carry the answers (``flags`` and ``floor_informed`` columns).
 
 The noise is the within-n spread of log y where there are replicates, else the residual spread of a
 quadratic in log n through the means of log y (five or more distinct n; for "turns up", the distinct n
-before the largest), else 1%.
+before the largest), else 1%. "accelerating" needs four or more distinct n.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["UNINFORMED_RATIO", "curve_flags", "floor_informed", "noise_scale"]
+__all__ = ["MIN_STEEPENING", "UNINFORMED_RATIO", "curve_flags", "end_slopes", "floor_informed", "noise_scale"]
 
 #: a floor whose posterior interval is this wide relative to its prior interval is "not informed"
 UNINFORMED_RATIO = 0.8
@@ -34,6 +34,10 @@ MIN_FALL = 0.005
 #: the smallest rise at the end that is "turns up", whatever the noise
 MIN_RISE = 0.01
 DEFAULT_NOISE = 0.01
+#: the steepening of the log-log slope over the data, relative to its mean, that is "accelerating"
+MIN_STEEPENING = 0.3
+#: the smallest bend (the quadratic's largest distance from its chord, in log y) that is "accelerating"
+MIN_BEND = 0.01
 
 
 def _means(data) -> tuple[np.ndarray, np.ndarray]:
@@ -58,6 +62,28 @@ def noise_scale(data, but_last: bool = False) -> float:
     return DEFAULT_NOISE
 
 
+def end_slopes(data) -> tuple[float, float, float]:
+    """The log-log slopes at the smallest and the largest n of the quadratic in log n through the means
+    of log y, and the quadratic's largest distance from its chord (positive where it bends down: the
+    slope steepens). NaN with fewer than four distinct n.
+
+    Examples
+    --------
+    >>> from bayes_scaling.data import ScalingData
+    >>> n = [1.0, 2.0, 4.0, 8.0, 16.0]
+    >>> d = ScalingData.from_arrays(n, [2.0 ** (-0.1 * k - 0.05 * k * k) for k in range(5)])
+    >>> [round(float(v), 3) for v in end_slopes(d)]  # log2 y = -0.1 k - 0.05 k^2: slope -0.1 - 0.1 k
+    [-0.1, -0.5, 0.139]
+    """
+    u, m = _means(data)
+    if u.size < 4:
+        return np.nan, np.nan, np.nan
+    span = float(np.ptp(u))
+    t = (u - (u.min() + u.max()) / 2) / span  # -1/2 .. 1/2
+    c, b, _ = np.polyfit(t, m, 2)
+    return float((b - c) / span), float((b + c) / span), float(-c / 4)
+
+
 def curve_flags(data) -> dict[str, str]:
     """``{flag: explanation}`` for the curve in ``data`` (:class:`~bayes_scaling.data.ScalingData`); empty
     when nothing is wrong.
@@ -71,6 +97,8 @@ def curve_flags(data) -> dict[str, str]:
     ['flat']
     >>> curve_flags(ScalingData.from_arrays([100, 200, 400, 800, 1600], [4.0, 3.5, 3.2, 3.05, 3.0]))
     {}
+    >>> sorted(curve_flags(ScalingData.from_arrays([100, 200, 400, 800, 1600], [0.8, 0.75, 0.62, 0.41, 0.2])))
+    ['accelerating']
     """
     u, m = _means(data)
     if u.size < 3:
@@ -87,6 +115,12 @@ def curve_flags(data) -> dict[str, str]:
     if rise > max((np.sqrt(2 * np.log(u.size - 1)) + 3) * noise, MIN_RISE):
         out["turns up"] = (f"the metric turns up at its end: the largest n is {np.expm1(rise):.2%} above the lowest "
                            f"earlier point (noise about {noise:.2%}); laws that only fall cannot describe it")
+    first, last, bend = end_slopes(data)
+    mean_slope = (first + last) / 2
+    if mean_slope < 0 and last - first < MIN_STEEPENING * mean_slope and bend > max(MIN_BEND, 2 * noise_scale(data)):
+        out["accelerating"] = (f"the metric falls faster and faster over the data (log-log slope {first:.2f} at the "
+                               f"smallest n, {last:.2f} at the largest): the curve has not settled into the regime "
+                               "the laws extrapolate, and its forecasts depend on which law and floor are right")
     return out
 
 

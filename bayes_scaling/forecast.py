@@ -73,7 +73,8 @@ def forecast(fit, n, prob: float = 0.9, law: str = "averaged", discrepancy="lear
     cols["lower"] = np.minimum(cols["lower"], band[0])
     cols["upper"] = np.maximum(cols["upper"], band[1])
     return pd.DataFrame({"n": n, "extrapolation": n / fit.data.distinct_n.max(), "law": law, **cols,
-                         "curve_lower": band[0], "curve_upper": band[1], "converged": converged})
+                         "curve_lower": band[0], "curve_upper": band[1], "flags": fit.flag_text(),
+                         "converged": converged})
 
 
 def prior_predictive(law, data, n=None, draws: int = 2000, seed: int = 0, priors=None) -> pd.DataFrame:

@@ -242,7 +242,7 @@ class ScalingFit:
     @property
     def flags(self) -> dict[str, str]:
         """What the curve itself says against trusting its fits (:func:`bayes_scaling.flags.curve_flags`:
-        ``flat``, ``turns up``), with an explanation each; empty when nothing is wrong."""
+        ``flat``, ``turns up``, ``accelerating``), with an explanation each; empty when nothing is wrong."""
         return self.cached("flags", lambda: curve_flags(self.data))
 
     def flag_text(self) -> str:
@@ -496,7 +496,7 @@ class ScalingFit:
             Indexed by the fitted laws that have a floor; columns ``mean, median,
             lower, upper`` (equal-tailed ``prob`` interval), ``hdi_lower, hdi_upper``
             (highest-density interval), ``floor_informed`` (False where the data barely narrowed the
-            floor down from its prior), ``flags`` (:attr:`flags`: a flat curve, one that turns up)
+            floor down from its prior), ``flags`` (:attr:`flags`: a flat curve, one that turns up or accelerates)
             and ``converged``.
 
         Examples
@@ -608,7 +608,8 @@ class ScalingFit:
             observed n: 1 or less inside the data), ``law``, ``mean, median, lower, upper`` for a
             new measurement at ``n`` (observation noise included; the interval always
             contains the curve band), ``curve_lower, curve_upper`` for the mean curve,
-            and ``converged``. ``mean`` is the average of the predictive draws: with very few
+            ``flags`` (:attr:`flags`: the curve's own, for example ``accelerating``) and ``converged``.
+            ``mean`` is the average of the predictive draws: with very few
             points and a huge spread its draws of the noise can reach hundreds of log units and
             the average overflows to ``inf`` (under the inverse-gamma posterior of the noise variance
             the predictive mean is not finite at all); the median and the interval stay finite.

@@ -386,7 +386,8 @@ def score(curves: list[dict], rng, label: str, presets: dict | None = None) -> p
         for method, g in methods.items():
             for h, (hname, a) in enumerate(zip(HORIZONS, actual, strict=True)):
                 lo, med, hi = (float(g[k].iloc[h]) for k in ("lower", "median", "upper"))
-                rows.append({"scenario": label, "method": method, "horizon": hname, "covered": lo <= a <= hi,
+                rows.append({"scenario": label, "curve": c.get("name", ""), "flags": fit.flag_text(),
+                             "method": method, "horizon": hname, "covered": lo <= a <= hi,
                              "abs_log_error": abs(np.log(med / a)), "log_width": np.log(hi / lo),
                              "interval_score": interval_score(np.log(lo), np.log(hi), np.log(a), PROB),
                              "log_lower": np.log(lo), "log_median": np.log(med), "log_upper": np.log(hi),
@@ -477,6 +478,19 @@ def with_uncertainty(table: pd.DataFrame, reps: int = 2000) -> pd.DataFrame:
     return out.assign(width_vs_bootstrap=out["median_log_width"] / base)
 
 
+def by_flag(table: pd.DataFrame, method: str = "averaged", horizon: str = "8x") -> pd.DataFrame:
+    """Per domain, ``method``'s forecasts at ``horizon`` split by whether the curve was flagged
+    ``accelerating`` when fitted: curves, coverage, median |log error|, interval score and rescaling factor."""
+    part = table[(table["method"] == method) & (table["horizon"] == horizon)].copy()
+    part["accelerating"] = part["flags"].str.contains("accelerating")
+    rows = []
+    for (scenario, flagged), g in part.groupby(["scenario", "accelerating"], sort=False):
+        rows.append({"scenario": scenario, "accelerating": flagged, "curves": len(g), "coverage": g["covered"].mean(),
+                     "median_abs_log_error": g["abs_log_error"].median(), "interval_score": g["interval_score"].mean(),
+                     "rescaling_factor": rescaling_factor(g)})
+    return pd.DataFrame(rows).set_index(["scenario", "accelerating"]).sort_index(sort_remaining=False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--curves", type=int, default=20, help="simulated curves per scenario (default 20)")
@@ -538,6 +552,9 @@ def main() -> None:
             if len(part):
                 print(f"\n{label}: every such curve together, 8x beyond the data\n")
                 print(with_uncertainty(part))
+        print("\nThe default (averaged) 8x beyond the data, by the curve's flags (bs.flags.curve_flags): how much "
+              "worse forecasts are where a flag was raised\n")
+        print(by_flag(table))
 
 
 if __name__ == "__main__":

@@ -98,7 +98,7 @@ def test_floor_interval_below_smallest_observation(seed_fit):
 def test_forecasts_fall_with_n_and_have_ordered_intervals(seed_fit):
     fc = seed_fit.forecast([6400, 12800, 25600], prob=0.9)
     assert list(fc.columns) == ["n", "extrapolation", "law", "mean", "median", "lower", "upper", "curve_lower",
-                                "curve_upper", "converged"]
+                                "curve_upper", "flags", "converged"]
     assert fc["extrapolation"].tolist() == [2.0, 4.0, 8.0]  # n / the largest observed n (3200)
     assert (fc["law"] == "averaged").all()
     assert fc["median"].is_monotonic_decreasing and fc["mean"].is_monotonic_decreasing

@@ -1,5 +1,6 @@
 """Honest about curves that say little, and every fit converged (issue: reliability round 2, items 7-8)."""
 
+import re
 import warnings
 
 import numpy as np
@@ -89,6 +90,39 @@ def test_an_end_that_rises_beyond_the_noise_is_always_flagged(rise, k, a):
     y = (n / n[0]) ** -a
     y[-1] = y[:-1].min() * np.exp(rise)
     assert "turns up" in curve_flags(ScalingData.from_arrays(n, y))
+
+
+def test_a_curve_that_falls_faster_and_faster_is_flagged_in_the_forecast_table():
+    """The early part of a learning curve, below its knee: a classifier's error near chance at 10 samples
+    and falling ever faster up to 160 (sklearn's digits, a k-NN: benchmarks/calibration.py)."""
+    knee = pd.DataFrame({"n": [10, 20, 40, 80, 160], "error": [0.712, 0.510, 0.328, 0.165, 0.087]})
+    with pytest.warns(bs.DataWarning, match=r"curve flagged 'accelerating'.*slope -0\.4\d at the smallest n, -1\.1\d"):
+        fit = bs.fit(knee, x="n", y="error", laws=["saturation"], draws=300, random_seed=1)
+    assert list(fit.flags) == ["accelerating"]
+    fc = fit.forecast([320, 1280])
+    assert (fc["flags"] == "accelerating").all()
+    assert (fit.decision_summary(0.05, [320])["flags"] == "accelerating").all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(s0=st.floats(0.02, 0.5), steepen=st.floats(0.5, 3.0), k=st.integers(4, 10))
+def test_a_clear_steepening_is_always_flagged(s0, steepen, k):
+    """log y = -s0 u - q u^2 over u = log(n / n_0) in [0, U]: the log-log slope goes from -s0 to
+    s1 = -s0 (1 + steepen), a change of at least 40% of its mean (the flag asks for 30%). Noise-free, with a
+    bend (its largest distance from the chord, q U^2 / 4) of 1.5% or more (the flag asks for 1%; 2.5% with
+    four points, where the noise is not measured but taken as 1% and the bend must clear twice it), the
+    flag is raised and reports the curve's own slopes."""
+    n = 100.0 * 2.0 ** np.arange(k)
+    span = np.log(n[-1] / n[0])
+    q = s0 * steepen / (2 * span)
+    if q * span**2 / 4 < (0.015 if k >= 5 else 0.025):
+        return
+    u = np.log(n / n[0])
+    flags = curve_flags(ScalingData.from_arrays(n, np.exp(-s0 * u - q * u**2)))
+    assert "accelerating" in flags
+    found = re.search(r"slope (\S+) at the smallest n, (\S+) at the largest", flags["accelerating"])
+    first, last = map(float, found.groups())
+    assert first == pytest.approx(-s0, abs=0.0051) and last == pytest.approx(-s0 * (1 + steepen), abs=0.0051)
 
 
 def test_a_floor_the_data_do_not_inform_is_marked(seed_df):
