@@ -87,7 +87,9 @@ def plot_fit(fit, laws=None, prob: float = 0.9, extend: float = 4.0, loglog: boo
 
 
 def plot_forecast(fit, n_max: float | None = None, law: str = "averaged", probs=(0.5, 0.8, 0.95), ax=None):
-    """Forecast fan for a new measurement out to ``n_max`` (default 16x the largest n)."""
+    """Forecast fan for a new measurement out to ``n_max`` (default 16x the largest n); the title names the
+    curve's flags (:attr:`~bayes_scaling.result.ScalingFit.flags`, e.g. ``accelerating``) and a law that
+    did not converge."""
     check_instance(fit, "fit", ScalingFit, " (from bs.fit)")
     fig, ax = _axes(ax)
     top = fit.data.distinct_n.max()
@@ -100,7 +102,9 @@ def plot_forecast(fit, n_max: float | None = None, law: str = "averaged", probs=
     _data(ax, fit)
     ax.axvline(top, color="0.6", lw=0.8, ls=":")
     ax.set_xscale("log")
-    ax.set_title(f"Forecast of a new measurement ({law})")
+    warn = [*fit.flags] + ([] if fc["converged"].all() else ["not converged"])
+    ax.set_title(f"Forecast of a new measurement ({law})" + (f"\nflagged: {', '.join(warn)}" if warn else ""),
+                 color="black" if not warn else "firebrick")
     ax.legend(frameon=False)
     return fig, ax
 

@@ -33,6 +33,22 @@ def test_plot_forecast_fan_is_nested(seed_fit):
     assert wide.get_paths()[0].vertices[:, 1].max() >= narrow.get_paths()[0].vertices[:, 1].max()
     assert wide.get_paths()[0].vertices[:, 1].min() <= narrow.get_paths()[0].vertices[:, 1].min()
     assert ax.get_xlim()[1] >= 50_000
+    assert ax.get_title() == "Forecast of a new measurement (averaged)"  # nothing flagged on the seed curve
+
+
+def test_plot_forecast_names_the_curves_flags_in_its_title():
+    import warnings
+
+    import pandas as pd
+
+    import bayes_scaling as bs
+
+    knee = pd.DataFrame({"n": [10, 20, 40, 80, 160], "error": [0.712, 0.510, 0.328, 0.165, 0.087]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bs.DataWarning)
+        fit = bs.fit(knee, x="n", y="error", laws=["saturation"], draws=300, random_seed=1)
+    _fig, ax = plots.plot_forecast(fit, law="saturation")
+    assert ax.get_title().endswith("\nflagged: accelerating")
 
 
 def test_plot_floor_and_compare(seed_fit):
