@@ -72,7 +72,9 @@ def backtest(fit, min_points: int = 3, origins=None, prob: float = 0.9) -> pd.Da
         law, n, y, horizon`` (n / n_train_max), ``median, lower, upper, covered``, ``lpd``
         (log predictive density of the realised value), ``abs_log_error``
         (``|log(median / y)|``), ``interval_score`` (of the interval on log y,
-        :func:`interval_score`) and ``converged``.
+        :func:`interval_score`), ``flags`` (those of the curve up to the origin,
+        :func:`bayes_scaling.flags.curve_flags`: an origin still below the curve's knee is
+        ``accelerating``) and ``converged``.
     """
     prob = check_prob(prob)
     distinct = fit.data.distinct_n
@@ -98,7 +100,7 @@ def backtest(fit, min_points: int = 3, origins=None, prob: float = 0.9) -> pd.Da
                     "lpd": s["lpd"][j], "abs_log_error": abs(float(np.log(s["median"][j] / test_y[j]))),
                     "interval_score": float(interval_score(np.log(s["lower"][j]), np.log(s["upper"][j]),
                                                            np.log(test_y[j]), prob)),
-                    "converged": bool(s["converged"][j]),
+                    "flags": sub.flag_text(), "converged": bool(s["converged"][j]),
                 })
     return pd.DataFrame(rows)
 

@@ -21,6 +21,7 @@ def test_backtest_rows_and_scores(seed_backtest, seed_fit):
     np.testing.assert_allclose(table["horizon"], table["n"] / table["n_train_max"])
     np.testing.assert_allclose(table["abs_log_error"], np.abs(np.log(table["median"] / table["y"])))
     assert (table["covered"] == ((table["lower"] <= table["y"]) & (table["y"] <= table["upper"]))).all()
+    assert (table["flags"] == "").all()  # the seed curve flattens from its first point: nothing flagged
     # the seed note's check: fit on four points, the averaged interval holds the fifth
     row = table[(table["k"] == 4) & (table["law"] == "averaged")].iloc[0]
     assert row["covered"] and row["abs_log_error"] < 0.05
@@ -107,3 +108,16 @@ def test_backtest_rows_carry_the_interval_score_of_their_log_interval(seed_df):
     summary = summarize_backtest(table)
     assert summary.loc["averaged", "interval_score"] == pytest.approx(
         table.loc[table["law"] == "averaged", "interval_score"].mean())
+
+
+def test_a_backtest_origin_below_the_knee_is_flagged():
+    """The digits k-NN curve of test_flags (falling faster and faster up to 160 samples), then past its knee:
+    the origin fitted up to 160 is flagged, the later origins and the whole curve are not."""
+    import pandas as pd
+
+    knee = pd.DataFrame({"n": [10, 20, 40, 80, 160, 320, 640, 1280],
+                         "error": [0.712, 0.51, 0.328, 0.165, 0.087, 0.06, 0.05, 0.045]})
+    fit = bs.fit(knee, x="n", y="error", laws=["power", "saturation"], draws=300, random_seed=2)
+    assert fit.flags == {}
+    flags = fit.backtest(origins=[5, 6, 7]).groupby("k")["flags"].first()
+    assert flags.to_dict() == {5: "accelerating", 6: "", 7: ""}
