@@ -14,7 +14,8 @@ stacking weights (the package's forecast before the forecast weights and the dis
 discrepancy; and a least-squares saturation fit with a residual bootstrap, the practice this
 package replaces. The closing tables pool the curves of each kind at 8x with 90% intervals for the
 coverage, the error and the width, and the one-sided shares ``below_upper`` (0.95 if calibrated)
-and ``below_median`` (0.5).
+and ``below_median`` (0.5); the last splits the default's scores 8x out by whether the curve was flagged
+``accelerating`` (``bs.flags.curve_flags``, recorded for every row of ``--csv``).
 
 Scenarios
 ---------
