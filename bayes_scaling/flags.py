@@ -120,13 +120,13 @@ def curve_flags(data) -> dict[str, str]:
         out["flat"] = (f"the metric falls by only {np.expm1(fall):.2%} over the data (noise about {noise:.2%}): "
                        "the laws' exponents and floors come from their priors")
     rise = m[-1] - m[:-1].min()
-    noise = max(noise_scale(data, but_last=True), 1e-4)
-    if rise > max((np.sqrt(2 * np.log(u.size - 1)) + 3) * noise, MIN_RISE):
+    before = max(noise_scale(data, but_last=True), 1e-4)
+    if rise > max((np.sqrt(2 * np.log(u.size - 1)) + 3) * before, MIN_RISE):
         out["turns up"] = (f"the metric turns up at its end: the largest n is {np.expm1(rise):.2%} above the lowest "
-                           f"earlier point (noise about {noise:.2%}); laws that only fall cannot describe it")
+                           f"earlier point (noise about {before:.2%}); laws that only fall cannot describe it")
     first, last, bend = end_slopes(data)
     mean_slope = (first + last) / 2
-    if mean_slope < 0 and last - first < MIN_STEEPENING * mean_slope and bend > max(MIN_BEND, 2 * noise_scale(data)):
+    if mean_slope < 0 and last - first < MIN_STEEPENING * mean_slope and bend > max(MIN_BEND, 2 * noise):
         out["accelerating"] = (f"the metric falls faster and faster over the data (log-log slope {first:.2f} at the "
                                f"smallest n, {last:.2f} at the largest): the curve has not settled into the regime "
                                "the laws extrapolate, and its forecasts depend on which law and floor are right "
