@@ -282,7 +282,8 @@ def gap_to_floor(fit, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFra
 
 def decision_summary(fit, target: float, budgets, prob: float = 0.9, law: str = "averaged",
                      per: float = 1000.0, discrepancy="learned") -> pd.DataFrame:
-    """The planning table: for each candidate budget n, the expected metric with its interval,
+    """The planning table: for each candidate budget n, the metric (its mean where the draws have one,
+    :func:`~bayes_scaling.forecast.interval_columns`; median and interval),
     the probability that the curve is at or below ``target``, and the marginal gain
     ``-dy/dn * per`` (metric units per extra ``per`` samples; posterior median and interval),
     all with the discrepancy beyond the data (``discrepancy=0``: the laws alone).

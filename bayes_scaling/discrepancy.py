@@ -10,7 +10,9 @@ largest n given the smaller ones (:func:`bayes_scaling.cv.future_lpd`), with the
 (default :data:`~bayes_scaling.priors.DEFAULT_DISCREPANCY`, half-Cauchy with median 0.01). A law
 that forecast the largest n within its noise keeps ``kappa`` near the prior; one that missed it
 pushes ``kappa`` up, to about the miss divided by the log of the step. Without a split (too few
-distinct n, a single law, a partially pooled fit) the prior alone.
+distinct n, a single law, a partially pooled fit) the prior alone; where the step is too short for
+the held-out density to tell one ``kappa`` from another (a dense log's last checkpoint), about the
+prior too, and :func:`table` says so.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from .checks import check_discrepancy, check_n, check_prob
 from .cv import future_lpd
 from .densities import log_sum_exp
 from .errors import ArgumentError
+from .flags import UNINFORMED_RATIO
 
 __all__ = ["KAPPA_GRID", "drift", "drift_slopes", "future_scores", "kappa_posterior", "kappa_prior",
            "posterior_on_grid", "table"]
@@ -121,6 +124,13 @@ def kappa_posterior(fit, law: str) -> np.ndarray:
     return posterior_on_grid(prior, np.stack([scores[k] for k in w]), np.array(list(w.values())))
 
 
+def _quantiles(p: np.ndarray, prob: float) -> tuple[float, float, float]:
+    """The lower, median and upper grid values of probabilities ``p`` on :data:`KAPPA_GRID`."""
+    cdf = np.cumsum(p)
+    return tuple(float(KAPPA_GRID[min(np.searchsorted(cdf, q), KAPPA_GRID.size - 1)])
+                 for q in ((1 - prob) / 2, 0.5, (1 + prob) / 2))
+
+
 def table(fit, law: str = "averaged", prob: float = 0.9) -> pd.DataFrame:
     """The posterior of ``kappa`` for one law or ``"averaged"`` (see
     :meth:`bayes_scaling.result.ScalingFit.discrepancy`)."""
@@ -130,17 +140,22 @@ def table(fit, law: str = "averaged", prob: float = 0.9) -> pd.DataFrame:
     law = fit.best_law() if law == "best" else law
     if law != "averaged" and law not in fit.fits:
         raise ArgumentError(f"law {law!r} was not fitted; use one of {[*fit.fits, 'best', 'averaged', 'all']}")
-    cdf = np.cumsum(kappa_posterior(fit, law))
-    lower, median, upper = (float(KAPPA_GRID[min(np.searchsorted(cdf, q), KAPPA_GRID.size - 1)])
-                            for q in ((1 - prob) / 2, 0.5, (1 + prob) / 2))
+    lower, median, upper = _quantiles(kappa_posterior(fit, law), prob)
     keep, reason = future_split(fit)
     held = "" if keep is None else held_out_label(fit, keep)
     prior_median = float(f"{fit.priors.discrepancy_prior().scipy().median():.12g}")
+    prior_upper = _quantiles(kappa_prior(fit.priors.discrepancy_prior()), prob)[2]
     if not fit.future_scores():
         note = f"nothing held out to learn from ({reason}): kappa keeps its prior"
     elif median >= 5 * prior_median:
         note = (f"forecasting n = {held} from the smaller n missed by more than the noise: beyond the data "
                 f"each doubling adds about {median * np.log(2):.0%} to the log-sd of a forecast")
+    elif UNINFORMED_RATIO <= upper / prior_upper <= 1 / UNINFORMED_RATIO:
+        # the posterior's upper end within 20% of the prior's: the held-out point did not inform kappa
+        step = fit.data.n[~keep].max() / fit.data.n[keep].max()
+        step = f"{step - 1:.2%} beyond" if step < 1.1 else f"{step:.3g}x"
+        note = (f"forecasting n = {held} ({step} the largest n before it) leaves kappa about where its prior "
+                "put it: beyond the data the prior sets the width")
     else:
         note = ""
     parts = fit.fits.values() if law == "averaged" else [fit.fits[law]]

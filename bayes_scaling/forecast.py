@@ -13,7 +13,13 @@ from .averaging import components
 from .checks import check_discrepancy, check_n, check_prob
 from .discrepancy import drift
 
-__all__ = ["curve_draws", "forecast", "interval_columns", "predictive_draws", "prior_predictive"]
+__all__ = ["MEAN_KHAT_MAX", "curve_draws", "forecast", "interval_columns", "predictive_draws", "prior_predictive",
+           "tail_khat"]
+
+#: a column's ``mean`` is reported only where the Pareto k-hat of its draws' heavier tail is at most this
+#: (Vehtari et al. 2024, "Pareto smoothed importance sampling", the threshold for a Monte Carlo mean of a few
+#: thousand draws): above it the average of the draws is unreliable, from 1 on the mean does not exist
+MEAN_KHAT_MAX = 0.7
 
 
 def curve_draws(law, params: dict, data, n) -> np.ndarray:
@@ -35,11 +41,45 @@ def predictive_draws(curve: np.ndarray, sigma: np.ndarray, rng: np.random.Genera
         return curve * np.exp(np.asarray(sigma)[:, None] * rng.standard_normal((curve.shape[0], 1)))
 
 
+def tail_khat(draws: np.ndarray) -> np.ndarray:
+    """Per column of ``draws`` (draws x columns), the Pareto k-hat of its heavier tail
+    (``arviz_stats``, Vehtari et al. 2024): below 0.5 the draws' average has a finite variance, above
+    :data:`MEAN_KHAT_MAX` it is unreliable, from 1 on the mean it estimates does not exist. ``-inf``
+    where a tail is flat (draws held at a bound), ``inf`` where a draw is not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bayes_scaling.forecast import tail_khat
+    >>> z = np.random.default_rng(0).standard_normal((4000, 1))
+    >>> k = tail_khat(np.hstack([np.exp(0.02 * z), np.exp(3 * z)]))
+    >>> bool(k[0] < 0.3), bool(k[1] > 0.7)
+    (True, True)
+    """
+    from arviz_stats.base import array_stats
+
+    draws = np.asarray(draws, dtype=float)
+    out = np.full(draws.shape[1], np.inf)
+    for j, col in enumerate(draws.T):
+        if np.isfinite(col).all():
+            try:
+                out[j] = float(array_stats.pareto_khat(col[None, :], r_eff=1.0, tail="both"))
+            except ValueError:  # a tail of equal values: nothing heavy about it
+                out[j] = -np.inf
+    return out
+
+
 def interval_columns(draws: np.ndarray, prob: float, prefix: str = "") -> dict[str, np.ndarray]:
-    """``mean, median, lower, upper`` over axis 0 (equal-tailed)."""
+    """``mean, median, lower, upper`` over axis 0 (equal-tailed).
+
+    ``mean`` is NaN where the draws' tails are too heavy for an average to mean anything
+    (:func:`tail_khat` above :data:`MEAN_KHAT_MAX`): beyond the data the learned discrepancy's
+    half-Cauchy tail leaves a new measurement without a finite mean, and the average of its draws is
+    then set by a few extreme draws (it can lie above the upper end of the interval). The median and the
+    interval are always given."""
     q = np.quantile(draws, [(1 - prob) / 2, 0.5, (1 + prob) / 2], axis=0)
-    return {f"{prefix}mean": draws.mean(axis=0), f"{prefix}median": q[1],
-            f"{prefix}lower": q[0], f"{prefix}upper": q[2]}
+    mean = np.where(tail_khat(draws) <= MEAN_KHAT_MAX, draws.mean(axis=0), np.nan)
+    return {f"{prefix}mean": mean, f"{prefix}median": q[1], f"{prefix}lower": q[0], f"{prefix}upper": q[2]}
 
 
 def forecast(fit, n, prob: float = 0.9, law: str = "averaged", discrepancy="learned") -> pd.DataFrame:

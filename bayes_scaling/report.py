@@ -65,7 +65,7 @@ def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None,
         out["samples_needed"] = ("Samples needed", f"{xcol} for {ycol} <= {target:g} with probability {prob:g} "
                                  f"({_discrepancy_words(discrepancy, 'curve')})",
                                  fit.samples_needed(target, prob, discrepancy=discrepancy))
-        out["decision"] = ("Planning table", f"expected {ycol}, P({ycol} <= {target:g}) and gain per 1,000 {xcol} "
+        out["decision"] = ("Planning table", f"{ycol}, P({ycol} <= {target:g}) and gain per 1,000 {xcol} "
                            f"({_discrepancy_words(discrepancy, 'curve')})",
                            fit.decision_summary(target, forecast_n, prob, discrepancy=discrepancy))
     out["ppl_min"] = ("Floor", f"{ycol} as {xcol} -> infinity (PPL_min): mean, median, {pct} equal-tailed and "
@@ -98,7 +98,16 @@ def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None,
                      f"metric's units{where}", first.priors_table())
     out["diagnostics"] = ("Sampler diagnostics", "converged: 0 divergences, r_hat <= 1.01, ESS >= 100 per chain",
                           fit.diagnostics())
-    return out
+    return {stem: (heading, explanation + _blank_mean_note(table), table)
+            for stem, (heading, explanation, table) in out.items()}
+
+
+def _blank_mean_note(table: pd.DataFrame) -> str:
+    """Why a table's ``mean`` is blank where it is (``bayes_scaling.forecast.interval_columns``)."""
+    if "mean" not in table.columns or not (table["mean"].isna() & table["median"].notna()).any():
+        return ""
+    return ("; mean left blank where the draws' tails are too heavy for one (Pareto k > 0.7: beyond the data "
+            "the discrepancy's heavy tail leaves no finite mean): read the median")
 
 
 def _interval(median: float, lower: float, upper: float) -> str:

@@ -609,10 +609,12 @@ class ScalingFit:
             new measurement at ``n`` (observation noise included; the interval always
             contains the curve band), ``curve_lower, curve_upper`` for the mean curve,
             ``flags`` (:attr:`flags`: the curve's own, for example ``accelerating``) and ``converged``.
-            ``mean`` is the average of the predictive draws: with very few
-            points and a huge spread its draws of the noise can reach hundreds of log units and
-            the average overflows to ``inf`` (under the inverse-gamma posterior of the noise variance
-            the predictive mean is not finite at all); the median and the interval stay finite.
+            ``mean`` is the average of the predictive draws where their tails allow one (Pareto k-hat
+            at most 0.7, :func:`bayes_scaling.forecast.tail_khat`) and NaN elsewhere: beyond the data
+            the learned discrepancy's half-Cauchy tail leaves a new measurement without a finite mean
+            (the average of its draws is set by a few extreme ones and can lie above ``upper``), and
+            with very few points so can the noise's inverse-gamma posterior. The median (the point
+            forecast) and the interval are always given.
 
         Examples
         --------

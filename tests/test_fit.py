@@ -101,7 +101,11 @@ def test_forecasts_fall_with_n_and_have_ordered_intervals(seed_fit):
                                 "curve_upper", "flags", "converged"]
     assert fc["extrapolation"].tolist() == [2.0, 4.0, 8.0]  # n / the largest observed n (3200)
     assert (fc["law"] == "averaged").all()
-    assert fc["median"].is_monotonic_decreasing and fc["mean"].is_monotonic_decreasing
+    assert fc["median"].is_monotonic_decreasing
+    # the laws alone have a mean at every n; with the learned discrepancy it is NaN exactly where the draws'
+    # tails are too heavy for one (test_the_mean_is_given_only_where_the_draws_have_one)
+    laws_alone = seed_fit.forecast([6400, 12800, 25600], prob=0.9, discrepancy=0)
+    assert laws_alone["mean"].notna().all() and laws_alone["mean"].is_monotonic_decreasing
     assert (fc["lower"] < fc["median"]).all() and (fc["median"] < fc["upper"]).all()
     # the mean-curve band sits inside the interval for a new measurement
     assert (fc["lower"] <= fc["curve_lower"]).all() and (fc["curve_upper"] <= fc["upper"]).all()
@@ -115,11 +119,37 @@ def test_averaged_forecast_is_the_forecast_weighted_mixture(seed_fit):
     """With weights w, the averaged draws are w-weighted shares of each law's draws."""
     w = seed_fit.weights()
     assert w == seed_fit.forecast_weights()["weight"].to_dict()
-    fc_avg = seed_fit.forecast([6400], law="averaged").iloc[0]
-    per_law = {k: seed_fit.forecast([6400], law=k).iloc[0]["mean"] for k in w}
+    # the laws' own draws (discrepancy=0), whose means all exist; the discrepancy multiplies each draw alike
+    fc_avg = seed_fit.forecast([6400], law="averaged", discrepancy=0).iloc[0]
+    per_law = {k: seed_fit.forecast([6400], law=k, discrepancy=0).iloc[0]["mean"] for k in w}
     expected = sum(w[k] * per_law[k] for k in w)
     spread = max(per_law.values()) - min(per_law.values())
     assert fc_avg["mean"] == pytest.approx(expected, abs=0.02 * spread + 0.5)
+
+
+def test_the_mean_is_given_only_where_the_draws_have_one(seed_fit):
+    """A mean is the average of the draws where their tails allow one (Pareto k-hat <= 0.7), else NaN."""
+    from bayes_scaling.forecast import MEAN_KHAT_MAX, interval_columns, tail_khat
+
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal(4000)
+    draws = np.stack([np.exp(0.5 * z),                      # log-normal, sigma 0.5: mean exp(1/8)
+                      np.exp(rng.standard_cauchy(4000)),      # log-Cauchy: no mean at all
+                      np.full(4000, 3.0),                     # constant: its own mean
+                      np.where(z > 3.0, np.inf, 1.0 + z**2)], axis=1)  # a few infinite draws
+    cols = interval_columns(draws, 0.9)
+    assert cols["mean"][0] == pytest.approx(draws[:, 0].mean(), rel=1e-12)
+    assert cols["mean"][0] == pytest.approx(np.exp(0.125), rel=0.03)
+    assert np.isnan(cols["mean"][1]) and tail_khat(draws[:, [1]])[0] > 1  # the median and interval remain
+    assert np.isfinite([cols["median"][1], cols["lower"][1], cols["upper"][1]]).all()
+    assert cols["mean"][2] == 3.0 and np.isnan(cols["mean"][3])
+    assert MEAN_KHAT_MAX == 0.7
+    # beyond the data the learned discrepancy's half-Cauchy tail leaves a new measurement without a mean:
+    # at 1000x the average of the draws would be set by a few of them; inside the data the mean is there
+    fc = seed_fit.forecast([3200, 3.2e6])
+    assert fc["mean"].notna().tolist() == [True, False]
+    assert (fc["lower"] < fc["median"]).all() and (fc["median"] < fc["upper"]).all()
+    assert fc["lower"].iloc[0] <= fc["mean"].iloc[0] <= fc["upper"].iloc[0]
 
 
 def test_forecast_weights_score_the_last_doubling(seed_fit):
@@ -324,6 +354,21 @@ def test_learned_discrepancy_follows_the_leave_future_out_miss():
         fc = bs.fit(df, laws=["saturation"], random_seed=2).forecast([25600.0], law="saturation")
         w[name] = float(np.log(fc["upper"] / fc["lower"]).iloc[0])
     assert w["bent"] > 1.5 * w["kept"]
+
+
+def test_a_held_out_step_too_short_to_inform_kappa_is_said(seed_fit):
+    """A dense curve's last checkpoint is 1.2% beyond the one before it: its forecast cannot tell a kappa of
+    0.01 from 0.1 (the extra sd 0.1 x 0.012 is a tenth of the 1% noise), so kappa keeps its prior and the
+    table says that the prior sets the width beyond the data. Five doublings do narrow it: no note."""
+    n = np.geomspace(1e3, 1e5, 400)
+    y = (20 + 400 * n**-0.5) * np.exp(np.random.default_rng(3).normal(0, 0.01, n.size))
+    d = bs.fit(pd.DataFrame({"n": n, "y": y}), laws=["power", "saturation"], random_seed=2).discrepancy()
+    prior_upper = float(bs.priors.DEFAULT_DISCREPANCY.scipy().ppf(0.95))
+    assert d["upper"].iloc[0] == pytest.approx(prior_upper, rel=0.2)
+    assert "1.16% beyond the largest n before it" in d["notes"].iloc[0]
+    assert "the prior sets the width" in d["notes"].iloc[0]
+    seed = seed_fit.discrepancy()
+    assert seed["upper"].iloc[0] < 0.8 * prior_upper and seed["notes"].iloc[0] == ""
 
 
 def test_discrepancy_without_a_split_is_the_prior(seed_df):
