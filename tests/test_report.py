@@ -120,3 +120,20 @@ def test_a_law_that_did_not_converge_is_said_once_in_the_headline_and_once_in_re
     assert page.count("converge") == 2  # the headline's Warnings line and the first warning
     assert re.search(r"<li class=bad>did not converge[^<]*exp_decay</li>", page)
     assert page.count("class=bad") == 1
+
+
+def test_a_blank_mean_is_explained_where_it_is_blank(seed_sections):
+    """The seed fit has a mean at 2x-8x; 1000x out the discrepancy's heavy tail leaves none, and the
+    forecast, planning and doubling tables say why their mean is blank (the floor's is not)."""
+    fit, sections = seed_sections
+    note = "mean left blank where the draws' tails are too heavy for one"
+    assert sections["forecast"][2]["mean"].notna().any() and note not in sections["ppl_min"][1]
+    far = tables(fit, [3.2e6], 0.9, target=120)
+    for stem in ("forecast", "decision", "doubling_gain"):
+        _, why, table = far[stem]
+        assert table["mean"].isna().any() and why.endswith(note + " (Pareto k > 0.7: beyond the data the "
+                                                           "discrepancy's heavy tail leaves no finite mean): "
+                                                           "read the median"), stem
+    assert far["ppl_min"][2]["mean"].notna().all() and note not in far["ppl_min"][1]
+    text = formatted(far["forecast"][2])
+    assert (text.loc[far["forecast"][2]["mean"].isna(), "mean"] == "").all()  # printed blank, not "nan"
