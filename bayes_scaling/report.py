@@ -104,10 +104,12 @@ def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None,
 
 def _blank_mean_note(table: pd.DataFrame) -> str:
     """Why a table's ``mean`` is blank where it is (``bayes_scaling.forecast.interval_columns``)."""
+    from .forecast import MEAN_KHAT_MAX
+
     if "mean" not in table.columns or not (table["mean"].isna() & table["median"].notna()).any():
         return ""
-    return ("; mean left blank where the draws' tails are too heavy for one (Pareto k > 0.7: beyond the data "
-            "the discrepancy's heavy tail leaves no finite mean): read the median")
+    return (f"; mean left blank where the draws' tails are too heavy for one (Pareto k > {MEAN_KHAT_MAX:g}: "
+            "beyond the data the discrepancy's heavy tail leaves no finite mean): read the median")
 
 
 def _interval(median: float, lower: float, upper: float) -> str:

@@ -123,7 +123,7 @@ def test_a_law_that_did_not_converge_is_said_once_in_the_headline_and_once_in_re
 
 
 def test_a_blank_mean_is_explained_where_it_is_blank(seed_sections):
-    """The seed fit has a mean at 2x-8x; 1000x out the discrepancy's heavy tail leaves none, and the
+    """The seed fit has means among its 2x-8x forecasts; 1000x out the discrepancy's heavy tail leaves none, and the
     forecast, planning and doubling tables say why their mean is blank (the floor's is not)."""
     fit, sections = seed_sections
     note = "mean left blank where the draws' tails are too heavy for one"
