@@ -14,7 +14,11 @@ compiled law serves every data set: new data is a new array, never a recompile.
 
 Layout of the user data::
 
-    [n_obs, n_par, alpha, beta, (kind, p1, p2) * n_par, u * n_obs, log_y * n_obs]
+    [n_obs, n_par, alpha, beta, (kind, p1, p2) * n_par, u * n_obs, log_y * n_obs, weight * n_obs,
+     within_ss, n_eff]
+
+(:func:`size` gives its length; :func:`views` declares exactly that many entries, so that a kernel run
+with numba's bounds checking on, as ``tests/test_kernels_bounds.py`` does, reads nothing outside it).
 
 ``kind`` is 0 for Normal(p1, p2) on the real line, 1 for LogNormal(p1, p2)
 (sampled as log theta) and 2 for Beta(p1, p2) (sampled as logit theta).
@@ -131,11 +135,16 @@ def constrain(kind, z, p1, p2):
 
 
 @_jit
+def size(n_obs, n_par):
+    """Length of the user-data array of ``n_obs`` rows and ``n_par`` parameters (see the layout above)."""
+    return HEADER + 3 * n_par + 3 * n_obs + 2
+
+
+@_jit
 def views(dim, x_, g_, lp_, ud_):
     head = carray(ud_, (HEADER,), dtype=np.float64)
-    size = HEADER + 3 * int(head[1]) + 2 * int(head[0])
     return (carray(x_, (dim,)), carray(g_, (dim,)), carray(lp_, (1,)),
-            carray(ud_, (size,), dtype=np.float64))
+            carray(ud_, (size(int(head[0]), int(head[1])),), dtype=np.float64))
 
 
 @_jit
