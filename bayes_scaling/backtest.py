@@ -15,7 +15,7 @@ import pandas as pd
 
 from .averaging import components
 from .checks import check_prob
-from .densities import log_mean_exp, lognormal_logpdf
+from .densities import log_mean_exp
 from .errors import ArgumentError, ConvergenceWarning
 
 __all__ = ["backtest", "interval_score", "summarize_backtest"]
@@ -42,7 +42,8 @@ def _score(fit, law: str, n: np.ndarray, y: np.ndarray, prob: float) -> dict:
     fc = fit.forecast(n, prob=prob, law=law)
     # log mean predictive density of each y_j over the draws behind `law`
     ll = np.concatenate([
-        lognormal_logpdf(np.log(y)[None, :], np.log(f.curve(n)[idx]), f.draws["sigma"][idx][:, None])
+        f.likelihood.pointwise(np.log(y)[None, :], np.log(f.curve(n)[idx]), f.draws["sigma"][idx][:, None],
+                               {p: f.draws[p][idx][:, None] for p in f.likelihood.param_names})
         for f, idx in components(fit, law)
     ])
     lpd = log_mean_exp(ll, axis=0)

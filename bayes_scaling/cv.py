@@ -69,7 +69,7 @@ def holdout_draws(lawfit, keep: np.ndarray, seed: int) -> dict[str, np.ndarray]:
         sub = lawfit.data.subset(keep)
         post, _, _ = sample_law(lawfit.law, sub, refit_options(lawfit.options), seed=seed, check=False,
                                 priors=lawfit.priors)
-        lawfit.refits[key] = {k: post[k].to_numpy().reshape(-1) for k in lawfit.law.param_names}
+        lawfit.refits[key] = {k: post[k].to_numpy().reshape(-1) for k in lawfit.variables}
     return lawfit.refits[key]
 
 
@@ -82,7 +82,7 @@ def holdout_lpd(lawfit, keep: np.ndarray, seed: int, extra_sd=None) -> np.ndarra
     draws = holdout_draws(lawfit, keep, seed)
     sub = lawfit.data.subset(keep)
     ll = pointwise_log_lik(lawfit.law, draws, sub, lawfit.data.n[~keep], lawfit.data.log_y[~keep], extra_sd,
-                           rows=lawfit.data.subset(~keep))
+                           rows=lawfit.data.subset(~keep), likelihood=lawfit.likelihood)
     return np.asarray(log_mean_exp(ll, axis=-2))
 
 
@@ -125,10 +125,10 @@ class RefitWrapper:
             def log_likelihood__i(self, excluded, idata):
                 post = idata.posterior
                 shape = (post.sizes["chain"], post.sizes["draw"])
-                draws = {k: post[k].to_numpy().reshape(-1) for k in law.param_names}
+                draws = {k: post[k].to_numpy().reshape(-1) for k in lawfit.variables}
                 excluded = np.atleast_1d(np.asarray(excluded, dtype=int))
                 ll = pointwise_log_lik(law, draws, data.subset(idata.attrs["keep"]), data.n[excluded],
-                                       data.log_y[excluded], rows=data.subset(excluded))
+                                       data.log_y[excluded], rows=data.subset(excluded), likelihood=lawfit.likelihood)
                 return xr.DataArray(ll.reshape(*shape, -1), dims=("chain", "draw", "obs"), coords={"obs": excluded})
 
         return _Wrapper(model=law, idata_orig=lawfit.tree)
@@ -196,8 +196,9 @@ def future_lpd(lawfit, keep: np.ndarray, seed: int, extra_sd=None) -> np.ndarray
     log_w = log_w - log_sum_exp(log_w)
     if extra_sd is None:
         return log_sum_exp(log_w[:, None] + ll, axis=0)
-    ll = pointwise_log_lik(lawfit.law, {k: lawfit.draws[k] for k in lawfit.law.param_names}, lawfit.data,
-                           lawfit.data.n[out], lawfit.data.log_y[out], extra_sd, rows=lawfit.data.subset(out))
+    ll = pointwise_log_lik(lawfit.law, {k: lawfit.draws[k] for k in lawfit.variables}, lawfit.data,
+                           lawfit.data.n[out], lawfit.data.log_y[out], extra_sd, rows=lawfit.data.subset(out),
+                           likelihood=lawfit.likelihood)
     return log_sum_exp(log_w[None, :, None] + ll, axis=1)
 
 

@@ -18,9 +18,11 @@ def bisect(past, lo, hi, steps: int = 100):
 
 
 def lognormal_logpdf(log_y, log_mu, sigma):
-    """log density of y when log y ~ Normal(log_mu, sigma): the package's likelihood."""
-    z = (log_y - log_mu) / sigma
-    return -0.5 * z**2 - np.log(sigma) - 0.5 * np.log(2 * np.pi) - log_y
+    """log density of y when log y ~ Normal(log_mu, sigma): the default likelihood
+    (:mod:`bayes_scaling.likelihoods.lognormal`), on NumPy arrays."""
+    from .likelihoods import get_likelihood
+
+    return get_likelihood("lognormal").logpdf(log_y, log_mu, sigma, {})
 
 
 def log_sum_exp(a, axis=None):
@@ -41,25 +43,29 @@ def log_mean_exp(a, axis=None):
     return log_sum_exp(a, axis=axis) - np.log(size)
 
 
-def pointwise_log_lik(law, params: dict, data, n=None, log_y=None, extra_sd=None, rows=None) -> np.ndarray:
+def pointwise_log_lik(law, params: dict, data, n=None, log_y=None, extra_sd=None, rows=None,
+                      likelihood=None) -> np.ndarray:
     """log p(y_j | theta_s), shape (draws, points): at the data's own points, or at sample counts
-    ``n`` with measurements ``log_y`` (placed relative to ``data``'s centre, as its draws are).
+    ``n`` with measurements ``log_y`` (placed relative to ``data``'s centre, as its draws are), under
+    ``likelihood`` (a :class:`~bayes_scaling.likelihoods.Likelihood`; the log-normal if None, whose
+    ``params`` then need only the curve's parameters and ``sigma``).
 
-    With ``extra_sd`` (shape (grid, points)) the noise sd of each point is ``sqrt(sigma^2 +
+    With ``extra_sd`` (shape (grid, points)) the noise scale of each point is ``sqrt(sigma^2 +
     extra_sd^2)`` for every row of the grid, and the result has shape (grid, draws, points).
 
     Binned data (:func:`bayes_scaling.data.bin_dense`): a row's density is that of all the measurements
     of its bin; ``rows`` (a :class:`~bayes_scaling.data.ScalingData`, e.g. the held-out part of the same
     binned data) gives the bins of the points ``n``, ``log_y``."""
+    from .likelihoods import get_likelihood
+
+    lik = get_likelihood(likelihood)
     u = data.u if n is None else data.to_u(n)
     log_y = data.log_y if log_y is None else log_y
     lm = law.log_curve(u[None, :], {k: np.asarray(v)[:, None] for k, v in params.items()})
     sigma = np.asarray(params["sigma"])[:, None]
+    own = {k: np.asarray(params[k])[:, None] for k in lik.param_names}
     rows = data if rows is None and n is None else rows
-    sd = sigma if extra_sd is None else np.sqrt(sigma[None] ** 2 + np.asarray(extra_sd, dtype=float)[:, None, :] ** 2)
-    if rows is not None and rows.binned:
-        w, ss, dof = rows.weight, rows.within_ss, rows.row_dof
-        return (-0.5 * dof * np.log(2 * np.pi * sd**2) - 0.5 * (w * (log_y - lm) ** 2 + ss) / sd**2 - w * log_y)
     if extra_sd is None:
-        return lognormal_logpdf(log_y[None, :], lm, sigma)
-    return lognormal_logpdf(log_y[None, None, :], lm[None], sd)
+        return lik.pointwise(log_y[None, :], lm, sigma, own, rows)
+    sd = np.sqrt(sigma[None] ** 2 + np.asarray(extra_sd, dtype=float)[:, None, :] ** 2)
+    return lik.pointwise(log_y[None, None, :], lm[None], sd, {k: v[None] for k, v in own.items()}, rows)

@@ -12,6 +12,7 @@ import pandas as pd
 from .averaging import components
 from .checks import check_discrepancy, check_n, check_prob
 from .discrepancy import drift
+from .likelihoods import get_likelihood
 
 __all__ = ["MEAN_KHAT_MAX", "curve_draws", "forecast", "interval_columns", "predictive_draws", "prior_predictive",
            "tail_khat"]
@@ -30,15 +31,16 @@ def curve_draws(law, params: dict, data, n) -> np.ndarray:
         return np.exp(law.log_curve(u, p))
 
 
-def predictive_draws(curve: np.ndarray, sigma: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """New measurements: the curve times log-normal noise of each draw's ``sigma``.
+def predictive_draws(curve: np.ndarray, params: dict, rng: np.random.Generator, likelihood=None) -> np.ndarray:
+    """New measurements: the curve times the noise of each draw (``params``: ``sigma`` and the likelihood's
+    own parameters, per draw) under ``likelihood`` (the log-normal if None).
 
     One noise draw per posterior draw serves every ``n`` (common random numbers): each
     column has the right distribution, and because each draw's curve falls with ``n``
     the forecast quantiles fall with ``n`` too, free of Monte Carlo wiggles.
     """
-    with np.errstate(over="ignore"):  # a draw of sigma in the hundreds (a few wild points): inf, as it is
-        return curve * np.exp(np.asarray(sigma)[:, None] * rng.standard_normal((curve.shape[0], 1)))
+    lik = get_likelihood(likelihood)
+    return lik.predictive(curve, params["sigma"], {p: params[p] for p in lik.param_names}, rng)
 
 
 def tail_khat(draws: np.ndarray) -> np.ndarray:
@@ -98,7 +100,7 @@ def forecast(fit, n, prob: float = 0.9, law: str = "averaged", discrepancy="lear
         curve = f.curve(n)
         curves.append(curve[idx])
         noise_rng = fit.rng(1, list(fit.fits).index(f.law.name))
-        preds.append(predictive_draws(curve, f.draws["sigma"], noise_rng)[idx])
+        preds.append(predictive_draws(curve, f.draws, noise_rng, f.likelihood)[idx])
     curve, pred = np.concatenate(curves), np.concatenate(preds)
     # a Kennedy-O'Hagan-style discrepancy: a random shift of the log measurement growing with the
     # log distance beyond the data, common to every n of a draw. It is not kept monotone: real curves
@@ -132,7 +134,7 @@ def prior_predictive(law, data, n=None, draws: int = 2000, seed: int = 0, priors
     params = sample_prior(law, data, priors, draws=draws, seed=seed)
     size = params["sigma"].size
     curve = curve_draws(law, {p.name: params[p.name] for p in law.parameters}, data, n)
-    y = predictive_draws(curve, params["sigma"], np.random.default_rng([seed, 2]))
+    y = predictive_draws(curve, params, np.random.default_rng([seed, 2]), priors.likelihood)
     return pd.DataFrame({
         "draw": np.repeat(np.arange(size), n.size),
         "n": np.tile(n, size),

@@ -260,8 +260,9 @@ def _beyond_scores(fit, n, log_y) -> dict[str, np.ndarray]:
     extra = KAPPA_GRID[:, None] * np.log(n / top)[None, :]
     out = {}
     for name, f in fit.fits.items():
-        params = {k: f.draws[k] for k in f.law.param_names}
-        lpd = log_mean_exp(pointwise_log_lik(f.law, params, f.data, n, log_y, extra), axis=1)  # grid x points
+        params = {k: f.draws[k] for k in f.variables}
+        lpd = log_mean_exp(pointwise_log_lik(f.law, params, f.data, n, log_y, extra, likelihood=f.likelihood),
+                           axis=1)  # grid x points
         out[name] = _by_doubling(lpd, doubling)
     return out
 
@@ -278,18 +279,23 @@ def _forecast_parts(fit, future, laws) -> dict | None:
     top = fit.data.distinct_n.max()
     n, log_y, doubling = _beyond_points(top, *future)
     rng = fit.rng(29)
-    log_curve, sigma = [], []
+    log_curve, sigma, own = [], [], []
     for k in laws:
         f = fit.fits[k]
         idx = rng.choice(f.draws["sigma"].size, min(WIDTH_DRAWS, f.draws["sigma"].size), replace=False)
         log_curve.append(np.log(f.curve(n)[idx]))
         sigma.append(f.draws["sigma"][idx])
+        own.append({p: f.draws[p][idx] for p in f.likelihood.param_names})
     size = min(s.size for s in sigma)
     scores = fit.future_scores()
+    u, z = rng.uniform(size=(len(laws), size)), rng.standard_normal((len(laws), size))
+    for i, k in enumerate(laws):  # the noise of each law's likelihood (normal for the log-normal)
+        lik = fit.fits[k].likelihood
+        if lik.param_names:
+            z[i] = lik.standard_noise({p: v[:size] for p, v in own[i].items()}, rng, size)
     return {"log_curve": np.stack([c[:size] for c in log_curve]), "sigma": np.stack([s[:size] for s in sigma]),
             "step": np.log(n / top), "log_y": log_y, "doubling": doubling,
-            "future": np.stack([scores[k] for k in laws]) if scores else None,
-            "u": rng.uniform(size=(len(laws), size)), "z": rng.standard_normal((len(laws), size))}
+            "future": np.stack([scores[k] for k in laws]) if scores else None, "u": u, "z": z}
 
 
 def _interval_scores(part: dict, pi: np.ndarray, kappa_mass: np.ndarray, prob: float) -> float:

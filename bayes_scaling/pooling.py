@@ -37,6 +37,7 @@ import warnings
 import numpy as np
 
 from .errors import ArgumentError, ConvergenceWarning
+from .likelihoods import get_likelihood
 from .priors import DOMAINS
 
 __all__ = ["HYPER", "POOLED", "fit_pooled_law", "pooled_model"]
@@ -59,8 +60,9 @@ def pooled_model(law, datas: dict, priors=None):
     if priors.derived:
         raise ArgumentError(f"partial pooling takes priors on the parameters of {law.name!r}, not on "
                             f"{', '.join(priors.derived)}; fit with pooling='none' for those")
-    if not priors.conjugate_noise:
+    if not (priors.noise[0] == "sigma_sq" and priors.noise[1].dist == "InverseGamma"):
         raise ArgumentError("partial pooling takes the noise prior on sigma_sq as InverseGamma")
+    lik = get_likelihood(priors.likelihood)
     groups = list(datas)
     u = np.concatenate([d.u for d in datas.values()])
     log_y = np.concatenate([d.log_y for d in datas.values()])
@@ -85,8 +87,12 @@ def pooled_model(law, datas: dict, priors=None):
         noise = priors.noise[1].values()
         alpha, beta = noise["alpha"], noise["beta"]
         sigma = pm.Deterministic("sigma", pm.math.sqrt(pm.InverseGamma("sigma_sq", alpha, beta)))
+        lik_params = {p.name: priors.lik[p.name].pymc(p.name, DOMAINS[p.domain]) for p in lik.parameters}
         log_mu = law.log_curve(u, {k: v[gi] for k, v in params.items()}, xp=pm.math)
-        pm.Normal("log_y", mu=log_mu, sigma=sigma, observed=log_y, dims="obs")
+        if lik.name == "lognormal":
+            pm.Normal("log_y", mu=log_mu, sigma=sigma, observed=log_y, dims="obs")
+        else:  # one noise model for all configurations, as sigma is shared
+            pm.Potential("log_y", lik.pymc_log_lik(log_y, log_mu, sigma, lik_params, jacobian=False))
     return model
 
 
@@ -111,12 +117,14 @@ def _sample(model, options, seed: int):
             logger.setLevel(level)
 
 
-def _split(law, datas: dict, tree):
-    """Per configuration: its posterior (law parameters, shared sigma, hyper-parameters)."""
+def _split(law, datas: dict, tree, priors=None):
+    """Per configuration: its posterior (law parameters, shared sigma and likelihood parameters,
+    hyper-parameters)."""
     post = tree.posterior.to_dataset()
+    names = (priors or law.resolve_priors({})).names
     out = {}
     for name in datas:
-        ds = post[[*law.param_names, *HYPER]].sel(group=name, drop=True)
+        ds = post[[*names, *HYPER]].sel(group=name, drop=True)
         ds = ds.drop_vars([c for c in ds.coords if c not in ("chain", "draw")])
         out[name] = ds
     return out
@@ -134,7 +142,7 @@ def fit_pooled_law(law, datas: dict, options, seed: int, warn: bool = True, prio
     def run(opts, s):
         tree = _sample(pooled_model(law, datas, priors), opts, s)
         stats = tree.sample_stats.to_dataset()[["diverging"]]
-        parts = _split(law, datas, tree)
+        parts = _split(law, datas, tree, priors)
         return {g: (p, stats, diagnose(p, stats)) for g, p in parts.items()}
 
     result = run(options, seed)

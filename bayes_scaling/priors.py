@@ -50,7 +50,7 @@ import numpy as np
 
 from .errors import ArgumentError
 
-__all__ = ["DATA_SYMBOLS", "DEFAULT_DISCREPANCY", "LawPriors", "Prior", "Priors", "as_priors", "preset", "preset_names",
+__all__ = ["DATA_SYMBOLS", "DEFAULT_DISCREPANCY", "DEFAULT_LIKELIHOOD", "LawPriors", "Parameter", "Prior", "Priors", "as_priors", "preset", "preset_names",
            "read_priors"]
 
 #: values a prior's parameter may name instead of a number, resolved against the data
@@ -87,6 +87,8 @@ _FAMILIES = {
 #: the kernel's prior kinds (``laws._kernels``): family and the domain it is sampled on
 _KERNEL_KINDS = {("Normal", "real"): 0, ("LogNormal", "positive"): 1, ("Beta", "unit"): 2}
 DOMAINS = {"real": (-INF, INF), "positive": (0.0, INF), "unit": (0.0, 1.0)}
+#: the likelihood a fit uses unless told otherwise (``bayes_scaling.likelihoods``)
+DEFAULT_LIKELIHOOD = "lognormal"
 
 
 class Prior:
@@ -303,7 +305,22 @@ class Prior:
 DEFAULT_DISCREPANCY = Prior("HalfCauchy", beta=0.01)
 
 _LEVEL = re.compile(r"^y@([0-9.eE+]+)$")
-_SPECIAL = ("law_probs", "discrepancy")
+_SPECIAL = ("law_probs", "discrepancy", "likelihood")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A parameter of a law or a likelihood: name, default prior, what it means and its domain
+    (``"positive"``, ``"unit"`` for (0, 1), or ``"real"``)."""
+
+    name: str
+    prior: Prior
+    doc: str
+    domain: str = "positive"
+
+    def __post_init__(self):
+        if self.domain not in DOMAINS:
+            raise ArgumentError(f"parameter {self.name!r}: domain must be one of {list(DOMAINS)}, got {self.domain!r}")
 
 
 @dataclass(frozen=True)
@@ -313,7 +330,9 @@ class LawPriors:
     ``params``: every curve parameter's prior (a parameter whose prior is replaced by a prior on a
     derived quantity is in ``replaced``); ``noise``: ``("sigma_sq", prior)`` (the default, a prior on
     the noise variance) or ``("sigma", prior)``; ``derived``: priors on ``floor``, ``a`` or ``y@N``;
-    ``user``: the names the user set; ``replaced``: ``{parameter: derived quantity}``.
+    ``user``: the names the user set; ``replaced``: ``{parameter: derived quantity}``; ``likelihood``: the
+    name of the likelihood (:mod:`bayes_scaling.likelihoods`), ``lik``: the priors of its own parameters
+    (``nu`` of Student-t) and ``lik_conjugate``: whether it can integrate the noise out.
     """
 
     law: str
@@ -323,16 +342,26 @@ class LawPriors:
     user: tuple = ()
 
     replaced: dict = field(default_factory=dict)  # {parameter: the derived quantity whose prior replaces its}
+    likelihood: str = DEFAULT_LIKELIHOOD
+    lik: dict = field(default_factory=dict)
+    lik_conjugate: bool = True
 
     @property
     def conjugate_noise(self) -> bool:
-        """The noise variance has an InverseGamma prior, so it can be integrated out exactly."""
-        return self.noise[0] == "sigma_sq" and self.noise[1].dist == "InverseGamma"
+        """The noise variance has an InverseGamma prior and the likelihood is the conjugate one, so the noise
+        can be integrated out exactly."""
+        return self.lik_conjugate and self.noise[0] == "sigma_sq" and self.noise[1].dist == "InverseGamma"
+
+    @property
+    def names(self) -> list[str]:
+        """The posterior's variables: the curve parameters, ``sigma`` and the likelihood's own."""
+        return [*self.params, "sigma", *self.lik]
 
     def items(self) -> dict[str, Prior]:
-        """Every stated prior by name (parameters not replaced, the noise, derived quantities)."""
+        """Every stated prior by name (parameters not replaced, the noise, derived quantities, the
+        likelihood's own parameters)."""
         out = {k: v for k, v in self.params.items() if k not in self.replaced}
-        return {**out, self.noise[0]: self.noise[1], **self.derived}
+        return {**out, self.noise[0]: self.noise[1], **self.derived, **self.lik}
 
     def to_dict(self) -> dict:
         return {k: v.to_dict() for k, v in self.items().items()}
@@ -341,7 +370,7 @@ class LawPriors:
         """A stable text key of these priors (the compiled-model cache uses it)."""
         import json
 
-        return json.dumps(self.to_dict(), sort_keys=True)
+        return json.dumps({**self.to_dict(), "likelihood": self.likelihood}, sort_keys=True)
 
 
 class Priors:
@@ -395,6 +424,17 @@ class Priors:
                 raise ArgumentError(f"priors['discrepancy'] must put its mass on kappa >= 0 (e.g. HalfCauchy, "
                                     f"HalfNormal, Gamma), got {disc!r}")
         self.discrepancy = disc
+        lik = spec.get("likelihood", DEFAULT_LIKELIHOOD)
+        if not isinstance(lik, str) or not lik.isidentifier():
+            raise ArgumentError(f"priors['likelihood'] must be the name of a likelihood (e.g. 'student_t'), got "
+                                f"{lik!r}")
+        self.likelihood = lik
+
+    def with_likelihood(self, likelihood: str | None) -> Priors:
+        """These priors with another likelihood (None keeps this one)."""
+        if likelihood is None or likelihood == self.likelihood:
+            return self
+        return Priors.from_dict({**self.to_dict(), "likelihood": likelihood})
 
     def check(self, registry: Mapping, fitted=None) -> Priors:
         """Check every law name against ``registry`` (name -> Law) and every prior against its law;
@@ -442,7 +482,7 @@ class Priors:
     def for_law(self, law) -> LawPriors:
         """The priors of ``law`` (a :class:`~bayes_scaling.laws.Law`): its defaults with this
         object's overrides merged over them."""
-        return law.resolve_priors(self.laws.get(law.name, {}))
+        return law.resolve_priors(self.laws.get(law.name, {}), likelihood=self.likelihood)
 
     def law_prob(self, laws) -> dict[str, float]:
         """Prior probabilities of the fitted ``laws`` (:class:`~bayes_scaling.laws.Law` objects), by name,
@@ -475,12 +515,15 @@ class Priors:
         return self.discrepancy if self.discrepancy is not None else DEFAULT_DISCREPANCY
 
     def to_dict(self) -> dict:
-        """Plain JSON: law overrides, ``law_probs``, ``discrepancy``, and ``name``/``provenance``."""
+        """Plain JSON: law overrides, ``law_probs``, ``discrepancy``, ``likelihood`` (where not the default) and
+        ``name``/``provenance``."""
         out: dict = {k: {p: v.to_dict() for p, v in d.items()} for k, d in self.laws.items()}
         if self.law_probs is not None:
             out["law_probs"] = dict(self.law_probs)
         if self.discrepancy is not None:
             out["discrepancy"] = self.discrepancy.to_dict()
+        if self.likelihood != DEFAULT_LIKELIHOOD:  # the default is left out: files of earlier versions stay equal
+            out["likelihood"] = self.likelihood
         if self.name:
             out["name"] = self.name
         if self.provenance:
@@ -541,6 +584,9 @@ class Priors:
                          "source": mine if lp.noise[0] in lp.user else "default"})
             for q, prior in lp.derived.items():
                 rows.append({"law": name, "parameter": q, "prior": prior.describe(), "source": mine})
+            for q, prior in lp.lik.items():
+                rows.append({"law": name, "parameter": q, "prior": prior.describe(),
+                             "source": mine if q in lp.user else f"default ({lp.likelihood})"})
         probs = self.law_prob(laws)
         for name in probs:
             rows.append({"law": name, "parameter": "law probability", "prior": f"{probs[name]:.4g}",

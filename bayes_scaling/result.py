@@ -30,6 +30,7 @@ from .flags import curve_flags
 from .flags import floor_informed as _floor_informed
 from .forecast import curve_draws, interval_columns
 from .laws import Law, get_law
+from .likelihoods import Likelihood, get_likelihood
 from .priors import LawPriors, Priors
 from .sampling import Diagnostics, SamplerOptions, diagnose, sample_law
 
@@ -63,13 +64,14 @@ class LawFit:
     def from_samples(cls, law, data, posterior, sample_stats, diagnostics, seed, options=None,
                      pooled: bool = False, priors: LawPriors | None = None) -> LawFit:
         """Wrap sampled draws (the law's parameters, and any hyper-parameters of a pooled fit)."""
-        flat = {k: posterior[k].to_numpy().reshape(-1) for k in law.param_names}
+        priors = priors or law.resolve_priors({})
+        flat = {k: posterior[k].to_numpy().reshape(-1) for k in priors.names}
         shape = (posterior.sizes["chain"], posterior.sizes["draw"])
         post = posterior.copy()
         diagnosed = list(post.data_vars)
         for k, v in law.derived(flat, data.n_ref).items():
             post[k] = (("chain", "draw"), np.asarray(v).reshape(shape))
-        ll = pointwise_log_lik(law, flat, data).reshape(*shape, data.n_obs)
+        ll = pointwise_log_lik(law, flat, data, likelihood=priors.likelihood).reshape(*shape, data.n_obs)
         obs = {"obs": np.arange(data.n_obs)}
         tree = xr.DataTree.from_dict({
             "posterior": post,
@@ -79,9 +81,19 @@ class LawFit:
             "constant_data": xr.Dataset({"n": ("obs", data.n), "u": ("obs", data.u)}, coords=obs),
         })
         tree.attrs.update({"law": law.name, "n_ref": data.n_ref, "seed": int(seed), "pooled": int(pooled),
-                           "diagnosed": diagnosed})
+                           "diagnosed": diagnosed, "likelihood": priors.likelihood})
         return cls(law=law, tree=tree, diagnostics=diagnostics, seed=int(seed), data=data, options=options,
                    priors=priors)
+
+    @property
+    def likelihood(self) -> Likelihood:
+        """The likelihood the law was fitted with (:mod:`bayes_scaling.likelihoods`)."""
+        return get_likelihood(self.priors.likelihood)
+
+    @property
+    def variables(self) -> list[str]:
+        """The sampled variables: the curve's parameters, ``sigma`` and the likelihood's own (``nu``)."""
+        return self.priors.names
 
     @property
     def pooled(self) -> bool:
@@ -137,11 +149,12 @@ class LawFit:
         order = np.argsort(self.log_lik.sum(axis=1))[::-1]
 
         def starts(k):
-            return [{p: self.draws[p][i] for p in self.law.param_names} for i in order[:k]]
+            return [{p: self.draws[p][i] for p in self.variables} for i in order[:k]]
 
-        result = criteria.max_likelihood(self.law, self.data, starts(2))
+        lik = self.likelihood
+        result = criteria.max_likelihood(self.law, self.data, starts(2), likelihood=lik)
         if not result.converged:
-            retry = criteria.max_likelihood(self.law, self.data, starts(8), max_nfev=3000)
+            retry = criteria.max_likelihood(self.law, self.data, starts(8), max_nfev=3000, likelihood=lik)
             result = retry if retry.converged or retry.log_lik > result.log_lik else result
         return result
 
@@ -279,6 +292,17 @@ class ScalingFit:
         """The generator of a seeded step of this fit (``key`` names the step)."""
         return np.random.default_rng([self.seed, *key])
 
+    @property
+    def likelihood(self) -> str:
+        """The name of the likelihood every law was fitted with (:mod:`bayes_scaling.likelihoods`)."""
+        return self.priors.likelihood
+
+    def _stamped(self, table: pd.DataFrame) -> pd.DataFrame:
+        """``table`` with a last column ``likelihood``: every table says which noise model it rests on."""
+        table = table.copy()
+        table["likelihood"] = self.likelihood
+        return table
+
     def diagnostics(self) -> pd.DataFrame:
         """Convergence of every law: divergences, r_hat, ESS, whether it was retried, the sampler
         (``kernel`` or ``pymc``); a law that could not be fitted at all has ``converged`` False and
@@ -291,7 +315,7 @@ class ScalingFit:
         for k, err in self.failed.items():
             rows[k] = {"divergences": np.nan, "r_hat_max": np.nan, "ess_bulk_min": np.nan,
                        "ess_tail_min": np.nan, "retried": False, "converged": False, "sampler": "", "error": err}
-        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("law")
+        return self._stamped(pd.DataFrame.from_dict(rows, orient="index").rename_axis("law"))
 
     # -- priors ------------------------------------------------------------------
     def priors_table(self) -> pd.DataFrame:
@@ -382,7 +406,7 @@ class ScalingFit:
                 warnings.warn(f"law {name!r}: {row['notes']}", ConvergenceWarning, stacklevel=2)
             elif self.fits[name].loo.refit_failed:
                 warnings.warn(f"law {name!r}: {row['notes']}", LooWarning, stacklevel=2)
-        return table
+        return self._stamped(table)
 
     def weights(self, kind: str = "forecast") -> dict[str, float]:
         """Weights of the laws by name; they sum to 1.
@@ -433,7 +457,8 @@ class ScalingFit:
         >>> w["held_out"].iloc[0], round(float(w["weight"].sum()), 6)
         ('3200', 1.0)
         """
-        return self.cached("forecast_weights", lambda: averaging.forecast_weights(self, self.future_scores())).copy()
+        return self._stamped(self.cached("forecast_weights",
+                                         lambda: averaging.forecast_weights(self, self.future_scores())))
 
     def future_scores(self) -> dict[str, np.ndarray]:
         """Per law, the leave-future-out log density of the largest n on the discrepancy's kappa grid
@@ -480,7 +505,7 @@ class ScalingFit:
         >>> bool(0 <= d["lower"].iloc[0] <= d["median"].iloc[0] <= d["upper"].iloc[0])
         True
         """
-        return discrepancy.table(self, law, prob)
+        return self._stamped(discrepancy.table(self, law, prob))
 
     def best_law(self) -> str:
         """The law ranked first by PSIS-LOO."""
@@ -521,37 +546,37 @@ class ScalingFit:
                                  "converged": f.converged}
         columns = ["mean", "median", "lower", "upper", "hdi_lower", "hdi_upper", "floor_informed", "flags",
                    "converged"]
-        return pd.DataFrame.from_dict(rows, orient="index", columns=columns).rename_axis("law")
+        return self._stamped(pd.DataFrame.from_dict(rows, orient="index", columns=columns).rename_axis("law"))
 
     # -- budget decisions (bayes_scaling.decisions) ---------------------------------
     def samples_needed(self, target, prob: float = 0.9, law: str = "averaged",
                        discrepancy="learned") -> pd.DataFrame:
         """See :func:`bayes_scaling.decisions.samples_needed`."""
-        return decisions.samples_needed(self, target, prob, law, discrepancy)
+        return self._stamped(decisions.samples_needed(self, target, prob, law, discrepancy))
 
     def doubling_gain(self, n, prob: float = 0.9, law: str = "averaged", discrepancy="learned") -> pd.DataFrame:
         """See :func:`bayes_scaling.decisions.doubling_gain`."""
-        return decisions.doubling_gain(self, n, prob, law, discrepancy)
+        return self._stamped(decisions.doubling_gain(self, n, prob, law, discrepancy))
 
     def local_exponent(self, n, prob: float = 0.9, law: str = "averaged", discrepancy="learned") -> pd.DataFrame:
         """See :func:`bayes_scaling.decisions.local_exponent`."""
-        return decisions.local_exponent(self, n, prob, law, discrepancy)
+        return self._stamped(decisions.local_exponent(self, n, prob, law, discrepancy))
 
     def gap_to_floor(self, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
         """See :func:`bayes_scaling.decisions.gap_to_floor`."""
-        return decisions.gap_to_floor(self, n, prob, law)
+        return self._stamped(decisions.gap_to_floor(self, n, prob, law))
 
     def decision_summary(self, target: float, budgets, prob: float = 0.9, law: str = "averaged",
                          per: float = 1000.0, discrepancy="learned") -> pd.DataFrame:
         """See :func:`bayes_scaling.decisions.decision_summary`."""
-        return decisions.decision_summary(self, target, budgets, prob, law, per, discrepancy)
+        return self._stamped(decisions.decision_summary(self, target, budgets, prob, law, per, discrepancy))
 
     def sensitivity(self, n=None, laws=None) -> pd.DataFrame:
         """See :func:`bayes_scaling.sensitivity.prior_sensitivity`: does the prior or the data drive
         the floor, the exponent and the curve at ``n``?"""
         from . import sensitivity
 
-        return sensitivity.prior_sensitivity(self, n, laws)
+        return sensitivity.prior_sensitivity(self, n, laws)  # its own 'likelihood' column: psense's sensitivity
 
     # -- backtests and cross-validation ---------------------------------------------
     def backtest(self, min_points: int = 3, origins=None, prob: float = 0.9) -> pd.DataFrame:
@@ -567,11 +592,11 @@ class ScalingFit:
         """
         from . import backtest
 
-        return backtest.backtest(self, min_points=min_points, origins=origins, prob=prob)
+        return self._stamped(backtest.backtest(self, min_points=min_points, origins=origins, prob=prob))
 
     def lfo_cv(self, min_points: int = 3, horizon: int = 1, method: str = "exact") -> pd.DataFrame:
         """See :func:`bayes_scaling.cv.lfo_cv` (leave-future-out ELPD per law)."""
-        return cv.lfo_cv(self, min_points=min_points, horizon=horizon, method=method)
+        return self._stamped(cv.lfo_cv(self, min_points=min_points, horizon=horizon, method=method))
 
     # -- forecasts -------------------------------------------------------------
     def components(self, law: str = "averaged") -> list[tuple[LawFit, np.ndarray]]:
@@ -624,7 +649,7 @@ class ScalingFit:
         >>> bool(fc["median"].is_monotonic_decreasing)
         True
         """
-        return forecast.forecast(self, n, prob, law, discrepancy)
+        return self._stamped(forecast.forecast(self, n, prob, law, discrepancy))
 
     # -- persistence -----------------------------------------------------------
     def save(self, path, overwrite: bool = False):
@@ -736,6 +761,10 @@ def _check_consistent(meta: dict, data: ScalingData, fits: dict, source: str) ->
         raise LoadError(f"{source}: data.csv was edited after saving (not sorted by {data.x_name}, or values "
                         "that are not finite and positive)")
     for name, f in fits.items():
+        if f.tree.attrs.get("likelihood", "lognormal") != f.priors.likelihood:
+            raise LoadError(f"{source}: the posterior of {name!r} was drawn under the "
+                            f"{f.tree.attrs.get('likelihood', 'lognormal')} likelihood, but fit.json says "
+                            f"{f.priors.likelihood} (edited after saving)")
         obs = f.tree["observed_data"]["y"].to_numpy()
         if obs.shape != data.y.shape or not np.array_equal(obs, data.y):
             raise LoadError(f"{source}: data.csv does not match the observed data in the posterior of {name!r} "

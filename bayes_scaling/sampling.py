@@ -26,6 +26,7 @@ from .checks import check_bool, check_choice, check_int, check_sampler_options
 from .densities import bisect
 from .errors import ArgumentError, ConvergenceWarning
 from .laws import get_law
+from .likelihoods import get_likelihood
 from .laws._kernels import EXPAND_SIG
 
 __all__ = ["Diagnostics", "SamplerOptions", "compiled_law", "sample_law", "stop_sampling"]
@@ -274,7 +275,7 @@ def pymc_law(law, priors) -> _PymcLaw:
             nutpie = _nutpie()
             dummy = ScalingData.from_arrays([1.0, 2.0, 4.0], [3.0, 2.0, 1.5])
             model = law.sampling_model(dummy, priors)
-            names = tuple(p.name for p in law.parameters) + (() if priors.conjugate_noise else ("sigma",))
+            names = tuple(p.name for p in law.parameters) + (() if priors.conjugate_noise else ("sigma", *priors.lik))
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", category=FutureWarning)
                 compiled = nutpie.compile_pymc_model(model, var_names=list(names))
@@ -445,6 +446,9 @@ def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0, 
     law = get_law(law)
     options = options or SamplerOptions()
     priors = priors or law.resolve_priors({})
+    if data.binned and not get_likelihood(priors.likelihood).binning:
+        raise ArgumentError(f"the {priors.likelihood} likelihood cannot fit a binned dense curve (its bins keep "
+                            "only each one's count, mean and spread); thin the curve or use likelihood='lognormal'")
     if backend is not None:
         check_choice(backend, "backend", ("kernel", "pymc"))
     if check and law.thin > options.thin:  # a slowly mixing law: its checked fits run longer chains
@@ -498,14 +502,14 @@ def sample_prior(law, data, priors, draws: int = 1000, seed: int = 0) -> dict[st
     if len(priors.derived) > 1:
         options = SamplerOptions(draws=max(1, -(-draws // 4)), tune=500, chains=4, retry=False)
         post, _ = _run(law, data, options, seed, priors, weight=0.0)
-        return {k: post[k].to_numpy().reshape(-1)[:draws] for k in law.param_names}
+        return {k: post[k].to_numpy().reshape(-1)[:draws] for k in priors.names}
     (name, prior), = priors.derived.items()
     quantity = law.quantity(name)
     domain = next(p.domain for p in law.parameters if p.name == quantity.replaces)
     lo, hi = {"positive": (-60.0, 60.0), "unit": (-40.0, 40.0), "real": (-1e8, 1e8)}[domain]
     to_theta = {"positive": np.exp, "unit": lambda z: 1 / (1 + np.exp(-z)), "real": lambda z: z}[domain]
     plain = dataclasses.replace(priors, derived={}, replaced={})
-    out = {k: np.empty(0) for k in law.param_names}
+    out = {k: np.empty(0) for k in priors.names}
     for _ in range(50):  # rejection rounds
         batch = law.sample_prior(data, rng, 2 * draws, plain)
         target = prior.sample(2 * draws, rng, data)
@@ -522,9 +526,9 @@ def sample_prior(law, data, priors, draws: int = 1000, seed: int = 0) -> dict[st
         batch[quantity.replaces] = to_theta(bisect(lambda z, start=start: np.sign(excess(z)) != start, a, b, 200))
         for k in out:
             out[k] = np.concatenate([out[k], batch[k][ok]])
-        if out[law.param_names[0]].size >= draws:
+        if out["sigma"].size >= draws:
             break
-    if out[law.param_names[0]].size < draws:
+    if out["sigma"].size < draws:
         raise ArgumentError(f"the prior on {name} of {law.name!r} is out of the law's reach for almost every "
                             "draw of its other parameters")
     return {k: v[:draws] for k, v in out.items()}

@@ -45,7 +45,7 @@ def _tree_with_prior(lawfit, n):
     law, data, tree = lawfit.law, lawfit.data, lawfit.tree
     post = tree.posterior.to_dataset()
     shape = (post.sizes["chain"], post.sizes["draw"])
-    draws = {k: post[k].to_numpy() for k in law.param_names}
+    draws = {k: post[k].to_numpy() for k in lawfit.variables}
     log_prior = {"prior": (("chain", "draw"), law.log_prior(draws, data, lawfit.priors))}
     extra, labels = {}, {}
     if n is not None and len(n):

@@ -20,6 +20,7 @@ from .errors import ArgumentError, DataWarning
 from .flags import curve_flags
 from .grouped import GROUPED_FORMAT, GroupedFit
 from .laws import LAWS, default_laws, get_law
+from .likelihoods import get_likelihood
 from .priors import Priors, as_priors
 from .result import LawFit, ScalingFit
 from .sampling import SamplerOptions
@@ -45,6 +46,7 @@ def fit(
     pooling: str = "none",
     priors: Mapping | Priors | None = None,
     missing: str = "raise",
+    likelihood: str | None = None,
 ) -> ScalingFit | GroupedFit:
     """Fit learning-curve laws to a table of (sample count, metric) by NUTS.
 
@@ -103,6 +105,13 @@ def fit(
         A row missing its ``x``, ``y`` (or ``keep``, ``group``) value is an error (default), or is left
         out with a ``DataWarning`` naming how many and which rows (``"drop"``: e.g. a training log
         exported with its evaluation metric logged every few hundred steps and empty in between).
+    likelihood : {"lognormal", "student_t"}, optional
+        The noise model around each law's curve (:mod:`bayes_scaling.likelihoods`, ``docs/likelihoods.md``):
+        ``"lognormal"`` (the default, ``log y ~ Normal(log mu, sigma)``) or ``"student_t"`` (Student-t on
+        log y with ``nu ~ Gamma(2, 0.1)``: robust to a wild point, a diverged run or a bad evaluation;
+        sampled through the laws' PyMC models, about twice the time). None: the likelihood of ``priors``
+        (the log-normal unless a priors file names another). A curve of more than 1000 rows is binned only
+        under the log-normal; under Student-t it is refused with advice.
 
     Returns
     -------
@@ -127,6 +136,8 @@ def fit(
     check_choice(pooling, "pooling", ("none", "partial"))
     check_choice(missing, "missing", MISSING)
     random_seed = check_seed(random_seed)
+    if likelihood is not None:
+        likelihood = get_likelihood(check_column(likelihood, "likelihood")).name
     chosen = [get_law(k) for k in (default_laws() if laws is None else laws)]
     if not chosen:
         raise ArgumentError("laws must name at least one law")
@@ -142,6 +153,17 @@ def fit(
         datas = split_groups(data, group, x=x, y=y, keep=tuple(keep), min_distinct=need, missing=missing)
     else:
         datas = {None: as_scaling_data(data, x=x, y=y, keep=tuple(keep), min_distinct=need, missing=missing)}
+    named = isinstance(priors, str)
+    priors = as_priors(priors).with_likelihood(likelihood)
+    lik = get_likelihood(priors.likelihood)
+    dense = [name for name, d in datas.items() if d.n_obs > DENSE_ROWS]
+    if dense and not lik.binning:
+        where = "" if dense == [None] else f" (group {dense[0]!r})"
+        rows = datas[dense[0]].n_obs
+        raise ArgumentError(f"the {lik.name} likelihood cannot fit a dense curve of {rows} rows{where}: curves of "
+                            f"more than {DENSE_ROWS} rows are binned, which only the log-normal likelihood supports. "
+                            f"Thin it to at most {DENSE_ROWS} rows (e.g. every k-th checkpoint) or fit it with "
+                            "likelihood='lognormal'")
     datas = {name: bin_dense(d) if d.n_obs > DENSE_ROWS else d for name, d in datas.items()}
     if pooling == "partial" and any(d.binned for d in datas.values()):
         raise ArgumentError(f"partial pooling takes curves of at most {DENSE_ROWS} rows per group; fit dense "
@@ -158,8 +180,6 @@ def fit(
         warnings.warn(f"left out {', '.join(skipped)}: {fewest} distinct {x} values are too few "
                       f"for {'it' if len(skipped) == 1 else 'them'}", DataWarning, stacklevel=2)
         chosen = [law for law in chosen if law.name not in skipped]
-    named = isinstance(priors, str)
-    priors = as_priors(priors)
     priors = (priors.only([law.name for law in chosen]) if named else priors).check(LAWS, [law.name for law in chosen])
     if random_seed is None:
         random_seed = int(np.random.SeedSequence().generate_state(1)[0])
@@ -406,6 +426,8 @@ def _check_shared_options(kwargs: dict) -> list[str]:
         as_priors(kwargs["priors"])
     if "missing" in kwargs:
         check_choice(kwargs["missing"], "missing", MISSING)
+    if kwargs.get("likelihood") is not None:
+        get_likelihood(check_column(kwargs["likelihood"], "likelihood"))
     return laws
 
 

@@ -10,7 +10,8 @@ import bayes_scaling as bs
 from bayes_scaling import averaging
 
 COMPARE_COLUMNS = ["rank", "elpd_loo", "se", "p_loo", "elpd_waic", "p_waic", "weight", "forecast_weight", "aic", "aicc",
-                   "bic", "pareto_k_max", "loo_refits", "divergences", "r_hat_max", "converged", "notes"]
+                   "bic", "pareto_k_max", "loo_refits", "divergences", "r_hat_max", "converged", "notes",
+                   "likelihood"]
 
 
 def _quiet_compare(fit):
@@ -82,7 +83,7 @@ def test_floor_interval_below_smallest_observation(seed_fit):
     floor = seed_fit.ppl_min(prob=0.9)
     assert list(floor.index) == ["saturation", "exp_decay"]
     assert list(floor.columns) == ["mean", "median", "lower", "upper", "hdi_lower", "hdi_upper", "floor_informed",
-                                   "flags", "converged"]
+                                   "flags", "converged", "likelihood"]
     sat = floor.loc["saturation"]
     assert sat["upper"] < 114.8
     assert sat["lower"] < sat["median"] < sat["upper"]
@@ -98,7 +99,7 @@ def test_floor_interval_below_smallest_observation(seed_fit):
 def test_forecasts_fall_with_n_and_have_ordered_intervals(seed_fit):
     fc = seed_fit.forecast([6400, 12800, 25600], prob=0.9)
     assert list(fc.columns) == ["n", "extrapolation", "law", "mean", "median", "lower", "upper", "curve_lower",
-                                "curve_upper", "flags", "converged"]
+                                "curve_upper", "flags", "converged", "likelihood"]
     assert fc["extrapolation"].tolist() == [2.0, 4.0, 8.0]  # n / the largest observed n (3200)
     assert (fc["law"] == "averaged").all()
     assert fc["median"].is_monotonic_decreasing

@@ -23,7 +23,9 @@ mean the same thing whatever the units of ``n`` and ``y``:
   and which would otherwise pinch the posterior. Conjugacy lets the sampler
   integrate sigma out and draw it exactly afterwards (see ``_kernels``).
 
-The likelihood is log-normal: ``log y_i ~ Normal(log mu(n_i), sigma)``.
+The likelihood is the fit's (:mod:`bayes_scaling.likelihoods`): log-normal by default, ``log y_i ~
+Normal(log mu(n_i), sigma)``, or Student-t on log y. A law's models take it from its
+:class:`~bayes_scaling.priors.LawPriors` (``priors.likelihood``, with the priors of its own parameters).
 """
 
 from __future__ import annotations
@@ -38,26 +40,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import ArgumentError, NotFoundError
-from ..priors import DOMAINS, LawPriors, Prior, level_n
+from ..likelihoods import get_likelihood
+from ..priors import DOMAINS, LawPriors, Parameter, Prior, level_n
 from . import _kernels as K
 
 __all__ = ["FLOOR_FRAC", "LAWS", "NOISE", "SLOPE", "Y_REF", "Law", "Parameter", "Quantity", "default_laws",
            "get_law", "register"]
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """A parameter of a law: name, default prior, what it means and its domain (``"positive"``,
-    ``"unit"`` for (0, 1), or ``"real"``)."""
-
-    name: str
-    prior: Prior
-    doc: str
-    domain: str = "positive"
-
-    def __post_init__(self):
-        if self.domain not in DOMAINS:
-            raise ArgumentError(f"parameter {self.name!r}: domain must be one of {list(DOMAINS)}, got {self.domain!r}")
 
 
 @dataclass(frozen=True)
@@ -146,6 +134,10 @@ class Law:
         lines.append(f"  {priors.noise[0]:<11} ~ {priors.noise[1].describe():<38} {NOISE.doc}")
         for q, prior in priors.derived.items():
             lines.append(f"  {q:<11} ~ {prior.describe():<38} {self.quantity(q).doc}")
+        lik = get_likelihood(priors.likelihood)
+        for p in lik.parameters:
+            lines.append(f"  {p.name:<11} ~ {priors.lik[p.name].describe():<38} {p.doc}")
+        lines.append(f"  likelihood: {lik.formula}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -191,20 +183,31 @@ class Law:
         valid = [p.name for p in self.parameters] + ["sigma_sq", "sigma", *self.quantities, "y@N (e.g. y@3200)"]
         return f"law {self.name!r} has no parameter or quantity {name!r}; valid names: {', '.join(valid)}"
 
-    def check_prior_name(self, name: str) -> None:
-        """Raise an ``ArgumentError`` listing the valid names unless ``name`` takes a prior."""
+    def check_prior_name(self, name: str, likelihood: str | None = None) -> None:
+        """Raise an ``ArgumentError`` listing the valid names unless ``name`` takes a prior (the
+        likelihood's own parameters, ``nu`` of Student-t, included)."""
         if name in {p.name for p in self.parameters} or name in ("sigma", "sigma_sq"):
             return
+        if name in get_likelihood(likelihood).param_names:
+            return
+        if name == "nu":
+            raise ArgumentError(f"law {self.name!r}: a prior on nu needs likelihood='student_t' (the "
+                                f"{get_likelihood(likelihood).name} likelihood has no nu)")
         self.quantity(name)
 
-    def resolve_priors(self, overrides: Mapping[str, Prior]) -> LawPriors:
-        """The defaults with ``overrides`` merged over them, checked (see :mod:`bayes_scaling.priors`)."""
+    def resolve_priors(self, overrides: Mapping[str, Prior], likelihood: str | None = None) -> LawPriors:
+        """The defaults with ``overrides`` merged over them, checked (see :mod:`bayes_scaling.priors`), for
+        the likelihood of that name (:mod:`bayes_scaling.likelihoods`; the log-normal if None)."""
+        lik_model = get_likelihood(likelihood)
         params = {p.name: p.prior for p in self.parameters}
+        lik = {p.name: p.prior for p in lik_model.parameters}
         noise = ("sigma_sq", NOISE.prior)
         derived = {}
         for name, prior in overrides.items():
-            self.check_prior_name(name)
-            if name in params:
+            self.check_prior_name(name, lik_model.name)
+            if name in lik:
+                lik[name] = prior
+            elif name in params:
                 params[name] = prior
             elif name in ("sigma", "sigma_sq"):
                 noise = (name, prior)
@@ -221,19 +224,21 @@ class Law:
                 raise ArgumentError(f"law {self.name!r}: the priors on {taken[r]} and {q} both replace the prior "
                                     f"on {r}; give one of them")
             taken[r] = q
-        domains = {p.name: DOMAINS[p.domain] for p in self.parameters}
-        for name, prior in [*params.items(), noise]:
+        domains = {p.name: DOMAINS[p.domain] for p in (*self.parameters, *lik_model.parameters)}
+        for name, prior in [*params.items(), noise, *lik.items()]:
             lo, hi = prior.support() if not prior.is_data_relative else (-math.inf, math.inf)
             dom = domains.get(name, (0.0, math.inf))
             if not (max(lo, dom[0]) < min(hi, dom[1])):
                 raise ArgumentError(f"law {self.name!r}: the prior {prior.describe()} on {name} puts no mass on "
                                     f"its domain {dom}")
-        return LawPriors(self.name, params, noise, derived, tuple(overrides), {r: q for r, q in taken.items()})
+        return LawPriors(self.name, params, noise, derived, tuple(overrides), {r: q for r, q in taken.items()},
+                         likelihood=lik_model.name, lik=lik, lik_conjugate=lik_model.conjugate)
 
     def kernel_priors(self, priors: LawPriors, data) -> list | None:
         """The kernel's ``(kind, p1, p2)`` per parameter, or None when the kernel cannot sample these
         priors (no kernel, a family it lacks, a prior on a derived quantity, a non-conjugate noise prior)."""
-        if not self.has_kernel or priors.derived or not priors.conjugate_noise:
+        if (not self.has_kernel or priors.derived or not priors.conjugate_noise
+                or not get_likelihood(priors.likelihood).kernel):
             return None
         triples = [priors.params[p.name].kernel_triple(p.domain, data) for p in self.parameters]
         return None if any(t is None for t in triples) else triples
@@ -248,6 +253,7 @@ class Law:
         out = {p.name: priors.params[p.name].sample(size, rng, data, DOMAINS[p.domain]) for p in self.parameters}
         v = priors.noise[1].sample(size, rng, data, (0.0, math.inf))
         out["sigma"] = np.sqrt(v) if priors.noise[0] == "sigma_sq" else v
+        out.update(get_likelihood(priors.likelihood).sample_prior(priors.lik, data, rng, size))
         return out
 
     def log_prior(self, draws: Mapping[str, np.ndarray], data, priors: LawPriors | None = None) -> np.ndarray:
@@ -261,6 +267,9 @@ class Law:
                 total = total + priors.params[p.name].logpdf(draws[p.name], data, DOMAINS[p.domain])
         s = np.asarray(draws["sigma"], dtype=float)
         total = total + priors.noise[1].logpdf(s**2 if priors.noise[0] == "sigma_sq" else s, data)
+        lik_model = get_likelihood(priors.likelihood)
+        for p in lik_model.parameters:
+            total = total + priors.lik[p.name].logpdf(draws[p.name], data, DOMAINS[p.domain])
         if priors.derived:
             total = total + self._derived_log_prior_np(draws, data, priors)
         return np.asarray(total, dtype=float)
@@ -366,6 +375,12 @@ class Law:
                                                                       mean_log_y=mean_log_y)))
         return prior.pymc("sigma", (0.0, math.inf), mean_log_y=mean_log_y)
 
+    def _pymc_likelihood_parameters(self, priors: LawPriors, mean_log_y):
+        """The likelihood's own parameters (``nu`` of Student-t) as PyMC variables."""
+        lik = get_likelihood(priors.likelihood)
+        return {p.name: priors.lik[p.name].pymc(p.name, DOMAINS[p.domain], mean_log_y=mean_log_y)
+                for p in lik.parameters}
+
     def build_model(self, data, priors: LawPriors | None = None, coords: dict | None = None):
         """The law as a ``pymc.Model``: the same priors and likelihood as the fit, ``sigma`` explicit.
 
@@ -381,30 +396,37 @@ class Law:
         import pymc as pm
 
         priors = priors or self.resolve_priors({})
+        lik = get_likelihood(priors.likelihood)
+        _check_binning(lik, data)
         with pm.Model(coords={"obs": np.arange(data.n_obs), **(coords or {})}) as model:
             u = pm.Data("u", data.u, dims="obs")
             params, extra = self._pymc_parameters(priors, data.log_y_center, math.log(data.n_ref))
             if priors.derived:
                 pm.Potential("derived_prior", extra)
             sigma = self._pymc_noise(priors, data.log_y_center)
+            lik_params = self._pymc_likelihood_parameters(priors, data.log_y_center)
             log_mu = self.log_curve(u, params, xp=pm.math)
             pm.Deterministic("log_mu", log_mu, dims="obs")
             if data.binned:  # the likelihood of the measurements each bin stands for
-                pm.Potential("y", _binned_log_lik(data.log_y, log_mu, sigma, data.weight, data.within_ss.sum(),
-                                                  data.row_dof.sum()))
-            else:
+                pm.Potential("y", lik.pymc_log_lik(data.log_y, log_mu, sigma, lik_params, data.weight,
+                                                   data.within_ss.sum(), data.row_dof.sum()))
+            elif lik.name == "lognormal":
                 pm.LogNormal("y", mu=log_mu, sigma=sigma, observed=data.y, dims="obs")
+            else:
+                pm.Potential("y", lik.pymc_log_lik(data.log_y, log_mu, sigma, lik_params))
         return model
 
     def sampling_model(self, data, priors: LawPriors | None = None):
         """The PyMC model that :mod:`bayes_scaling.sampling` compiles once and reuses for any data:
         the data enter through ``pm.Data`` (``u``, ``log_y``, ``mean_log_y``, ``log_n_ref`` and
-        ``lik_weight``, 0 for prior draws); with an InverseGamma prior on ``sigma_sq`` the noise is
-        integrated out (as in the kernels) and drawn exactly afterwards (:meth:`draw_sigma`)."""
+        ``lik_weight``, 0 for prior draws); with the log-normal likelihood and an InverseGamma prior on
+        ``sigma_sq`` the noise is integrated out (as in the kernels) and drawn exactly afterwards
+        (:meth:`draw_sigma`); otherwise ``sigma`` and the likelihood's own parameters are sampled."""
         import pymc as pm
         import pytensor.tensor as pt
 
         priors = priors or self.resolve_priors({})
+        lik = get_likelihood(priors.likelihood)
         with pm.Model() as model:
             u = pm.Data("u", data.u)
             log_y = pm.Data("log_y", data.log_y)
@@ -427,21 +449,21 @@ class Law:
                                                   - math.lgamma(a) + pt.gammaln(a_post) - a_post * pt.log(b_post)))
             else:
                 sigma = self._pymc_noise(priors, mean_log_y)
-                pm.Potential("log_lik", weight * _binned_log_lik(log_y, log_mu, sigma, row_weight, within_ss, n_eff,
-                                                                 jacobian=False))
+                lik_params = self._pymc_likelihood_parameters(priors, mean_log_y)
+                if lik.binning:
+                    log_lik = lik.pymc_log_lik(log_y, log_mu, sigma, lik_params, row_weight, within_ss, n_eff,
+                                               jacobian=False)
+                else:
+                    log_lik = lik.pymc_log_lik(log_y, log_mu, sigma, lik_params, jacobian=False)
+                pm.Potential("log_lik", weight * log_lik)
         return model
 
 
-def _binned_log_lik(log_y, log_mu, sigma, weight, within_ss, n_eff, jacobian: bool = True):
-    """The normal log-likelihood of log y for rows that stand for ``weight`` measurements each (with
-    ``within_ss`` and ``n_eff`` as in :func:`bayes_scaling.data.bin_dense`; for plain rows, weight 1, 0 and
-    the row count: the sum of the rows' normal log densities); with ``jacobian``, minus sum log y (the
-    density of y itself). Works on numpy arrays and PyTensor variables alike."""
-    import pytensor.tensor as pt
-
-    rss = pt.sum(weight * (log_y - log_mu) ** 2) + within_ss
-    out = -0.5 * n_eff * pt.log(2 * math.pi * sigma**2) - 0.5 * rss / sigma**2
-    return out - pt.sum(weight * log_y) if jacobian else out
+def _check_binning(lik, data) -> None:
+    if data.binned and not lik.binning:
+        raise ArgumentError(f"the {lik.name} likelihood cannot fit binned rows: a dense curve's bins summarise it by "
+                            "count, mean and spread, which only the log-normal likelihood can use. Thin the curve "
+                            "to at most DENSE_ROWS rows, or fit it with likelihood='lognormal'")
 
 
 LAWS: dict[str, Law] = {}
