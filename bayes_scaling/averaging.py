@@ -15,13 +15,86 @@ the weights are the stacking weights (times the prior probabilities), and ``meth
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-from .errors import ArgumentError
-
-__all__ = ["components", "forecast_weights", "future_split", "held_out_label", "lfo_weights", "mixture_indices",
+__all__ = ["Mixture", "forecast_weights", "future_split", "held_out_label", "lfo_weights", "mixture_indices",
            "stacking_weights"]
+
+
+@dataclass(frozen=True, eq=False)
+class Mixture:
+    """The posterior draws behind one answer, as a value: which laws, with which weights, obtained how.
+
+    :meth:`bayes_scaling.result.ScalingFit.mixture` computes it once per fit and choice of law (``"best"``
+    and ``"averaged"`` are resolved there, and nowhere else); forecasts (:mod:`bayes_scaling.forecast`),
+    budget answers (:mod:`bayes_scaling.decisions`) and the discrepancy (:mod:`bayes_scaling.discrepancy`)
+    take it and never call back into the fit.
+
+    Attributes
+    ----------
+    label : str
+        ``"averaged"`` or the law's name: what the tables call these draws.
+    weights : dict of str to float
+        The components' weights, summing to 1 (one law: ``{law: 1.0}``).
+    method : str
+        How the weights were obtained (``forecast_weights()["method"]``; ``"one law"`` for a single law).
+    data : ScalingData
+        The data the laws were fitted to.
+    fits : dict of str to LawFit
+        Every fitted law's posterior, in the fit's order (the components are those in ``weights``).
+    future : dict of str to array
+        Per law, the leave-future-out scores on the discrepancy's kappa grid
+        (:func:`bayes_scaling.discrepancy.future_scores`); empty where nothing was held out or not asked for.
+    discrepancy_prior : Prior
+        The prior of ``kappa``.
+    seed : int
+        The fit's seed: the mixture's draws and the discrepancy's are seeded from it.
+    flags : str
+        The curve's flags as one table cell (``""`` when there are none).
+    """
+
+    label: str
+    weights: Mapping[str, float]
+    method: str
+    data: Any = field(repr=False)
+    fits: Mapping[str, Any] = field(repr=False)
+    future: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
+    discrepancy_prior: Any = field(default=None, repr=False)
+    seed: int = 0
+    flags: str = ""
+
+    def rng(self, *key: int) -> np.random.Generator:
+        """The generator of a seeded step (the fit's own: ``numpy.random.default_rng([seed, *key])``)."""
+        return np.random.default_rng([self.seed, *key])
+
+    @property
+    def averaged(self) -> bool:
+        return self.label == "averaged"
+
+    @property
+    def converged(self) -> bool:
+        """Whether every component's sampler converged."""
+        return all(self.fits[k].converged for k in self.weights)
+
+    def components(self) -> list:
+        """The posterior draws: ``(LawFit, draw indices)`` pairs. One law gives all its draws; the averaged
+        mixture each law's share by its weight (:func:`mixture_indices`, seeded: deterministic)."""
+        if not self.averaged:
+            (name,) = self.weights
+            f = self.fits[name]
+            return [(f, np.arange(f.draws["sigma"].size))]
+        sizes = {k: f.draws["sigma"].size for k, f in self.fits.items()}
+        picks = mixture_indices(dict(self.weights), sizes, self.rng(2))
+        return [(self.fits[k], idx) for k, idx in picks.items()]
+
+    def noise_key(self, law: str) -> int:
+        """The position of ``law`` among the fitted laws (the key of its predictive noise's generator)."""
+        return list(self.fits).index(law)
 
 
 def mixture_indices(weights: dict[str, float], n_draws: dict[str, int],
@@ -104,12 +177,13 @@ def lfo_weights(prior_probs, elpd) -> np.ndarray:
     return w / w.sum()
 
 
-def forecast_weights(fit, future_scores: dict) -> pd.DataFrame:
+def forecast_weights(fit, future_scores: dict, stacking=None) -> pd.DataFrame:
     """The weights of the averaged forecast (see the module docstring).
 
     ``future_scores``: per law, ``elpd_lfo`` on the discrepancy's kappa grid
     (:func:`bayes_scaling.discrepancy.future_scores`); its first entry (kappa = 0) is the law's own
-    predictive density.
+    predictive density. ``stacking``: a function returning the LOO stacking weights by law
+    (:func:`stacking_weights`), called only where there is no leave-future-out split.
 
     Returns
     -------
@@ -128,29 +202,9 @@ def forecast_weights(fit, future_scores: dict) -> pd.DataFrame:
         held = held_out_label(fit, keep)
         method = f"leave-future-out pseudo-BMA (fit on n <= {fit.data.n[keep].max():g})"
     else:
-        w = pd.Series(fit.weights("stacking")).reindex(names)
+        w = pd.Series(stacking() if stacking is not None else stacking_weights(fit.fits)).reindex(names)
         w = w * prior
         held, method = "", f"LOO stacking: {reason}"
     w = w / w.sum()
     return pd.DataFrame({"elpd_lfo": elpd, "prior_prob": prior, "weight": w, "method": method, "held_out": held,
                          "converged": [f.converged for f in fit.fits.values()]}, index=names).rename_axis("law")
-
-
-def components(fit, law: str = "averaged") -> list:
-    """The posterior draws behind ``law``: ``(LawFit, draw indices)`` pairs.
-
-    A law name gives all its draws; ``"best"`` the law ranked first; ``"averaged"`` each law's share
-    of the mixture with the forecast weights (seeded by the fit's seed, deterministic).
-    """
-    if law == "best":
-        law = fit.best_law()
-    if law == "averaged":
-        sizes = {k: f.draws["sigma"].size for k, f in fit.fits.items()}
-        picks = mixture_indices(fit.weights(), sizes, fit.rng(2))
-        return [(fit.fits[k], idx) for k, idx in picks.items()]
-    name = law if isinstance(law, str) else getattr(law, "name", law)
-    if name not in fit.fits:
-        choices = [*fit.fits, "best", "averaged", "all"]
-        raise ArgumentError(f"law {law!r} was not fitted; use one of {choices}")
-    f = fit.fits[name]
-    return [(f, np.arange(f.draws["sigma"].size))]

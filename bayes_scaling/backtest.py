@@ -13,7 +13,6 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .averaging import components
 from .checks import check_prob
 from .densities import log_mean_exp
 from .errors import ArgumentError, ConvergenceWarning
@@ -44,7 +43,7 @@ def _score(fit, law: str, n: np.ndarray, y: np.ndarray, prob: float) -> dict:
     ll = np.concatenate([
         f.likelihood.pointwise(np.log(y)[None, :], np.log(f.curve(n)[idx]), f.draws["sigma"][idx][:, None],
                                {p: f.draws[p][idx][:, None] for p in f.likelihood.param_names})
-        for f, idx in components(fit, law)
+        for f, idx in fit.components(law)
     ])
     lpd = log_mean_exp(ll, axis=0)
     return {"median": fc["median"].to_numpy(), "lower": fc["lower"].to_numpy(), "upper": fc["upper"].to_numpy(),

@@ -67,7 +67,7 @@ def _fit(args) -> int:
     print(f"fitting {', '.join(laws or bs.laws.default_laws())} to {args.data} ({what}) ...", file=sys.stderr)
     fit = bs.fit(frame, x=args.x, y=args.y, laws=laws, draws=args.draws, random_seed=args.seed,
                  progressbar=_progress(args), group=args.group, pooling=args.pooling, missing=args.missing,
-                 priors=args.priors)
+                 priors=args.priors, likelihood=args.likelihood)
     n = args.forecast or default_forecast(fit)
     title = f"bayes-scaling fit: {args.y} on {args.x} ({args.data})"
     sections = tables(fit, n, args.prob, args.target, args.discrepancy)  # printed and written: computed once
@@ -91,7 +91,7 @@ def _backtest(args) -> int:
                             f"{data.distinct_n.size} distinct {args.x}")
     print(f"fitting and backtesting {args.y} on {args.x} ({args.data}) ...", file=sys.stderr)
     fit = bs.fit(frame, x=args.x, y=args.y, laws=args.laws or None, random_seed=args.seed, missing=args.missing,
-                 priors=args.priors)
+                 priors=args.priors, likelihood=args.likelihood)
     table = fit.backtest(min_points=args.min_points, prob=args.prob)
     print(f"Backtest: refit on the first k distinct {args.x}, forecast every later point "
           f"({args.prob:.0%} intervals)\n")
@@ -251,6 +251,9 @@ def _priors_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--priors", metavar="NAME|FILE", help="a preset (lm: language-model loss or perplexity; tabular: "
                    "error rates of tabular classifiers) or a .json file of priors, e.g. from learn-priors "
                    "(default: the package's priors)")
+    p.add_argument("--likelihood", metavar="NAME", default=None,
+                   help="the noise model on log y: lognormal (the default) or student_t (robust to a wild point: "
+                        "a diverged run, a bad evaluation; about twice the time)")
 
 
 def _output_arguments(p: argparse.ArgumentParser) -> None:

@@ -1,7 +1,8 @@
 """Data-budget questions answered with posterior probabilities.
 
-Every function takes a :class:`~bayes_scaling.result.ScalingFit` and a law (a name,
-``"best"`` or ``"averaged"``) and works on posterior draws of the *curve* (the expected metric
+Every function takes a :class:`~bayes_scaling.averaging.Mixture` (the draws of one law or of the averaged
+mixture, :meth:`ScalingFit.mixture <bayes_scaling.result.ScalingFit.mixture>`) and works on posterior draws
+of the *curve* (the expected metric
 at n, without measurement noise). Beyond the largest observed n the curve carries the same
 discrepancy as :meth:`~bayes_scaling.result.ScalingFit.forecast` (``discrepancy="learned"``, the
 default: each draw's log curve is shifted by ``kappa * z * log(n / largest n)``), so budget
@@ -17,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .averaging import components
+from .averaging import Mixture
 from .checks import check_discrepancy, check_n, check_prob, check_targets
 from .densities import bisect
 from .discrepancy import drift, drift_slopes
@@ -33,34 +34,24 @@ _U_SEARCH = 1e4
 _DRIFT_GRID = np.concatenate([[0.0], np.geomspace(1e-4, 60.0, 400)])
 
 
-def curve_and_floor(fit, n, law, discrepancy=0) -> tuple[np.ndarray, np.ndarray]:
+def curve_and_floor(mix: Mixture, n, discrepancy=0) -> tuple[np.ndarray, np.ndarray]:
     """Draws of the curve at n (draws x len(n)), with the discrepancy beyond the data (never below
     the draw's floor), and of the floor (0 without one)."""
     curves, floors = [], []
-    for f, idx in components(fit, law):
+    for f, idx in mix.components():
         curves.append(f.curve(n)[idx])
         floors.append(f.draws["floor"][idx] if f.law.has_floor else np.zeros(idx.size))
     curve, floor = np.concatenate(curves), np.concatenate(floors)
     if isinstance(check_discrepancy(discrepancy), str) or discrepancy > 0:
-        curve = np.maximum(curve * drift(fit, n, law, discrepancy), floor[:, None])
+        curve = np.maximum(curve * drift(mix, n, discrepancy), floor[:, None])
     return curve, floor
-
-
-def _label(fit, law: str) -> str:
-    """The law's name in tables (``"best"`` resolved to the law ranked first)."""
-    return fit.best_law() if law == "best" else law
-
-
-def _converged(fit, law) -> bool:
-    """Whether every law behind ``law`` converged (the tables' ``converged`` column)."""
-    return all(f.converged for f, _ in components(fit, law))
 
 
 def _summary(draws: np.ndarray, n: np.ndarray, prob: float, law: str, **extra) -> pd.DataFrame:
     return pd.DataFrame({"n": n, "law": law, **interval_columns(draws, prob), **extra})
 
 
-def _reach(fit, target: float, law, slopes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _reach(mix: Mixture, target: float, slopes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where the draws' curves come down to ``target`` and where they rise above it again, in log n
     (``u``): two flat arrays, one entry per coming down and per rising (``inf``: never; ``-inf``: below
     it from the start); a draw that turns up may come down and rise more than once.
@@ -70,14 +61,14 @@ def _reach(fit, target: float, law, slopes: np.ndarray) -> tuple[np.ndarray, np.
     faster beyond the data; one with a positive slope may come down later, or turn up and leave the
     target again (searched on ``_DRIFT_GRID``).
     """
-    u_max = float(fit.data.u.max())
+    u_max = float(mix.data.u.max())
     enter, leave, start = [], [], 0
-    for f, idx in components(fit, law):
+    for f, idx in mix.components():
         p = {q.name: f.draws[q.name][idx] for q in f.law.parameters}
         s = slopes[start:start + idx.size]
         start += idx.size
         with np.errstate(all="ignore"):
-            u_in, u_out = _reach_law(f.law, p, s, np.log(target), fit.data.u.min() - 50.0, u_max)
+            u_in, u_out = _reach_law(f.law, p, s, np.log(target), mix.data.u.min() - 50.0, u_max)
         enter.append(u_in)
         leave.append(u_out)
     return np.concatenate(enter), np.concatenate(leave)
@@ -129,18 +120,17 @@ def _shares(u_in: np.ndarray, u_out: np.ndarray, draws: int) -> tuple[np.ndarray
     return cand, at / draws
 
 
-def _first_n_with(fit, u_in: np.ndarray, u_out: np.ndarray, prob: float, draws: int) -> float:
+def _first_n_with(data, u_in: np.ndarray, u_out: np.ndarray, prob: float, draws: int) -> float:
     """The smallest n at which at least ``prob`` of the draws are at or below the target."""
     cand, share = _shares(u_in, u_out, draws)
     ok = np.flatnonzero(share >= prob - 1e-12)
     if ok.size == 0:
         return np.inf
     u = cand[ok[0]]
-    return 0.0 if u == -np.inf else float(fit.data.n_ref * np.exp(u))
+    return 0.0 if u == -np.inf else float(data.n_ref * np.exp(u))
 
 
-def samples_needed(fit, target, prob: float = 0.9, law: str = "averaged",
-                   discrepancy="learned") -> pd.DataFrame:
+def samples_needed(mix: Mixture, target, prob: float = 0.9, discrepancy="learned") -> pd.DataFrame:
     """The smallest n at which the curve is at or below ``target`` with probability ``prob``.
 
     ``P(curve(n) <= target)`` is the share of posterior draws whose curve is at or below the
@@ -154,13 +144,13 @@ def samples_needed(fit, target, prob: float = 0.9, law: str = "averaged",
 
     Parameters
     ----------
-    fit : ScalingFit
+    mix : Mixture
+        The draws of one law or of the averaged mixture (``ScalingFit.samples_needed(target, law=...)`` makes
+        it: a law name, ``"best"`` or ``"averaged"``).
     target : float or sequence of float
         Value(s) of the metric to reach, > 0.
     prob : float
         Probability required.
-    law : str
-        A law name, ``"best"`` or ``"averaged"``.
     discrepancy : "learned" or float
         The discrepancy beyond the data, as in :meth:`~bayes_scaling.result.ScalingFit.forecast`
         (``"learned"``, the default; ``0``: the laws' mean curves alone).
@@ -189,13 +179,13 @@ def samples_needed(fit, target, prob: float = 0.9, law: str = "averaged",
     prob = check_prob(prob)
     check_discrepancy(discrepancy)
     targets = check_targets(target)
-    label = _label(fit, law)
-    _, floor = curve_and_floor(fit, [fit.data.n_ref], law)
-    slopes = drift_slopes(fit, law, discrepancy)  # all 0 for the laws alone
+    data = mix.data
+    _, floor = curve_and_floor(mix, [data.n_ref])
+    slopes = drift_slopes(mix, discrepancy)  # all 0 for the laws alone
     rows = []
     for t in targets:
-        u_in, u_out = _reach(fit, float(t), law, slopes)
-        n = _first_n_with(fit, u_in, u_out, prob, slopes.size)
+        u_in, u_out = _reach(mix, float(t), slopes)
+        n = _first_n_with(data, u_in, u_out, prob, slopes.size)
         p_reach = float(np.mean(floor < t))
         reason = ""
         if not np.isfinite(n):
@@ -207,27 +197,27 @@ def samples_needed(fit, target, prob: float = 0.9, law: str = "averaged",
                 reason = (f"with the discrepancy beyond the data at most {most:.3f} of the "
                           f"draws are at or below {t:g} at any one n (< {prob:g}): some flatten or turn up "
                           "before they reach it")
-        n, reason = _against_measurements(fit, float(t), n, reason)
-        row = {"target": float(t), "law": label, "n": n, "p_reachable": p_reach, "reason": reason}
-        for col, values in fit.data.extra.items():
-            row[f"n_{col}"] = n * float(np.mean(values / fit.data.n))
+        n, reason = _against_measurements(data, float(t), n, reason)
+        row = {"target": float(t), "law": mix.label, "n": n, "p_reachable": p_reach, "reason": reason}
+        for col, values in data.extra.items():
+            row[f"n_{col}"] = n * float(np.mean(values / data.n))
         rows.append(row)
-    return pd.DataFrame(rows).assign(flags=fit.flag_text(), converged=_converged(fit, law))
+    return pd.DataFrame(rows).assign(flags=mix.flags, converged=mix.converged)
 
 
-def _against_measurements(fit, target: float, n: float, reason: str) -> tuple[float, str]:
+def _against_measurements(data, target: float, n: float, reason: str) -> tuple[float, str]:
     """An answer inside the observed range must agree with what was measured there.
 
     The laws' curves fall, so if the curve is at or below ``target`` by ``n``, the measurements at
     every observed n >= ``n`` should be too. Where the mean measurement at the first of them is above
     the target, the answer is replaced by the smallest observed n from which every measurement is at or
     below the target, or by NaN where none is, and ``reason`` says why."""
-    distinct = fit.data.distinct_n
+    distinct = data.distinct_n
     after = distinct >= n
     if not np.isfinite(n) or not after.any():
         return n, reason
     # geometric means, compared on the log scale (a measurement equal to the target reaches it)
-    below = fit.data.mean_log_y <= np.log(target) + 1e-12
+    below = data.mean_log_y <= np.log(target) + 1e-12
     if below[after][0]:
         return n, reason
     stays = np.flip(np.logical_and.accumulate(np.flip(below)))
@@ -239,7 +229,7 @@ def _against_measurements(fit, target: float, n: float, reason: str) -> tuple[fl
                           f"or below {target:g}: the laws do not describe this curve (see flags)")
 
 
-def doubling_gain(fit, n, prob: float = 0.9, law: str = "averaged", discrepancy="learned") -> pd.DataFrame:
+def doubling_gain(mix: Mixture, n, prob: float = 0.9, discrepancy="learned") -> pd.DataFrame:
     """Posterior of the relative cut of the curve from n to 2n: ``1 - y(2n) / y(n)``.
 
     For a pure power law with exponent a this is ``1 - 2^-a`` (a = 0.5: 29.3%). Beyond the data
@@ -247,23 +237,23 @@ def doubling_gain(fit, n, prob: float = 0.9, law: str = "averaged", discrepancy=
     Columns ``n, law, mean, median, lower, upper, converged``.
     """
     prob, n = check_prob(prob), check_n(n)
-    curve, _ = curve_and_floor(fit, np.concatenate([n, 2 * n]), law, discrepancy)
+    curve, _ = curve_and_floor(mix, np.concatenate([n, 2 * n]), discrepancy)
     gain = 1.0 - curve[:, n.size:] / curve[:, : n.size]
-    return _summary(gain, n, prob, _label(fit, law), converged=_converged(fit, law))
+    return _summary(gain, n, prob, mix.label, converged=mix.converged)
 
 
-def local_exponent(fit, n, prob: float = 0.9, law: str = "averaged", discrepancy="learned") -> pd.DataFrame:
+def local_exponent(mix: Mixture, n, prob: float = 0.9, discrepancy="learned") -> pd.DataFrame:
     """Posterior of ``-d log y / d log n`` at n (the seed notes' windowed alpha, with intervals).
 
     Beyond the data the discrepancy adds ``-kappa * z`` to every draw's exponent."""
     prob, n = check_prob(prob), check_n(n)
     h = 1e-4
-    curve, _ = curve_and_floor(fit, np.concatenate([n * np.exp(-h), n * np.exp(h)]), law, discrepancy)
+    curve, _ = curve_and_floor(mix, np.concatenate([n * np.exp(-h), n * np.exp(h)]), discrepancy)
     slope = -(np.log(curve[:, n.size:]) - np.log(curve[:, : n.size])) / (2 * h)
-    return _summary(slope, n, prob, _label(fit, law), converged=_converged(fit, law))
+    return _summary(slope, n, prob, mix.label, converged=mix.converged)
 
 
-def gap_to_floor(fit, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
+def gap_to_floor(mix: Mixture, n, prob: float = 0.9) -> pd.DataFrame:
     """Posterior of how far the laws' mean curve at n is above its floor: ``y(n) - floor``.
 
     Also ``rel_median``: the median of ``y(n) / floor - 1`` (NaN for laws without a floor,
@@ -271,17 +261,17 @@ def gap_to_floor(fit, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFra
     discrepancy (which has no floor).
     """
     prob, n = check_prob(prob), check_n(n)
-    curve, floor = curve_and_floor(fit, n, law)
+    curve, floor = curve_and_floor(mix, n)
     gap = curve - floor[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(floor[:, None] > 0, curve / floor[:, None] - 1.0, np.nan)
-    return _summary(gap, n, prob, _label(fit, law),
+    return _summary(gap, n, prob, mix.label,
                     rel_median=np.nanmedian(rel, axis=0) if np.isfinite(rel).any() else np.nan,
-                    converged=_converged(fit, law))
+                    converged=mix.converged)
 
 
-def decision_summary(fit, target: float, budgets, prob: float = 0.9, law: str = "averaged",
-                     per: float = 1000.0, discrepancy="learned") -> pd.DataFrame:
+def decision_summary(mix: Mixture, target: float, budgets, prob: float = 0.9, per: float = 1000.0,
+                     discrepancy="learned") -> pd.DataFrame:
     """The planning table: for each candidate budget n, the metric (its mean where the draws have one,
     :func:`~bayes_scaling.forecast.interval_columns`; median and interval),
     the probability that the curve is at or below ``target``, and the marginal gain
@@ -300,15 +290,15 @@ def decision_summary(fit, target: float, budgets, prob: float = 0.9, law: str = 
         raise ArgumentError(f"target must be one positive number, got {target!r}")
     target = float(check_targets(target)[0])
     h = 1e-4
-    curve, _ = curve_and_floor(fit, np.concatenate([n, n * np.exp(-h), n * np.exp(h)]), law, discrepancy)
+    curve, _ = curve_and_floor(mix, np.concatenate([n, n * np.exp(-h), n * np.exp(h)]), discrepancy)
     y, lo, hi = curve[:, : n.size], curve[:, n.size: 2 * n.size], curve[:, 2 * n.size:]
     gain = -(hi - lo) / (n * (np.exp(h) - np.exp(-h))) * per
     g = np.quantile(gain, [(1 - prob) / 2, 0.5, (1 + prob) / 2], axis=0) + 0.0  # no -0 from floored draws
-    table = _summary(y, n, prob, _label(fit, law))
+    table = _summary(y, n, prob, mix.label)
     table[f"p_at_or_below_{target:g}"] = np.mean(y <= target, axis=0)
     table[f"gain_per_{per:g}_median"] = g[1]
     table[f"gain_per_{per:g}_lower"] = g[0]
     table[f"gain_per_{per:g}_upper"] = g[2]
-    table["flags"] = fit.flag_text()
-    table["converged"] = _converged(fit, law)
+    table["flags"] = mix.flags
+    table["converged"] = mix.converged
     return table

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .averaging import components, future_split, held_out_label
+from .averaging import Mixture, future_split, held_out_label
 from .checks import check_discrepancy, check_n, check_prob
 from .cv import future_lpd
 from .densities import log_sum_exp
@@ -111,16 +111,18 @@ def posterior_on_grid(prior: np.ndarray, scores=None, weights=None) -> np.ndarra
     return p / p.sum()
 
 
-def kappa_posterior(fit, law: str) -> np.ndarray:
-    """Posterior probabilities of the discrepancy on :data:`KAPPA_GRID` for a law or "averaged"
-    (:func:`posterior_on_grid` of the fit's discrepancy prior and its leave-future-out scores)."""
-    prior = kappa_prior(fit.priors.discrepancy_prior())
-    scores = fit.future_scores()
+def kappa_posterior(mix: Mixture) -> np.ndarray:
+    """Posterior probabilities of the discrepancy on :data:`KAPPA_GRID` for the draws of ``mix`` (a
+    :class:`~bayes_scaling.averaging.Mixture`): :func:`posterior_on_grid` of its discrepancy prior and the
+    leave-future-out scores of its laws, mixed by their weights."""
+    prior = kappa_prior(mix.discrepancy_prior)
+    scores = mix.future
     if not scores:
         return prior
-    if law != "averaged":
+    if not mix.averaged:
+        (law,) = mix.weights
         return posterior_on_grid(prior, scores[law])
-    w = fit.weights()
+    w = mix.weights
     return posterior_on_grid(prior, np.stack([scores[k] for k in w]), np.array(list(w.values())))
 
 
@@ -131,61 +133,54 @@ def _quantiles(p: np.ndarray, prob: float) -> tuple[float, float, float]:
                  for q in ((1 - prob) / 2, 0.5, (1 + prob) / 2))
 
 
-def table(fit, law: str = "averaged", prob: float = 0.9) -> pd.DataFrame:
-    """The posterior of ``kappa`` for one law or ``"averaged"`` (see
-    :meth:`bayes_scaling.result.ScalingFit.discrepancy`)."""
+def table(mix: Mixture, prob: float = 0.9) -> pd.DataFrame:
+    """The posterior of ``kappa`` for the draws of ``mix`` (a :class:`~bayes_scaling.averaging.Mixture` with
+    its leave-future-out scores; see :meth:`bayes_scaling.result.ScalingFit.discrepancy`)."""
     prob = check_prob(prob)
-    if law == "all":
-        return pd.concat([table(fit, k, prob) for k in [*fit.fits, "averaged"]], ignore_index=True)
-    law = fit.best_law() if law == "best" else law
-    if law != "averaged" and law not in fit.fits:
-        raise ArgumentError(f"law {law!r} was not fitted; use one of {[*fit.fits, 'best', 'averaged', 'all']}")
-    lower, median, upper = _quantiles(kappa_posterior(fit, law), prob)
-    keep, reason = future_split(fit)
-    held = "" if keep is None else held_out_label(fit, keep)
-    prior_median = float(f"{fit.priors.discrepancy_prior().scipy().median():.12g}")
-    prior_upper = _quantiles(kappa_prior(fit.priors.discrepancy_prior()), prob)[2]
-    if not fit.future_scores():
+    lower, median, upper = _quantiles(kappa_posterior(mix), prob)
+    keep, reason = future_split(mix)
+    held = "" if keep is None else held_out_label(mix, keep)
+    prior_median = float(f"{mix.discrepancy_prior.scipy().median():.12g}")
+    prior_upper = _quantiles(kappa_prior(mix.discrepancy_prior), prob)[2]
+    if not mix.future:
         note = f"nothing held out to learn from ({reason}): kappa keeps its prior"
     elif median >= 5 * prior_median:
         note = (f"forecasting n = {held} from the smaller n missed by more than the noise: beyond the data "
                 f"each doubling adds about {median * np.log(2):.0%} to the log-sd of a forecast")
     elif UNINFORMED_RATIO <= upper / prior_upper <= 1 / UNINFORMED_RATIO:
         # the posterior's upper end within 20% of the prior's: the held-out point did not inform kappa
-        step = fit.data.n[~keep].max() / fit.data.n[keep].max()
+        step = mix.data.n[~keep].max() / mix.data.n[keep].max()
         step = f"{step - 1:.2%} beyond" if step < 1.1 else f"{step:.3g}x"
         note = (f"forecasting n = {held} ({step} the largest n before it) leaves kappa about where its prior "
                 "put it: beyond the data the prior sets the width")
     else:
         note = ""
-    parts = fit.fits.values() if law == "averaged" else [fit.fits[law]]
-    return pd.DataFrame([{"law": law, "median": median, "lower": lower, "upper": upper,
+    return pd.DataFrame([{"law": mix.label, "median": median, "lower": lower, "upper": upper,
                           "prior_median": prior_median, "held_out": held,
-                          "converged": all(f.converged for f in parts), "notes": note}])
+                          "converged": mix.converged, "notes": note}])
 
 
-def drift_slopes(fit, law: str = "averaged", discrepancy="learned") -> np.ndarray:
-    """Per posterior draw of ``law`` (in the order of :func:`~bayes_scaling.averaging.components`), the
-    slope ``kappa * z`` of the discrepancy beyond the data: the log of the curve at ``n`` beyond the
+def drift_slopes(mix: Mixture, discrepancy="learned") -> np.ndarray:
+    """Per posterior draw of ``mix`` (in the order of its :meth:`~bayes_scaling.averaging.Mixture.components`),
+    the slope ``kappa * z`` of the discrepancy beyond the data: the log of the curve at ``n`` beyond the
     largest observed n is shifted by ``kappa * z * log(n / largest n)``, with ``kappa`` from its
     posterior (``"learned"``) or fixed (a number) and ``z`` standard normal, one per draw (seeded:
     forecasts and budget answers share them)."""
     check_discrepancy(discrepancy)
-    law = fit.best_law() if law == "best" else law
-    size = sum(idx.size for _, idx in components(fit, law))
-    rng = fit.rng(3)
+    size = sum(idx.size for _, idx in mix.components())
+    rng = mix.rng(3)
     if isinstance(discrepancy, str):  # "learned": a kappa per draw from its posterior
-        kappa = rng.choice(KAPPA_GRID, size=size, p=kappa_posterior(fit, law))
+        kappa = rng.choice(KAPPA_GRID, size=size, p=kappa_posterior(mix))
     else:
         kappa = np.full(size, float(discrepancy))
     return kappa * rng.standard_normal(size)  # common to every n of a draw
 
 
-def drift(fit, n, law: str = "averaged", discrepancy="learned") -> np.ndarray:
+def drift(mix: Mixture, n, discrepancy="learned") -> np.ndarray:
     """The discrepancy's factor on the curve at ``n`` per draw (draws x len(n)): 1 inside the data,
     ``exp(kappa * z * log(n / largest n))`` beyond it (:func:`drift_slopes`)."""
-    beyond = np.maximum(np.log(check_n(n) / fit.data.distinct_n.max()), 0.0)
-    slopes = drift_slopes(fit, law, discrepancy)
+    beyond = np.maximum(np.log(check_n(n) / mix.data.distinct_n.max()), 0.0)
+    slopes = drift_slopes(mix, discrepancy)
     if not beyond.any() or not slopes.any():
         return np.ones((slopes.size, beyond.size))
     return np.exp(slopes[:, None] * beyond[None, :])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .averaging import components
+from .averaging import Mixture
 from .checks import check_discrepancy, check_n, check_prob
 from .discrepancy import drift
 from .likelihoods import get_likelihood
@@ -84,39 +84,34 @@ def interval_columns(draws: np.ndarray, prob: float, prefix: str = "") -> dict[s
     return {f"{prefix}mean": mean, f"{prefix}median": q[1], f"{prefix}lower": q[0], f"{prefix}upper": q[2]}
 
 
-def forecast(fit, n, prob: float = 0.9, law: str = "averaged", discrepancy="learned") -> pd.DataFrame:
-    """The forecast table of :meth:`bayes_scaling.result.ScalingFit.forecast`."""
+def forecast(mix: Mixture, n, prob: float = 0.9, discrepancy="learned") -> pd.DataFrame:
+    """The forecast table of :meth:`bayes_scaling.result.ScalingFit.forecast` for the draws of ``mix`` (a
+    :class:`~bayes_scaling.averaging.Mixture`: one law, or the averaged mixture)."""
     prob = check_prob(prob)
     n = check_n(n)
     check_discrepancy(discrepancy)
-    if law == "all":
-        return pd.concat([forecast(fit, n, prob, k, discrepancy) for k in [*fit.fits, "averaged"]],
-                         ignore_index=True)
-    if law == "best":
-        law = fit.best_law()
-    parts = components(fit, law)
+    parts = mix.components()
     curves, preds = [], []
     for f, idx in parts:
         curve = f.curve(n)
         curves.append(curve[idx])
-        noise_rng = fit.rng(1, list(fit.fits).index(f.law.name))
+        noise_rng = mix.rng(1, mix.noise_key(f.law.name))
         preds.append(predictive_draws(curve, f.draws, noise_rng, f.likelihood)[idx])
     curve, pred = np.concatenate(curves), np.concatenate(preds)
     # a Kennedy-O'Hagan-style discrepancy: a random shift of the log measurement growing with the
     # log distance beyond the data, common to every n of a draw. It is not kept monotone: real curves
     # do plateau or turn up beyond the data (14% of the LCDB curves measured higher at 8x than at the
     # last fitted point), so far out the upper end of the interval may rise with n
-    pred = pred * drift(fit, n, law, discrepancy)
-    converged = all(f.converged for f, _ in parts)
+    pred = pred * drift(mix, n, discrepancy)
     cols = interval_columns(pred, prob)
     band = np.quantile(curve, [(1 - prob) / 2, (1 + prob) / 2], axis=0)
     # a new measurement is at least as uncertain as the mean curve: where the noise is
     # negligible, Monte Carlo error alone could put the measurement interval inside the band
     cols["lower"] = np.minimum(cols["lower"], band[0])
     cols["upper"] = np.maximum(cols["upper"], band[1])
-    return pd.DataFrame({"n": n, "extrapolation": n / fit.data.distinct_n.max(), "law": law, **cols,
-                         "curve_lower": band[0], "curve_upper": band[1], "flags": fit.flag_text(),
-                         "converged": converged})
+    return pd.DataFrame({"n": n, "extrapolation": n / mix.data.distinct_n.max(), "law": mix.label, **cols,
+                         "curve_lower": band[0], "curve_upper": band[1], "flags": mix.flags,
+                         "converged": mix.converged})
 
 
 def prior_predictive(law, data, n=None, draws: int = 2000, seed: int = 0, priors=None) -> pd.DataFrame:

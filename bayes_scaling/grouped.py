@@ -158,7 +158,7 @@ class GroupedFit:
     def _draws(self, what: str, law: str, n=None) -> dict[str, np.ndarray]:
         out = {}
         for name, f in self.fits.items():
-            curve, floor = curve_and_floor(f, n if n is not None else [f.data.n_ref], law)
+            curve, floor = curve_and_floor(f.mixture(law, 0), n if n is not None else [f.data.n_ref])
             out[name] = floor if what == "floor" else curve
         return out
 

@@ -206,7 +206,7 @@ def plot_groups(grouped, law: str = "averaged", prob: float = 0.9, extend: float
     for i, (name, f) in enumerate(grouped.fits.items()):
         c = _color(f"group{i}", i)
         grid = np.geomspace(f.data.distinct_n.min(), f.data.distinct_n.max() * extend, 150)
-        curve, _ = curve_and_floor(f, grid, law)
+        curve, _ = curve_and_floor(f.mixture(law, 0), grid)
         q = np.quantile(curve, [(1 - prob) / 2, 0.5, (1 + prob) / 2], axis=0)
         ax.fill_between(grid, q[0], q[2], color=c, alpha=0.2, lw=0)
         ax.plot(grid, q[1], color=c, lw=1.8, label=f"{name}")

@@ -50,8 +50,8 @@ import numpy as np
 
 from .errors import ArgumentError
 
-__all__ = ["DATA_SYMBOLS", "DEFAULT_DISCREPANCY", "DEFAULT_LIKELIHOOD", "LawPriors", "Parameter", "Prior", "Priors", "as_priors", "preset", "preset_names",
-           "read_priors"]
+__all__ = ["DATA_SYMBOLS", "DEFAULT_DISCREPANCY", "DEFAULT_LIKELIHOOD", "LawPriors", "Parameter", "Prior", "Priors",
+           "as_priors", "preset", "preset_names", "read_priors"]
 
 #: values a prior's parameter may name instead of a number, resolved against the data
 DATA_SYMBOLS = ("mean_log_y",)

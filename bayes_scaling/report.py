@@ -167,7 +167,10 @@ def _headline_one(fit, t: dict) -> list[str]:
             else:
                 reach = f"not reached: {r['reason']}" if r["reason"] else "not reached"
             lines.append(f"To reach {ask}: {reach}")
-    if fit.priors.to_dict():  # the answers rest on priors other than the package's: say whose
+    lik = fit.fits[next(iter(fit.fits))].likelihood
+    lines.append(f"Likelihood: {lik.name} ({lik.formula}" + (", the default)" if lik.name == "lognormal" else
+                                                            "; likelihood='lognormal' is the default)"))
+    if {k for k in fit.priors.to_dict() if k != "likelihood"}:  # priors other than the package's: say whose
         who = {"user": "yours"}.get(fit.priors.label, fit.priors.label)
         lines.append(f"Priors: {who}, not the package's defaults (the Priors table lists them; "
                      "fit.priors.provenance says where they come from)")

@@ -22,10 +22,10 @@ import pandas as pd
 import xarray as xr
 
 from . import averaging, criteria, cv, decisions, discrepancy, forecast, io
-from .checks import check_prob
+from .checks import check_discrepancy, check_n, check_prob
 from .data import ScalingData
 from .densities import pointwise_log_lik
-from .errors import ConvergenceWarning, DataWarning, FitError, LoadError, LooWarning, NotFoundError
+from .errors import ArgumentError, ConvergenceWarning, DataWarning, FitError, LoadError, LooWarning, NotFoundError
 from .flags import curve_flags
 from .flags import floor_informed as _floor_informed
 from .forecast import curve_draws, interval_columns
@@ -457,8 +457,8 @@ class ScalingFit:
         >>> w["held_out"].iloc[0], round(float(w["weight"].sum()), 6)
         ('3200', 1.0)
         """
-        return self._stamped(self.cached("forecast_weights",
-                                         lambda: averaging.forecast_weights(self, self.future_scores())))
+        return self._stamped(self.cached("forecast_weights", lambda: averaging.forecast_weights(
+            self, self.future_scores(), stacking=lambda: self.weights("stacking"))))
 
     def future_scores(self) -> dict[str, np.ndarray]:
         """Per law, the leave-future-out log density of the largest n on the discrepancy's kappa grid
@@ -505,7 +505,10 @@ class ScalingFit:
         >>> bool(0 <= d["lower"].iloc[0] <= d["median"].iloc[0] <= d["upper"].iloc[0])
         True
         """
-        return self._stamped(discrepancy.table(self, law, prob))
+        prob = check_prob(prob)
+        if law == "all":
+            return pd.concat([self.discrepancy(k, prob) for k in [*self.fits, "averaged"]], ignore_index=True)
+        return self._stamped(discrepancy.table(self.mixture(law), prob))
 
     def best_law(self) -> str:
         """The law ranked first by PSIS-LOO."""
@@ -552,24 +555,33 @@ class ScalingFit:
     def samples_needed(self, target, prob: float = 0.9, law: str = "averaged",
                        discrepancy="learned") -> pd.DataFrame:
         """See :func:`bayes_scaling.decisions.samples_needed`."""
-        return self._stamped(decisions.samples_needed(self, target, prob, law, discrepancy))
+        return self._stamped(decisions.samples_needed(self._decision_mixture(law, discrepancy, prob), target, prob,
+                                                      discrepancy))
 
     def doubling_gain(self, n, prob: float = 0.9, law: str = "averaged", discrepancy="learned") -> pd.DataFrame:
         """See :func:`bayes_scaling.decisions.doubling_gain`."""
-        return self._stamped(decisions.doubling_gain(self, n, prob, law, discrepancy))
+        return self._stamped(decisions.doubling_gain(self._decision_mixture(law, discrepancy, prob), n, prob,
+                                                     discrepancy))
 
     def local_exponent(self, n, prob: float = 0.9, law: str = "averaged", discrepancy="learned") -> pd.DataFrame:
         """See :func:`bayes_scaling.decisions.local_exponent`."""
-        return self._stamped(decisions.local_exponent(self, n, prob, law, discrepancy))
+        return self._stamped(decisions.local_exponent(self._decision_mixture(law, discrepancy, prob), n, prob,
+                                                      discrepancy))
 
     def gap_to_floor(self, n, prob: float = 0.9, law: str = "averaged") -> pd.DataFrame:
         """See :func:`bayes_scaling.decisions.gap_to_floor`."""
-        return self._stamped(decisions.gap_to_floor(self, n, prob, law))
+        return self._stamped(decisions.gap_to_floor(self._decision_mixture(law, 0, prob), n, prob))
 
     def decision_summary(self, target: float, budgets, prob: float = 0.9, law: str = "averaged",
                          per: float = 1000.0, discrepancy="learned") -> pd.DataFrame:
         """See :func:`bayes_scaling.decisions.decision_summary`."""
-        return self._stamped(decisions.decision_summary(self, target, budgets, prob, law, per, discrepancy))
+        return self._stamped(decisions.decision_summary(self._decision_mixture(law, discrepancy, prob), target,
+                                                        budgets, prob, per, discrepancy))
+
+    def _decision_mixture(self, law, discrepancy, prob) -> averaging.Mixture:
+        check_prob(prob)
+        check_discrepancy(discrepancy)
+        return self.mixture(law, discrepancy)
 
     def sensitivity(self, n=None, laws=None) -> pd.DataFrame:
         """See :func:`bayes_scaling.sensitivity.prior_sensitivity`: does the prior or the data drive
@@ -599,9 +611,40 @@ class ScalingFit:
         return self._stamped(cv.lfo_cv(self, min_points=min_points, horizon=horizon, method=method))
 
     # -- forecasts -------------------------------------------------------------
+    def resolve(self, law: str = "averaged") -> str:
+        """A fitted law's name or ``"averaged"``: ``"best"`` becomes the law ranked first by PSIS-LOO (the one
+        place where ``"best"`` and ``"averaged"`` are resolved); anything else is refused naming the choices."""
+        if law == "best":
+            return self.best_law()
+        name = law if isinstance(law, str) else getattr(law, "name", law)
+        if name != "averaged" and name not in self.fits:
+            raise ArgumentError(f"law {law!r} was not fitted; use one of {[*self.fits, 'best', 'averaged', 'all']}")
+        return name
+
+    def mixture(self, law: str = "averaged", discrepancy="learned") -> averaging.Mixture:
+        """The draws behind ``law`` as a value (:class:`~bayes_scaling.averaging.Mixture`): the averaged
+        mixture with the forecast weights, or one law; with ``discrepancy="learned"`` it carries the
+        leave-future-out scores the discrepancy is learned from. Computed once per fit and choice."""
+        check_discrepancy(discrepancy)
+        name = self.resolve(law)
+        learned = isinstance(discrepancy, str)
+
+        def build():
+            if name == "averaged":
+                weights, method = self.weights(), str(self.forecast_weights()["method"].iloc[0])
+            else:
+                weights, method = {name: 1.0}, "one law"
+            return averaging.Mixture(label=name, weights=weights, method=method, data=self.data, fits=self.fits,
+                                     future=self.future_scores() if learned else {},
+                                     discrepancy_prior=self.priors.discrepancy_prior(), seed=self.seed,
+                                     flags=self.flag_text())
+
+        return self.cached(f"mixture/{name}/{'learned' if learned else 'fixed'}", build)
+
     def components(self, law: str = "averaged") -> list[tuple[LawFit, np.ndarray]]:
-        """See :func:`bayes_scaling.averaging.components`: the draws behind ``law``."""
-        return averaging.components(self, law)
+        """The posterior draws behind ``law`` (:meth:`Mixture.components <bayes_scaling.averaging.Mixture.components>`
+        of :meth:`mixture`): ``(LawFit, draw indices)`` pairs."""
+        return self.mixture(law, 0).components()
 
     def forecast(self, n, prob: float = 0.9, law: str = "averaged", discrepancy="learned") -> pd.DataFrame:
         """Forecast the metric at sample counts ``n``.
@@ -649,7 +692,12 @@ class ScalingFit:
         >>> bool(fc["median"].is_monotonic_decreasing)
         True
         """
-        return self._stamped(forecast.forecast(self, n, prob, law, discrepancy))
+        prob, n = check_prob(prob), check_n(n)
+        check_discrepancy(discrepancy)
+        if law == "all":
+            return pd.concat([self.forecast(n, prob, k, discrepancy) for k in [*self.fits, "averaged"]],
+                             ignore_index=True)
+        return self._stamped(forecast.forecast(self.mixture(law, discrepancy), n, prob, discrepancy))
 
     # -- persistence -----------------------------------------------------------
     def save(self, path, overwrite: bool = False):

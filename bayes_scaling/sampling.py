@@ -26,8 +26,8 @@ from .checks import check_bool, check_choice, check_int, check_sampler_options
 from .densities import bisect
 from .errors import ArgumentError, ConvergenceWarning
 from .laws import get_law
-from .likelihoods import get_likelihood
 from .laws._kernels import EXPAND_SIG
+from .likelihoods import get_likelihood
 
 __all__ = ["Diagnostics", "SamplerOptions", "compiled_law", "sample_law", "stop_sampling"]
 

@@ -24,7 +24,7 @@ def _curve_at(fit, n, law, discrepancy):
     curve = np.concatenate([f.curve(n)[idx] for f, idx in fit.components(law)])
     floor = np.concatenate([f.draws["floor"][idx] if f.law.has_floor else np.zeros(idx.size)
                             for f, idx in fit.components(law)])
-    slopes = drift_slopes(fit, law, discrepancy)
+    slopes = drift_slopes(fit.mixture(law, discrepancy), discrepancy)
     drifted = curve * np.exp(slopes[:, None] * np.maximum(np.log(n / fit.data.n.max()), 0)[None, :])
     return np.maximum(drifted, floor[:, None])
 

@@ -18,4 +18,4 @@ def test_example_runs(script):
 
 def test_there_are_examples():
     assert {p.stem for p in EXAMPLES} >= {"seed_analysis", "budget_decision", "own_csv", "compare_configs",
-                                          "power_law_summary", "custom_law", "priors_from_past_runs"}
+                                          "power_law_summary", "custom_law", "priors_from_past_runs", "robust_fit"}

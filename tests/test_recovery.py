@@ -164,3 +164,60 @@ def test_the_accelerating_flag_marks_the_real_curves_whose_forecasts_fail():
         scores[kind] = (np.median(err), np.mean(iscore))
     assert scores["accelerating"][0] > 1.5 * scores["not flagged"][0], scores
     assert scores["accelerating"][1] > 2.0 * scores["not flagged"][1], scores
+
+
+def _t_curves(count: int, n, seed: int):
+    """Saturation curves (the loss curve of tests/test_likelihoods.py) with Student-t noise of scale 2% on log y,
+    each with its own nu drawn from the likelihood's prior Gamma(2, 0.1), and a second, independent measurement
+    at every n (what later runs would measure)."""
+    from tests.test_likelihoods import TRUTH
+
+    from .conftest import centred_log
+
+    mu = np.exp(bs.get_law("saturation").log_curve(centred_log(n), TRUTH))
+    rng = np.random.default_rng(seed)
+    curves, later = [], []
+    for _ in range(count):
+        nu = rng.gamma(2.0, 10.0)
+        curves.append(pd.DataFrame({"tokens": n, "loss": mu * np.exp(0.02 * rng.standard_t(nu, n.size))}))
+        later.append(mu * np.exp(0.02 * rng.standard_t(nu, n.size)))
+    return curves, later
+
+
+def test_student_t_predictive_intervals_cover_curves_simulated_with_student_t_noise():
+    """200 ten-point curves with Student-t noise: the 90% intervals of a new measurement at each n cover
+    0.88-0.92 of the later measurements (2,000 intervals; measured 0.8875, standard error 0.008 over curves)."""
+    n = 1e8 * 2.0 ** np.arange(10)
+    curves, later = _t_curves(200, n, 2026)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fc = bs.fit_many(curves, x="tokens", y="loss", laws=["saturation"], likelihood="student_t", random_seed=1,
+                         draws=500, then=lambda f: f.forecast(n, law="saturation", discrepancy=0))
+    covered = np.array([(f["lower"].to_numpy() <= y) & (y <= f["upper"].to_numpy()) for f, y in zip(fc, later,
+                                                                                                    strict=True)])
+    assert 0.88 <= covered.mean() <= 0.92, covered.mean()
+
+
+def test_student_t_recovers_the_floor_under_heavy_tailed_noise_better_than_the_lognormal():
+    """t(2) noise (heavy enough that most curves hold a point 5 scales out), 24 points, 12 curves: the Student-t
+    90% intervals hold the true floor on at least 10 curves, and its floors err less and its intervals are
+    narrower than the log-normal's in the median (measured: 12/12, 1.3% vs 1.6%, 0.18 vs 0.21)."""
+    from tests.test_likelihoods import TRUTH, saturation_curve
+
+    n = 1e8 * 2.0 ** np.arange(0, 12, 0.5)
+    floor = TRUTH["floor_frac"] * TRUTH["y_ref"]
+    res = {"lognormal": [], "student_t": []}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for seed in range(12):
+            noise = 0.01 * np.random.default_rng(100 + seed).standard_t(2, n.size)
+            for lik in res:
+                fit = bs.fit(saturation_curve(n, noise, 0), x="tokens", y="loss", laws=["saturation"], likelihood=lik,
+                             random_seed=seed, draws=500)
+                s = fit["saturation"].summary(prob=0.9).loc["floor"]
+                res[lik].append([s["lower"] < floor < s["upper"], abs(np.log(s["median"] / floor)),
+                                 s["upper"] - s["lower"]])
+    t, ln = np.array(res["student_t"], dtype=float), np.array(res["lognormal"], dtype=float)
+    assert t[:, 0].sum() >= 10
+    assert np.median(t[:, 1]) < np.median(ln[:, 1])
+    assert np.median(t[:, 2]) < np.median(ln[:, 2])

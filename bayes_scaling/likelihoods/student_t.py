@@ -22,6 +22,7 @@ AIC/AICc/BIC count ``nu`` as a parameter; its maximum-likelihood search keeps ``
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import numpy as np
 from scipy.special import gammaln
@@ -41,7 +42,7 @@ class StudentT(Likelihood):
     title = "Student-t"
     formula = "log y ~ StudentT(nu, log mu(n), sigma)"
     parameters = (NU,)
-    ml_bounds = {"nu": (1.0, 1000.0)}
+    ml_bounds: ClassVar[dict] = {"nu": (1.0, 1000.0)}
 
     def log_density(self, r, sigma, p, xp=np):
         nu = p["nu"]
