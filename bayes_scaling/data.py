@@ -236,6 +236,35 @@ class ScalingData:
         """Map sample counts to the centred log scale of this data."""
         return np.log(np.asarray(n, dtype=float)) - np.log(self.n_ref)
 
+    def input_values(self, name: str) -> np.ndarray:
+        """The values of a law's input: ``"n"`` is the sample count (the ``x`` column); any other name is a
+        column carried with ``keep=`` (model size, say), which must be positive."""
+        if name == "n":
+            return self.n
+        if name not in self.extra:
+            raise DataError(f"a law takes the input {name!r}, which the data do not have: carry the column with "
+                            f"keep=({name!r},) (columns kept: {', '.join(self.extra) or 'none'})")
+        values = np.asarray(self.extra[name], dtype=float)
+        bad = np.flatnonzero(~(np.isfinite(values) & (values > 0)))
+        if bad.size:
+            row = self.index[bad[0]] if self.index else int(bad[0])
+            raise DataError(f"column {name!r}, row {row}: a law's input must be a positive number, got "
+                            f"{values[bad[0]]!r}")
+        return values
+
+    def input_ref(self, name: str) -> float:
+        """The centre of input ``name`` on the log scale: the mean log of its distinct values (for ``"n"``,
+        ``log n_ref``). Centring every input this way keeps the laws' priors free of units in each."""
+        if name == "n":
+            return float(np.log(self.n_ref))
+        return float(np.mean(np.log(np.unique(self.input_values(name)))))
+
+    def centred(self, name: str, rows: ScalingData | None = None) -> np.ndarray:
+        """Centred log values of input ``name`` of ``rows`` (default: these rows), relative to this data's
+        centre (:meth:`input_ref`): ``u`` for ``"n"``."""
+        values = (rows if rows is not None else self).input_values(name)
+        return np.log(values) - self.input_ref(name)
+
     def subset(self, mask) -> ScalingData:
         """The rows selected by a boolean mask (or by integer positions, in their order), as new data
         (re-centred)."""

@@ -56,12 +56,22 @@ def pointwise_log_lik(law, params: dict, data, n=None, log_y=None, extra_sd=None
     Binned data (:func:`bayes_scaling.data.bin_dense`): a row's density is that of all the measurements
     of its bin; ``rows`` (a :class:`~bayes_scaling.data.ScalingData`, e.g. the held-out part of the same
     binned data) gives the bins of the points ``n``, ``log_y``."""
+    from .errors import ArgumentError
+    from .laws.base import leading_axis
     from .likelihoods import get_likelihood
 
     lik = get_likelihood(likelihood)
-    u = data.u if n is None else data.to_u(n)
+    if n is None:
+        u = law.curve_inputs(data)
+    elif law.single_input:
+        u = data.to_u(n)
+    elif rows is None:
+        raise ArgumentError(f"law {law.name!r} takes the inputs {law.inputs}: give the rows of the points "
+                            "(rows=), not their sample counts alone")
+    else:
+        u = law.curve_inputs(data, rows)
     log_y = data.log_y if log_y is None else log_y
-    lm = law.log_curve(u[None, :], {k: np.asarray(v)[:, None] for k, v in params.items()})
+    lm = law.log_curve(leading_axis(u), {k: np.asarray(v)[:, None] for k, v in params.items()})
     sigma = np.asarray(params["sigma"])[:, None]
     own = {k: np.asarray(params[k])[:, None] for k in lik.param_names}
     rows = data if rows is None and n is None else rows

@@ -19,7 +19,7 @@ the tables that carry the answers (``flags`` and ``floor_informed`` columns).
   schedule): power and saturation can only flatten, exp_decay bends down to a floor the data do not
   place, and a forecast depends on which is right. On the 234 real curves of
   ``benchmarks/calibration.py`` the 55 flagged ones scored 2.51 8x out against 0.65 (interval score),
-  with a median error of 0.163 against 0.071 (``docs/benchmarks.md``, session 13);
+  with a median error of 0.163 against 0.071 (``docs/benchmarks.md``);
 * **floor not informed** (per law): the floor's posterior interval is at least
   :data:`UNINFORMED_RATIO` times as wide (in log units) as its prior interval: the data did not
   narrow it down.

@@ -12,6 +12,7 @@ import pandas as pd
 from .averaging import Mixture
 from .checks import check_discrepancy, check_n, check_prob
 from .discrepancy import drift
+from .errors import ArgumentError
 from .likelihoods import get_likelihood
 
 __all__ = ["MEAN_KHAT_MAX", "curve_draws", "forecast", "interval_columns", "predictive_draws", "prior_predictive",
@@ -24,7 +25,10 @@ MEAN_KHAT_MAX = 0.7
 
 
 def curve_draws(law, params: dict, data, n) -> np.ndarray:
-    """Draws of the mean curve at ``n``: shape (draws, len(n))."""
+    """Draws of the mean curve at ``n``: shape (draws, len(n)) (a law of the sample count alone)."""
+    if not law.single_input:
+        raise ArgumentError(f"law {law.name!r} takes the inputs {law.inputs}: its curve at sample counts alone "
+                            "is not defined")
     u = data.to_u(check_n(n))[None, :]
     p = {k: np.asarray(v)[:, None] for k, v in params.items()}
     with np.errstate(over="ignore", under="ignore"):

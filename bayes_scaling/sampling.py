@@ -245,7 +245,7 @@ class _PymcLaw:
 
         import pymc as pm
 
-        values = {"u": data.u, "log_y": data.log_y, "row_weight": data.weight,
+        values = {**self.law.input_data(data), "log_y": data.log_y, "row_weight": data.weight,
                   "within_ss": float(data.within_ss.sum()), "n_eff": float(data.row_dof.sum()),
                   "mean_log_y": data.log_y_center, "log_n_ref": math.log(data.n_ref), "lik_weight": float(weight)}
         with self.lock:  # the initial point is PyMC's, evaluated at this data
@@ -273,7 +273,9 @@ def pymc_law(law, priors) -> _PymcLaw:
             from .data import ScalingData
 
             nutpie = _nutpie()
-            dummy = ScalingData.from_arrays([1.0, 2.0, 4.0], [3.0, 2.0, 1.5])
+            grid = np.array([1.0, 2.0, 4.0])  # any values: the compiled model takes the data through pm.Data
+            dummy = ScalingData(n=grid, y=np.array([3.0, 2.0, 1.5]),
+                                extra={k: grid.copy() for k in law.inputs if k != "n"})
             model = law.sampling_model(dummy, priors)
             names = tuple(p.name for p in law.parameters) + (() if priors.conjugate_noise else ("sigma", *priors.lik))
             with warnings.catch_warnings():

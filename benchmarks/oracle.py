@@ -9,7 +9,7 @@ benchmark's own generator, weighted by the likelihood of the five noisy points (
 known), and the predictive of a new measurement at 8x from the weighted draws. That is the best a
 forecast can do knowing how the curves were made; the package's laws know only that learning curves
 fall. It prints the median |log error| of the median forecast and the coverage of the 90% interval
-over 300 fresh curves per scenario (session 4: 0.063 / 0.89 and 0.103 / 0.90, in about a minute; the
+over 300 fresh curves per scenario (measured: 0.063 / 0.89 and 0.103 / 0.90, in about a minute; the
 package's averaged forecast: 0.37 and 0.44 on the benchmark's 20 curves each).
 """
 

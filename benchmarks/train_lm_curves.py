@@ -29,7 +29,7 @@ from torch import nn
 
 SIZES = [16_384 * 2**k for k in range(8)]
 MODELS = {"d64-l2": (64, 2), "d96-l3": (96, 3), "d128-l2": (128, 2), "d192-l3": (192, 3), "d256-l4": (256, 4),
-          # five more shapes (session 9), for twenty curves in all
+          # five more shapes, for twenty curves in all
           "d48-l2": (48, 2), "d80-l3": (80, 3), "d160-l2": (160, 2), "d288-l3": (288, 3), "d320-l4": (320, 4)}
 CONTEXT, BATCH, STEPS, EVAL_EVERY, HELD_OUT = 128, 64, 1500, 100, 200_000
 

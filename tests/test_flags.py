@@ -139,9 +139,8 @@ def test_a_floor_the_data_pin_down_is_informed():
     assert bool(fit.ppl_min().loc["saturation", "floor_informed"])
 
 
-class _Curve:  # what _against_measurements reads of a fit
-    def __init__(self, n, y):
-        self.data = ScalingData.from_arrays(n, y)
+def _Curve(n, y):  # what _against_measurements reads: the fitted data
+    return ScalingData.from_arrays(n, y)
 
 
 def test_an_answer_inside_the_data_agrees_with_the_measurements():

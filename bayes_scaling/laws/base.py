@@ -75,6 +75,7 @@ class Law:
     A subclass sets ``name``, ``title``, ``formula``, ``parameters`` (the curve's, noise excluded)
     and ``has_floor``, and implements :meth:`log_curve` (and :meth:`derived`, the formula's own
     parameters in the user's units); that is a whole law, sampled through its PyMC model. Optional:
+    ``inputs`` (a law of model size and data size, say, names both: ``("params", "n")``),
     ``min_distinct`` (fewest distinct n it is fitted to), ``order`` (its place in tables),
     ``default`` (fitted when no laws are named), ``prior_prob`` (its default prior probability among
     the laws of an averaged forecast), ``quantities`` (extra priors in the user's units)
@@ -86,6 +87,10 @@ class Law:
     title: ClassVar[str]
     formula: ClassVar[str]
     parameters: ClassVar[tuple[Parameter, ...]]
+    #: the law's inputs: ``"n"`` is the sample count (the fit's ``x``); a law of several inputs names the
+    #: others after the columns that carry them (``keep=("params",)``). ``log_curve`` then receives a dict
+    #: of centred log inputs instead of one array (see :meth:`curve_inputs`)
+    inputs: ClassVar[tuple[str, ...]] = ("n",)
     has_floor: ClassVar[bool] = False
     order: ClassVar[int] = 100  # position in tables (registry order)
     min_distinct: ClassVar[int] = 3
@@ -145,11 +150,38 @@ class Law:
 
     # -- the curve -----------------------------------------------------------
     def log_curve(self, u, p: Mapping[str, Any], xp=np):
-        """log of the mean curve at centred log sample counts ``u``.
+        """log of the mean curve at centred log sample counts ``u`` (for a law of several
+        :attr:`inputs`: a dict of each input's centred log values).
 
         ``xp`` is ``numpy`` or ``pytensor.tensor``: one expression serves both.
         """
         raise NotImplementedError
+
+    @property
+    def single_input(self) -> bool:
+        """The law takes the sample count alone (every law of a learning curve)."""
+        return tuple(self.inputs) == ("n",)
+
+    def curve_inputs(self, data, rows=None):
+        """What :meth:`log_curve` takes for the rows of ``data`` (or for ``rows``, other rows with the same
+        columns, placed relative to ``data``'s centre): ``u`` for a law of the sample count alone, else
+        ``{input: centred log values}`` (:meth:`bayes_scaling.data.ScalingData.centred`)."""
+        if self.single_input:
+            return data.u if rows is None else data.to_u(rows.n)
+        return {k: data.centred(k, rows) for k in self.inputs}
+
+    def input_data(self, data) -> dict[str, np.ndarray]:
+        """The inputs as the PyMC models' ``pm.Data`` take them: ``u``, or ``u_<input>`` for each input."""
+        if self.single_input:
+            return {"u": data.u}
+        return {f"u_{k}": data.centred(k) for k in self.inputs}
+
+    def _pymc_inputs(self, data, dims=None):
+        import pymc as pm
+
+        values = self.input_data(data)
+        made = {k: pm.Data(k, v, dims=dims) for k, v in values.items()}
+        return made["u"] if self.single_input else {k: made[f"u_{k}"] for k in self.inputs}
 
     def derived(self, p: Mapping[str, np.ndarray], n_ref: float) -> dict[str, np.ndarray]:
         """Parameters of the formula in the user's units (e.g. ``floor``, ``A``, ``a``)."""
@@ -171,7 +203,7 @@ class Law:
 
     def quantity(self, name: str) -> Quantity:
         n = level_n(name)
-        if n is not None and self.level_parameter in {p.name for p in self.parameters}:
+        if n is not None and self.single_input and self.level_parameter in {p.name for p in self.parameters}:
             def value(p, xp, _n=n):
                 return xp.exp(self.log_curve(xp.log(_n) - p["log_n_ref"], p, xp=xp))
             return Quantity(name, self.level_parameter, value, f"the mean curve at n = {n:g}, in the metric's units")
@@ -237,7 +269,7 @@ class Law:
     def kernel_priors(self, priors: LawPriors, data) -> list | None:
         """The kernel's ``(kind, p1, p2)`` per parameter, or None when the kernel cannot sample these
         priors (no kernel, a family it lacks, a prior on a derived quantity, a non-conjugate noise prior)."""
-        if (not self.has_kernel or priors.derived or not priors.conjugate_noise
+        if (not self.has_kernel or not self.single_input or priors.derived or not priors.conjugate_noise
                 or not get_likelihood(priors.likelihood).kernel):
             return None
         triples = [priors.params[p.name].kernel_triple(p.domain, data) for p in self.parameters]
@@ -301,7 +333,7 @@ class Law:
         v = priors.noise[1].values(data)
         a, b = v["alpha"], v["beta"]
         p = {k.name: np.asarray(params[k.name])[:, None] for k in self.parameters}
-        r2 = (data.log_y[None, :] - self.log_curve(data.u[None, :], p)) ** 2
+        r2 = (data.log_y[None, :] - self.log_curve(leading_axis(self.curve_inputs(data)), p)) ** 2
         if data.binned:  # each bin: its count times its mean's residual, plus the spread within it
             rss = (data.weight[None, :] * r2).sum(axis=1) + data.within_ss.sum()
             return np.sqrt((b + 0.5 * rss) / rng.gamma(a + 0.5 * data.row_dof.sum(), 1.0, rss.size))
@@ -399,7 +431,7 @@ class Law:
         lik = get_likelihood(priors.likelihood)
         _check_binning(lik, data)
         with pm.Model(coords={"obs": np.arange(data.n_obs), **(coords or {})}) as model:
-            u = pm.Data("u", data.u, dims="obs")
+            u = self._pymc_inputs(data, dims="obs")
             params, extra = self._pymc_parameters(priors, data.log_y_center, math.log(data.n_ref))
             if priors.derived:
                 pm.Potential("derived_prior", extra)
@@ -418,7 +450,7 @@ class Law:
 
     def sampling_model(self, data, priors: LawPriors | None = None):
         """The PyMC model that :mod:`bayes_scaling.sampling` compiles once and reuses for any data:
-        the data enter through ``pm.Data`` (``u``, ``log_y``, ``mean_log_y``, ``log_n_ref`` and
+        the data enter through ``pm.Data`` (``u`` or ``u_<input>``, ``log_y``, ``mean_log_y``, ``log_n_ref`` and
         ``lik_weight``, 0 for prior draws); with the log-normal likelihood and an InverseGamma prior on
         ``sigma_sq`` the noise is integrated out (as in the kernels) and drawn exactly afterwards
         (:meth:`draw_sigma`); otherwise ``sigma`` and the likelihood's own parameters are sampled."""
@@ -428,7 +460,7 @@ class Law:
         priors = priors or self.resolve_priors({})
         lik = get_likelihood(priors.likelihood)
         with pm.Model() as model:
-            u = pm.Data("u", data.u)
+            u = self._pymc_inputs(data)
             log_y = pm.Data("log_y", data.log_y)
             row_weight = pm.Data("row_weight", data.weight)
             within_ss = pm.Data("within_ss", float(data.within_ss.sum()))
@@ -466,6 +498,12 @@ def _check_binning(lik, data) -> None:
                             "to at most DENSE_ROWS rows, or fit it with likelihood='lognormal'")
 
 
+def leading_axis(u):
+    """``u`` (an array, or a dict of arrays for a law of several inputs) with a leading axis of length 1,
+    to broadcast against draws."""
+    return {k: np.asarray(v)[None, :] for k, v in u.items()} if isinstance(u, Mapping) else np.asarray(u)[None, :]
+
+
 LAWS: dict[str, Law] = {}
 
 
@@ -480,6 +518,11 @@ def register(law_cls: type[Law]) -> type[Law]:
             raise ArgumentError(f"law {name!r} must define {attr!r}")
     if law_cls.log_curve is Law.log_curve:
         raise ArgumentError(f"law {name!r} must implement log_curve(u, p, xp)")
+    inputs = getattr(law_cls, "inputs", ("n",))
+    if (not isinstance(inputs, tuple) or not inputs or len(set(inputs)) != len(inputs)
+            or not all(isinstance(k, str) and k.isidentifier() for k in inputs)):
+        raise ArgumentError(f"law {name!r}: inputs must be a tuple of distinct names (\"n\", the sample count, or "
+                            f"the names of the columns that carry the others), got {inputs!r}")
     LAWS[name] = law_cls()
     ordered = sorted(LAWS.items(), key=lambda kv: (kv[1].order, kv[0]))
     LAWS.clear()

@@ -52,7 +52,7 @@ class ExpDecay(Law):
     has_floor = True
     order = 2
     default = True
-    prior_prob = 0.30  # docs/priors.md: chosen by the interval score 8x out on real curves (session 12)
+    prior_prob = 0.30  # docs/priors.md: chosen by the interval score 8x out on real curves
     min_distinct = 4  # four curve parameters: with three distinct n the posterior is the prior's
     # its stretch and floor trade off along a ridge: on the 100 curves of benchmarks/run.py's batch, 25
     # first runs of 4 x 1000 draws failed r_hat/ESS and were retried; thinned by 2, 6 did, in 27% less time

@@ -47,7 +47,7 @@ class Saturation(Law):
     has_floor = True
     order = 1
     default = True
-    prior_prob = 0.65  # docs/priors.md: chosen by the interval score 8x out on real curves (session 12)
+    prior_prob = 0.65  # docs/priors.md: chosen by the interval score 8x out on real curves
     curve_grad = _curve_grad
     logp_source = _logp
 

@@ -188,7 +188,7 @@ class Likelihood:
         curve_par = law.parameters
         n_curve = len(curve_par)
         own = self.parameters
-        u, ly = data.u, data.log_y
+        u, ly = law.curve_inputs(data), data.log_y
         bounds = [(None, None)] * n_curve + [(math.log(1e-8), math.log(1e3))]
         bounds += [tuple(math.log(b) for b in self.ml_bounds[p.name]) for p in own]
 

@@ -69,12 +69,13 @@ class LogNormal(Likelihood):
         """
         from scipy.optimize import least_squares
 
-        u, ly = data.u, data.log_y
+        u, ly = law.curve_inputs(data), data.log_y
         n = data.n_obs
         root_w = np.sqrt(data.weight)  # binned data: each bin's mean counts as many times as it has measurements
         k = len(law.parameters)
         names = [p.name for p in law.parameters]
-        curve_grad = type(law).curve_grad  # a numba dispatcher: not bound to the instance
+        # a numba dispatcher (not bound to the instance); kernels exist for laws of the sample count alone
+        curve_grad = type(law).curve_grad if law.single_input else None
         lm = np.empty(n)
         dlm = np.empty((n, k))
 
