@@ -253,7 +253,7 @@ def _priors_argument(p: argparse.ArgumentParser) -> None:
                    "(default: the package's priors)")
     p.add_argument("--likelihood", metavar="NAME", default=None,
                    help="the noise model on log y: lognormal (the default) or student_t (robust to a wild point: "
-                        "a diverged run, a bad evaluation; about twice the time)")
+                        "a diverged run, a bad evaluation; slower: its models are compiled on first use)")
 
 
 def _output_arguments(p: argparse.ArgumentParser) -> None:

@@ -305,8 +305,8 @@ class ScalingFit:
 
     def diagnostics(self) -> pd.DataFrame:
         """Convergence of every law: divergences, r_hat, ESS, whether it was retried, the sampler
-        (``kernel`` or ``pymc``); a law that could not be fitted at all has ``converged`` False and
-        its ``error``."""
+        (``kernel`` or ``pymc``) and the ``likelihood``; a law that could not be fitted at all has
+        ``converged`` False and its ``error``."""
         rows = {k: {"divergences": f.diagnostics.divergences, "r_hat_max": f.diagnostics.r_hat_max,
                     "ess_bulk_min": f.diagnostics.ess_bulk_min, "ess_tail_min": f.diagnostics.ess_tail_min,
                     "retried": f.diagnostics.retried, "converged": f.converged,
@@ -382,7 +382,7 @@ class ScalingFit:
         DataFrame
             Indexed by law, best first (``rank`` 1). Columns: ``rank, elpd_loo, se,
             p_loo, elpd_waic, p_waic, weight, forecast_weight, aic, aicc, bic, pareto_k_max,
-            loo_refits, divergences, r_hat_max, converged, notes``. ELPD is higher-is-better,
+            loo_refits, divergences, r_hat_max, converged, notes, likelihood``. ELPD is higher-is-better,
             the information criteria lower-is-better; ``weight`` are LOO stacking
             weights (Yao et al. 2018), ``forecast_weight`` the weights of the averaged forecast
             (:meth:`forecast_weights`: how well each law forecast the largest n); each sums to 1.
@@ -524,8 +524,8 @@ class ScalingFit:
             Indexed by the fitted laws that have a floor; columns ``mean, median,
             lower, upper`` (equal-tailed ``prob`` interval), ``hdi_lower, hdi_upper``
             (highest-density interval), ``floor_informed`` (False where the data barely narrowed the
-            floor down from its prior), ``flags`` (:attr:`flags`: a flat curve, one that turns up or accelerates)
-            and ``converged``.
+            floor down from its prior), ``flags`` (:attr:`flags`: a flat curve, one that turns up or accelerates),
+            ``converged`` and ``likelihood`` (the noise model, as in every table).
 
         Examples
         --------
@@ -676,7 +676,8 @@ class ScalingFit:
             observed n: 1 or less inside the data), ``law``, ``mean, median, lower, upper`` for a
             new measurement at ``n`` (observation noise included; the interval always
             contains the curve band), ``curve_lower, curve_upper`` for the mean curve,
-            ``flags`` (:attr:`flags`: the curve's own, for example ``accelerating``) and ``converged``.
+            ``flags`` (:attr:`flags`: the curve's own, for example ``accelerating``), ``converged`` and
+            ``likelihood``.
             ``mean`` is the average of the predictive draws where their tails allow one (Pareto k-hat
             at most 0.7, :func:`bayes_scaling.forecast.tail_khat`) and NaN elsewhere: beyond the data
             the learned discrepancy's half-Cauchy tail leaves a new measurement without a finite mean

@@ -109,9 +109,9 @@ def fit(
         The noise model around each law's curve (:mod:`bayes_scaling.likelihoods`, ``docs/likelihoods.md``):
         ``"lognormal"`` (the default, ``log y ~ Normal(log mu, sigma)``) or ``"student_t"`` (Student-t on
         log y with ``nu ~ Gamma(2, 0.1)``: robust to a wild point, a diverged run or a bad evaluation;
-        sampled through the laws' PyMC models, about twice the time). None: the likelihood of ``priors``
-        (the log-normal unless a priors file names another). A curve of more than 1000 rows is binned only
-        under the log-normal; under Student-t it is refused with advice.
+        sampled through the laws' PyMC models: compiled once per process, then 1.6 times the time).
+        None: the likelihood of ``priors`` (the log-normal unless a priors file names another). A curve of
+        more than 1000 rows is binned only under the log-normal; under Student-t it is refused with advice.
 
     Returns
     -------

@@ -241,8 +241,9 @@ def get_likelihood(name: str | Likelihood | None = None) -> Likelihood:
     """The registered likelihood of that name (None: ``"lognormal"``, the default; an instance passes)."""
     if isinstance(name, Likelihood):
         return name
-    _discover()
     name = "lognormal" if name is None else name
+    if name not in LIKELIHOODS:
+        _discover()
     try:
         return LIKELIHOODS[name]
     except (KeyError, TypeError):
@@ -251,6 +252,7 @@ def get_likelihood(name: str | Likelihood | None = None) -> Likelihood:
 
 
 def _discover() -> None:
+    """Import every module of this package, so that a new likelihood is one new file."""
     from .. import likelihoods as pkg
 
     for info in pkgutil.iter_modules(pkg.__path__):

@@ -12,8 +12,8 @@ cannot learn ``nu``; the prior then keeps moderately heavy tails, which costs li
 (``sigma^2 ~ InverseGamma(1, 0.02^2 log 2)``), now on the scale of the t distribution.
 
 What it does not support, said rather than worked around: the noise is not conjugate (``sigma`` and ``nu``
-are sampled with the curve, through the law's PyMC model compiled by nutpie: about twice the log-normal's
-time on a small curve); there are no numba kernels for it; and a dense curve cannot be binned (the t
+are sampled with the curve, through the law's PyMC model compiled by nutpie once per process: then 1.6 times
+the log-normal's time on the seed table); there are no numba kernels for it; and a dense curve cannot be binned (the t
 likelihood of a bin does not follow from its count, mean and spread), so a training log of more than
 ``bayes_scaling.data.DENSE_ROWS`` rows is refused with advice (thin it, or fit it as log-normal).
 AIC/AICc/BIC count ``nu`` as a parameter; its maximum-likelihood search keeps ``nu`` in [1, 1000].
