@@ -20,11 +20,15 @@ for each law, one joint model over the configurations g:
 * one noise level for all configurations, ``sigma^2 ~ InvGamma(1, 0.02^2 log 2)``
   (the unpooled noise prior): the runs share an evaluation pipeline.
 
-The joint model is built in PyMC from the law's own curve expression and sampled by
+Pooling is a property of the priors: the exponent's prior above is the hierarchical
+``bs.Prior("LogNormal", mu=bs.Prior("Normal", mu=log 0.3, sigma=1), sigma=bs.Prior("Gamma", alpha=2,
+beta=20), dims="group")`` (:func:`pooled_priors`), and a hierarchical prior of your own on a positive
+(LogNormal) or real (Normal) parameter pools that parameter instead. The joint model is the law's own
+(:meth:`~bayes_scaling.laws.Law.model` over every configuration), sampled by
 ``pymc.sample`` (nutpie when installed); its compilation takes ~10-15 s per law,
 so pooling is an option, not the default. The posterior of each configuration is then
 reported exactly like an unpooled fit (a :class:`~bayes_scaling.result.LawFit` per
-configuration), plus the hyper-parameters ``slope_mu`` and ``slope_tau``.
+configuration), plus the hyper-parameters of the pooled prior (``slope_mu`` and ``slope_tau``).
 PSIS-LOO is computed per configuration from the joint posterior; points with Pareto
 k > 0.7 are not refitted (that would refit the joint model) and are flagged instead.
 """
@@ -34,66 +38,43 @@ from __future__ import annotations
 import dataclasses
 import warnings
 
-import numpy as np
-
 from .errors import ArgumentError, ConvergenceWarning
-from .likelihoods import get_likelihood
-from .priors import DOMAINS
 
-__all__ = ["HYPER", "POOLED", "fit_pooled_law", "pooled_model"]
+__all__ = ["HYPER", "POOLED", "fit_pooled_law", "pooled_model", "pooled_priors"]
 
-#: the parameter whose values are pooled across configurations (every law has it)
+#: the parameter ``pooling="partial"`` pools when the priors pool none: the local exponent (every law has it)
 POOLED = "slope"
 
-#: hyper-parameters stored with every configuration's posterior
+#: hyper-parameters stored with every configuration's posterior (those of the default pooled prior)
 HYPER = ("slope_mu", "slope_tau")
 #: slope_tau ~ Gamma(2, TAU_RATE): mode 0.05, mean 0.1, 95% below 0.24
 TAU_RATE = 20.0
 
 
-def pooled_model(law, datas: dict, priors=None):
-    """The hierarchical ``pymc.Model`` of ``law`` over the configurations in ``datas`` (with the law's
-    :class:`~bayes_scaling.priors.LawPriors`; its defaults if None)."""
-    import pymc as pm
+def pooled_priors(law, priors=None):
+    """The law's priors for a partially pooled fit: as given where some parameter's prior is already
+    hierarchical (``bs.Prior("LogNormal", mu=bs.Prior(...), sigma=bs.Prior(...), dims="group")``), else with the
+    exponent's prior made hierarchical: its LogNormal's ``mu`` gets the unpooled prior
+    ``Normal(mu, sigma)`` and the spread across configurations ``Gamma(2, 20)``."""
+    from .priors import Prior
 
     priors = priors or law.resolve_priors({})
-    if priors.derived:
-        raise ArgumentError(f"partial pooling takes priors on the parameters of {law.name!r}, not on "
-                            f"{', '.join(priors.derived)}; fit with pooling='none' for those")
-    if not (priors.noise[0] == "sigma_sq" and priors.noise[1].dist == "InverseGamma"):
-        raise ArgumentError("partial pooling takes the noise prior on sigma_sq as InverseGamma")
-    lik = get_likelihood(priors.likelihood)
-    groups = list(datas)
-    u = np.concatenate([d.u for d in datas.values()])
-    log_y = np.concatenate([d.log_y for d in datas.values()])
-    gi = np.concatenate([np.full(d.n_obs, i) for i, d in enumerate(datas.values())])
-    with pm.Model(coords={"group": groups, "obs": np.arange(u.size)}) as model:
-        params = {}
-        for p in law.parameters:
-            prior = priors.params[p.name]
-            if p.name == POOLED:
-                if prior.dist != "LogNormal" or prior.is_data_relative:
-                    raise ArgumentError(f"partial pooling needs a LogNormal prior with a numeric mu on {POOLED}, "
-                                        f"got {prior.describe()}")
-                v = prior.values()
-                mu = pm.Normal("slope_mu", v["mu"], v["sigma"])
-                tau = pm.Gamma("slope_tau", alpha=2.0, beta=TAU_RATE)
-                z = pm.Normal("slope_z", 0.0, 1.0, dims="group")
-                params[p.name] = pm.Deterministic("slope", pm.math.exp(mu + tau * z), dims="group")
-            else:  # each configuration's own prior (data-relative locations from its own data)
-                mean_log_y = pm.Data(f"{p.name}_mean_log_y", np.array([d.log_y_center for d in datas.values()]),
-                                     dims="group")
-                params[p.name] = prior.pymc(p.name, DOMAINS[p.domain], dims="group", mean_log_y=mean_log_y)
-        noise = priors.noise[1].values()
-        alpha, beta = noise["alpha"], noise["beta"]
-        sigma = pm.Deterministic("sigma", pm.math.sqrt(pm.InverseGamma("sigma_sq", alpha, beta)))
-        lik_params = {p.name: priors.lik[p.name].pymc(p.name, DOMAINS[p.domain]) for p in lik.parameters}
-        log_mu = law.log_curve(u, {k: v[gi] for k, v in params.items()}, xp=pm.math)
-        if lik.name == "lognormal":
-            pm.Normal("log_y", mu=log_mu, sigma=sigma, observed=log_y, dims="obs")
-        else:  # one noise model for all configurations, as sigma is shared
-            pm.Potential("log_y", lik.pymc_log_lik(log_y, log_mu, sigma, lik_params, jacobian=False))
-    return model
+    if any(p.hierarchical for p in priors.params.values()):
+        return priors
+    prior = priors.params[POOLED]
+    if prior.dist != "LogNormal" or prior.is_data_relative:
+        raise ArgumentError(f"partial pooling needs a LogNormal prior with a numeric mu on {POOLED}, "
+                            f"got {prior.describe()}")
+    v = prior.values()
+    pooled = Prior("LogNormal", mu=Prior("Normal", mu=v["mu"], sigma=v["sigma"]),
+                   sigma=Prior("Gamma", alpha=2.0, beta=TAU_RATE), dims="group")
+    return dataclasses.replace(priors, params={**priors.params, POOLED: pooled})
+
+
+def pooled_model(law, datas: dict, priors=None):
+    """The hierarchical ``pymc.Model`` of ``law`` over the configurations in ``datas``: the law's own model
+    (:meth:`~bayes_scaling.laws.Law.model`) over every configuration, with :func:`pooled_priors`."""
+    return law.model(datas, pooled_priors(law, priors))
 
 
 def _sample(model, options, seed: int):
@@ -118,13 +99,15 @@ def _sample(model, options, seed: int):
 
 
 def _split(law, datas: dict, tree, priors=None):
-    """Per configuration: its posterior (law parameters, shared sigma and likelihood parameters,
-    hyper-parameters)."""
+    """Per configuration: its posterior (law parameters, shared sigma and likelihood parameters, the
+    hyper-parameters of every hierarchical prior)."""
     post = tree.posterior.to_dataset()
-    names = (priors or law.resolve_priors({})).names
+    priors = pooled_priors(law, priors)
+    hyper = [f"{k}_{h}" for k, p in priors.params.items() if p.hierarchical for h in ("mu", "tau")
+             if f"{k}_{h}" in post]
     out = {}
     for name in datas:
-        ds = post[[*names, *HYPER]].sel(group=name, drop=True)
+        ds = post[[*priors.names, *hyper]].sel(group=name, drop=True)
         ds = ds.drop_vars([c for c in ds.coords if c not in ("chain", "draw")])
         out[name] = ds
     return out

@@ -114,16 +114,21 @@ class Prior:
     True
     """
 
-    __slots__ = ("dist", "params")
+    __slots__ = ("dims", "dist", "params")
 
-    def __init__(self, dist: str, **params):
+    def __init__(self, dist: str, dims: str | None = None, **params):
         if not isinstance(dist, str) or dist not in _FAMILIES:
             raise ArgumentError(f"unknown prior distribution {dist!r}; use one of {', '.join(_FAMILIES)}")
+        nested = {k: (Prior.from_dict(v) if isinstance(v, Mapping) else v) for k, v in params.items()
+                  if isinstance(v, (Prior, Mapping))}
+        if nested or dims is not None:
+            _check_hierarchical(dist, dims, nested)
+            params = {k: v for k, v in params.items() if k not in nested}
         fam = _FAMILIES[dist]
         unknown = sorted(set(params) - set(fam.params))
         if unknown:
             raise ArgumentError(f"{dist} takes the parameters {', '.join(fam.params)}; got unknown {unknown}")
-        missing = [k for k in fam.params if k not in params and k not in fam.defaults]
+        missing = [k for k in fam.params if k not in params and k not in nested and k not in fam.defaults]
         if missing:
             raise ArgumentError(f"{dist} needs the parameter(s) {', '.join(missing)}")
         clean = {}
@@ -147,7 +152,8 @@ class Prior:
         if "lower" in numeric and "upper" in numeric and not numeric["lower"] < numeric["upper"]:
             raise ArgumentError(f"{dist} needs lower < upper, got {numeric['lower']} and {numeric['upper']}")
         object.__setattr__(self, "dist", dist)
-        object.__setattr__(self, "params", clean)
+        object.__setattr__(self, "params", {**clean, **nested})
+        object.__setattr__(self, "dims", dims)
 
     def __setattr__(self, name, value):
         raise AttributeError("Prior is immutable")
@@ -160,15 +166,22 @@ class Prior:
         return isinstance(other, Prior) and self.to_dict() == other.to_dict()
 
     def __hash__(self) -> int:
-        return hash((self.dist, tuple(sorted(self.params.items()))))
+        import json
+
+        return hash(json.dumps(self.to_dict(), sort_keys=True))
 
     def __repr__(self) -> str:
         args = "".join(f", {k}={v!r}" for k, v in self.params.items())
-        return f"Prior({self.dist!r}{args})"
+        dims = f", dims={self.dims!r}" if self.dims is not None else ""
+        return f"Prior({self.dist!r}{args}{dims})"
 
     def to_dict(self) -> dict:
-        """``{"dist": name, **parameters}``: plain JSON."""
-        return {"dist": self.dist, **self.params}
+        """``{"dist": name, **parameters}`` (a hierarchical prior's parameters as dicts, and its ``dims``):
+        plain JSON."""
+        out = {"dist": self.dist, **{k: v.to_dict() if isinstance(v, Prior) else v for k, v in self.params.items()}}
+        if self.dims is not None:
+            out["dims"] = self.dims
+        return out
 
     @classmethod
     def from_dict(cls, d: Mapping) -> Prior:
@@ -179,11 +192,24 @@ class Prior:
 
     # -- values --------------------------------------------------------------------
     @property
+    def hierarchical(self) -> bool:
+        """A prior over a group dimension whose location and scale have priors of their own (partial
+        pooling): each group's value is ``mu + tau * z_g`` (for ``LogNormal``, its log), ``z_g ~ Normal(0, 1)``."""
+        return self.dims is not None
+
+    @property
     def is_data_relative(self) -> bool:
         return any(isinstance(v, str) for v in self.params.values())
 
+    def _flat(self) -> None:
+        if self.hierarchical:
+            raise ArgumentError(f"{self.describe()} is a hierarchical prior over {self.dims!r}: it takes no "
+                                "single parameter values and is used in a partially pooled fit (group=..., "
+                                "pooling='partial')")
+
     def values(self, data=None) -> dict[str, float]:
         """Every parameter as a number (defaults filled in, data symbols resolved against ``data``)."""
+        self._flat()
         out = {}
         for k, v in {**_FAMILIES[self.dist].defaults, **self.params}.items():
             if isinstance(v, str):
@@ -194,6 +220,8 @@ class Prior:
         return out
 
     def support(self, data=None) -> tuple[float, float]:
+        if self.hierarchical:  # Normal or LogNormal: the family's support, whatever the hyper-parameters
+            return _FAMILIES[self.dist].support
         return _FAMILIES[self.dist].bounds(self.values(data))
 
     def scipy(self, data=None):
@@ -234,7 +262,13 @@ class Prior:
         return a, b
 
     def sample(self, size: int, rng: np.random.Generator, data=None, domain=(-INF, INF)) -> np.ndarray:
-        """Draws (restricted to ``domain`` where the prior reaches beyond it)."""
+        """Draws (restricted to ``domain`` where the prior reaches beyond it); of a hierarchical prior, the
+        marginal prior of one group's value (its hyper-parameters drawn too)."""
+        if self.hierarchical:
+            mu, tau = (v.sample(size, rng, data) if isinstance(v, Prior) else np.full(size, float(v))
+                       for v in (self.params["mu"], self.params["sigma"]))
+            x = mu + tau * rng.standard_normal(size)
+            return np.exp(x) if self.dist == "LogNormal" else x
         dist = self.scipy(data)
         a, b = self._window(domain, data)
         lo, hi = dist.cdf(a), dist.cdf(b)
@@ -255,7 +289,7 @@ class Prior:
         """``(kind, p1, p2)`` for the numba kernels, or None when the kernels do not have this
         family on this domain (the law is then sampled through its PyMC model)."""
         kind = _KERNEL_KINDS.get((self.dist, domain))
-        if kind is None:
+        if kind is None or self.hierarchical:
             return None
         p = self.values(data)
         return (kind, p["alpha"], p["beta"]) if self.dist == "Beta" else (kind, p["mu"], p["sigma"])
@@ -265,6 +299,8 @@ class Prior:
         are passed as keyword arguments (``mean_log_y=<tensor>``)."""
         import pymc as pm
 
+        if self.hierarchical:
+            return self._pymc_hierarchical(name, domain)
         fam = _FAMILIES[self.dist]
         p = {k: symbols[v] if isinstance(v, str) else float(v) for k, v in {**fam.defaults, **self.params}.items()}
         cls = getattr(pm, self.dist)
@@ -278,26 +314,72 @@ class Prior:
             return pm.Truncated(name, cls.dist(**p), lower=low, upper=up, dims=dims)
         return cls(name, **p, dims=dims)
 
+    def _pymc_hierarchical(self, name: str, domain):
+        """Non-centred (Papaspiliopoulos, Roberts & Sköld 2007): ``<name>_mu`` and ``<name>_tau`` (the
+        location and spread across groups, from the nested priors), ``<name>_z ~ Normal(0, 1)`` per group, and
+        ``name = mu + tau * z`` (``exp`` of it for ``LogNormal``), a deterministic over ``dims``."""
+        import pymc as pm
+
+        if _FAMILIES[self.dist].support[0] > domain[0] or (self.dist == "Normal") != (domain[0] == -INF) \
+                or domain[1] != INF:
+            raise ArgumentError(f"the hierarchical prior {self.describe()} on {name} does not fit its domain "
+                                f"{domain}: use LogNormal for a positive parameter, Normal for a real one")
+        mu, tau = self.params["mu"], self.params["sigma"]
+        mu = mu.pymc(f"{name}_mu") if isinstance(mu, Prior) else float(mu)
+        tau = tau.pymc(f"{name}_tau", (0.0, INF)) if isinstance(tau, Prior) else float(tau)
+        z = pm.Normal(f"{name}_z", 0.0, 1.0, dims=self.dims)
+        value = mu + tau * z
+        return pm.Deterministic(name, pm.math.exp(value) if self.dist == "LogNormal" else value, dims=self.dims)
+
     def pymc_logp(self, value, **symbols):
         """``log p(value)`` as a PyTensor expression (data symbols as in :meth:`pymc`)."""
         import pymc as pm
+
+        self._flat()
 
         p = {k: (symbols[v] if isinstance(v, str) else float(v))
              for k, v in {**_FAMILIES[self.dist].defaults, **self.params}.items()}
         return pm.logp(getattr(pm, self.dist).dist(**p), value)
 
     def describe(self) -> str:
-        """Short text: ``LogNormal(mu=log 0.3, sigma=1)``."""
+        """Short text: ``LogNormal(mu=log 0.3, sigma=1)``; a hierarchical prior names its dimension:
+        ``LogNormal(mu=Normal(mu=-1.204, sigma=1), sigma=Gamma(alpha=2, beta=20), dims=group)``."""
         parts = []
         for k, v in self.params.items():
-            if isinstance(v, str):
+            if isinstance(v, Prior):
+                text = v.describe()
+            elif isinstance(v, str):
                 text = v.replace("_", " ")
             elif k == "mu" and self.dist == "LogNormal" and v != 0:
                 text = f"log {math.exp(v):.3g}"
             else:
                 text = f"{v:.4g}"
             parts.append(f"{k}={text}")
+        if self.dims is not None:
+            parts.append(f"dims={self.dims}")
         return f"{self.dist}({', '.join(parts)})"
+
+
+def _check_hierarchical(dist: str, dims, nested: dict) -> None:
+    """A hierarchical prior: Normal or LogNormal over one named dimension, whose ``mu`` and ``sigma`` may be
+    priors of their own (plain priors on numbers, ``sigma``'s on positive values)."""
+    if dist not in ("Normal", "LogNormal"):
+        raise ArgumentError(f"a hierarchical prior is a Normal or LogNormal whose mu and sigma have priors; got "
+                            f"{dist} with {sorted(nested)}")
+    if not isinstance(dims, str) or not dims.isidentifier():
+        raise ArgumentError(f"a hierarchical prior needs dims, the name of the dimension it varies over (e.g. "
+                            f"dims='group'), got {dims!r}")
+    if not nested:
+        raise ArgumentError(f"{dist}(dims={dims!r}) needs a prior on mu or sigma: a prior over groups whose "
+                            "location and spread are fixed is no pooling")
+    for k, v in nested.items():
+        if k not in ("mu", "sigma"):
+            raise ArgumentError(f"{dist}: only mu and sigma may have priors of their own, not {k}")
+        if v.hierarchical or v.is_data_relative:
+            raise ArgumentError(f"{dist}: the prior on {k} must be a plain prior on a number, got {v.describe()}")
+        if k == "sigma" and v.support()[0] < 0:
+            raise ArgumentError(f"{dist}: the prior on sigma must put its mass on positive values, got "
+                                f"{v.describe()}")
 
 
 #: the prior of ``kappa``, the discrepancy beyond the data (docs: forecasting): half-Cauchy with scale

@@ -181,6 +181,10 @@ def fit(
                       f"for {'it' if len(skipped) == 1 else 'them'}", DataWarning, stacklevel=2)
         chosen = [law for law in chosen if law.name not in skipped]
     priors = (priors.only([law.name for law in chosen]) if named else priors).check(LAWS, [law.name for law in chosen])
+    pooled = sorted(law.name for law in chosen if any(p.hierarchical for p in priors.for_law(law).params.values()))
+    if pooled and pooling != "partial":
+        raise ArgumentError(f"the priors of {', '.join(pooled)} are hierarchical (dims=...): they pool "
+                            "configurations, so fit with group=... and pooling='partial'")
     if random_seed is None:
         random_seed = int(np.random.SeedSequence().generate_state(1)[0])
     if group is None:

@@ -256,6 +256,12 @@ class Law:
                 raise ArgumentError(f"law {self.name!r}: the priors on {taken[r]} and {q} both replace the prior "
                                     f"on {r}; give one of them")
             taken[r] = q
+        for p in self.parameters:
+            prior = params[p.name]
+            if prior.hierarchical and (p.domain, prior.dist) not in (("positive", "LogNormal"), ("real", "Normal")):
+                raise ArgumentError(f"law {self.name!r}: the hierarchical prior {prior.describe()} on {p.name} "
+                                    f"does not fit its domain ({p.domain}): pool a positive parameter with LogNormal, "
+                                    "a real one with Normal")
         domains = {p.name: DOMAINS[p.domain] for p in (*self.parameters, *lik_model.parameters)}
         for name, prior in [*params.items(), noise, *lik.items()]:
             lo, hi = prior.support() if not prior.is_data_relative else (-math.inf, math.inf)
@@ -371,20 +377,27 @@ class Law:
         return K.log_density(type(self).curve_grad, z, self.user_data(data, priors))
 
     # -- PyMC ----------------------------------------------------------------
-    def _pymc_parameters(self, priors: LawPriors, mean_log_y, log_n_ref):
+    def _pymc_parameters(self, priors: LawPriors, mean_log_y, log_n_ref, grouped: bool = False):
         """The curve parameters as PyMC variables, and the log prior of derived quantities (with
-        the Jacobian) as a PyTensor scalar (0 without them)."""
+        the Jacobian) as a PyTensor scalar (0 without them). ``grouped``: one value per configuration (dimension
+        ``group``): a hierarchical prior pools them (:attr:`bayes_scaling.priors.Prior.hierarchical`), any other
+        prior is each configuration's own (``mean_log_y``: one per configuration)."""
         import pymc as pm
         import pytensor.tensor as pt
 
         replaced = priors.replaced
         params = {}
         for p in self.parameters:
+            prior = priors.params[p.name]
             if p.name in replaced:  # flat on its domain: the derived quantity carries the prior
                 params[p.name] = {"unit": lambda n: pm.Uniform(n, 0.0, 1.0), "positive": pm.HalfFlat,
                                   "real": pm.Flat}[p.domain](p.name)
+            elif prior.hierarchical and not grouped:
+                raise ArgumentError(f"law {self.name!r}: the hierarchical prior {prior.describe()} on {p.name} pools "
+                                    "configurations: fit with group=... and pooling='partial'")
             else:
-                params[p.name] = priors.params[p.name].pymc(p.name, DOMAINS[p.domain], mean_log_y=mean_log_y)
+                params[p.name] = prior.pymc(p.name, DOMAINS[p.domain], dims="group" if grouped else None,
+                                            mean_log_y=mean_log_y)
         extra = pt.as_tensor_variable(0.0)
         if priors.derived:
             qs = list(priors.derived)
@@ -413,31 +426,108 @@ class Law:
         return {p.name: priors.lik[p.name].pymc(p.name, DOMAINS[p.domain], mean_log_y=mean_log_y)
                 for p in lik.parameters}
 
-    def build_model(self, data, priors: LawPriors | None = None, coords: dict | None = None):
-        """The law as a ``pymc.Model``: the same priors and likelihood as the fit, ``sigma`` explicit.
+    def model(self, data, priors: LawPriors | None = None, *, sampling: bool = False, coords: dict | None = None):
+        """The law's PyMC model: its one builder, for every use.
+
+        Parameters
+        ----------
+        data : ScalingData, or dict of str to ScalingData
+            The curve; or several configurations' curves for a joint model over them (dimension ``group``):
+            each configuration's parameters get its own prior, except those whose prior is hierarchical
+            (:attr:`bayes_scaling.priors.Prior.hierarchical`), which are pooled; the noise (and the
+            likelihood's own parameters) are shared. :mod:`bayes_scaling.pooling` samples it.
+        priors : LawPriors, optional
+            The law's priors, with the likelihood (:mod:`bayes_scaling.likelihoods`); its defaults if None.
+        sampling : bool
+            False (default): the model to inspect and test, ``sigma`` explicit, the likelihood on the
+            observations (``y``; ``log_y`` for a joint model) and ``log_mu`` as a deterministic. True: the model
+            :mod:`bayes_scaling.sampling` compiles once and reuses for any data: every datum enters through
+            ``pm.Data`` (``u`` or ``u_<input>``, ``log_y``, ``row_weight``, ``within_ss``, ``n_eff``,
+            ``mean_log_y``, ``log_n_ref``, and ``lik_weight``, 0 for prior draws), and with the log-normal
+            likelihood and an InverseGamma prior on ``sigma_sq`` the noise is integrated out (as in the kernels)
+            and drawn exactly afterwards (:meth:`draw_sigma`).
+        coords : dict, optional
+            Extra coordinates of the model (not with ``sampling``).
 
         Examples
         --------
         >>> import bayes_scaling as bs
         >>> from bayes_scaling.data import as_scaling_data
         >>> d = as_scaling_data(bs.load_example(), x="samples", y="val_ppl")
-        >>> m = bs.get_law("power").build_model(d)
+        >>> m = bs.get_law("power").model(d)
         >>> sorted(v.name for v in m.free_RVs)
         ['sigma_sq', 'slope', 'y_ref']
         """
         import pymc as pm
+        import pytensor.tensor as pt
 
         priors = priors or self.resolve_priors({})
         lik = get_likelihood(priors.likelihood)
-        _check_binning(lik, data)
-        with pm.Model(coords={"obs": np.arange(data.n_obs), **(coords or {})}) as model:
-            u = self._pymc_inputs(data, dims="obs")
-            params, extra = self._pymc_parameters(priors, data.log_y_center, math.log(data.n_ref))
+        grouped = isinstance(data, Mapping)
+        parts = list(data.values()) if grouped else [data]
+        for d in parts:
+            _check_binning(lik, d)
+        if grouped:
+            if priors.derived:
+                raise ArgumentError(f"partial pooling takes priors on the parameters of {self.name!r}, not on "
+                                    f"{', '.join(priors.derived)}; fit with pooling='none' for those")
+            if not (priors.noise[0] == "sigma_sq" and priors.noise[1].dist == "InverseGamma"):
+                raise ArgumentError("partial pooling takes the noise prior on sigma_sq as InverseGamma")
+            if any(d.binned for d in parts):
+                raise ArgumentError("partial pooling takes curves that are not binned")
+        n_obs = sum(d.n_obs for d in parts)
+        base = {"obs": np.arange(n_obs), **({"group": list(data)} if grouped else {}), **(coords or {})}
+        with pm.Model(coords=None if sampling else base) as model:
+            if grouped:  # each configuration on its own centred scale, one parameter value per configuration
+                inputs = [self.curve_inputs(d) for d in parts]
+                u = (np.concatenate(inputs) if self.single_input
+                     else {k: np.concatenate([i[k] for i in inputs]) for k in self.inputs})
+                log_y = np.concatenate([d.log_y for d in parts])
+                gi = np.concatenate([np.full(d.n_obs, i) for i, d in enumerate(parts)])
+                mean_log_y = pm.Data("mean_log_y", np.array([d.log_y_center for d in parts]), dims="group")
+                log_n_ref = None
+            elif sampling:
+                u = self._pymc_inputs(data)
+                log_y = pm.Data("log_y", data.log_y)
+                row_weight = pm.Data("row_weight", data.weight)
+                within_ss = pm.Data("within_ss", float(data.within_ss.sum()))
+                n_eff = pm.Data("n_eff", float(data.row_dof.sum()))
+                mean_log_y = pm.Data("mean_log_y", data.log_y_center)
+                log_n_ref = pm.Data("log_n_ref", math.log(data.n_ref))
+                weight = pm.Data("lik_weight", 1.0)
+            else:
+                u = self._pymc_inputs(data, dims="obs")
+                log_y, mean_log_y, log_n_ref = data.log_y, data.log_y_center, math.log(data.n_ref)
+            params, extra = self._pymc_parameters(priors, mean_log_y, log_n_ref, grouped=grouped)
+            if grouped:
+                params = {k: v[gi] for k, v in params.items()}
             if priors.derived:
                 pm.Potential("derived_prior", extra)
-            sigma = self._pymc_noise(priors, data.log_y_center)
-            lik_params = self._pymc_likelihood_parameters(priors, data.log_y_center)
+            if sampling and priors.conjugate_noise:
+                log_mu = self.log_curve(u, params, xp=pm.math)
+                v = priors.noise[1].values(data)
+                a, b = v["alpha"], v["beta"]
+                rss = pt.sum(row_weight * (log_y - log_mu) ** 2) + within_ss
+                a_post, b_post = a + 0.5 * n_eff, b + 0.5 * rss
+                pm.Potential("log_lik", weight * (-0.5 * n_eff * math.log(2 * math.pi) + a * math.log(b)
+                                                  - math.lgamma(a) + pt.gammaln(a_post) - a_post * pt.log(b_post)))
+                return model
+            if sampling:
+                log_mu = self.log_curve(u, params, xp=pm.math)
+            sigma = self._pymc_noise(priors, None if grouped else mean_log_y)
+            lik_params = self._pymc_likelihood_parameters(priors, None if grouped else mean_log_y)
+            if sampling:  # the data's own log-likelihood (log y's: no Jacobian), weighted for prior draws
+                binned = (row_weight, within_ss, n_eff) if lik.binning else ()
+                pm.Potential("log_lik", weight * lik.pymc_log_lik(log_y, log_mu, sigma, lik_params, *binned,
+                                                                  jacobian=False))
+                return model
             log_mu = self.log_curve(u, params, xp=pm.math)
+            if grouped:
+                if lik.name == "lognormal":
+                    pm.Normal("log_y", mu=log_mu, sigma=sigma, observed=log_y, dims="obs")
+                else:  # one noise model for every configuration, as sigma is shared
+                    pm.Potential("log_y", lik.pymc_log_lik(log_y, log_mu, sigma, lik_params, jacobian=False))
+                return model
             pm.Deterministic("log_mu", log_mu, dims="obs")
             if data.binned:  # the likelihood of the measurements each bin stands for
                 pm.Potential("y", lik.pymc_log_lik(data.log_y, log_mu, sigma, lik_params, data.weight,
@@ -448,47 +538,13 @@ class Law:
                 pm.Potential("y", lik.pymc_log_lik(data.log_y, log_mu, sigma, lik_params))
         return model
 
-    def sampling_model(self, data, priors: LawPriors | None = None):
-        """The PyMC model that :mod:`bayes_scaling.sampling` compiles once and reuses for any data:
-        the data enter through ``pm.Data`` (``u`` or ``u_<input>``, ``log_y``, ``mean_log_y``, ``log_n_ref`` and
-        ``lik_weight``, 0 for prior draws); with the log-normal likelihood and an InverseGamma prior on
-        ``sigma_sq`` the noise is integrated out (as in the kernels) and drawn exactly afterwards
-        (:meth:`draw_sigma`); otherwise ``sigma`` and the likelihood's own parameters are sampled."""
-        import pymc as pm
-        import pytensor.tensor as pt
+    def build_model(self, data, priors: LawPriors | None = None, coords: dict | None = None):
+        """The law as a ``pymc.Model``, ``sigma`` explicit: :meth:`model` (the one builder)."""
+        return self.model(data, priors, coords=coords)
 
-        priors = priors or self.resolve_priors({})
-        lik = get_likelihood(priors.likelihood)
-        with pm.Model() as model:
-            u = self._pymc_inputs(data)
-            log_y = pm.Data("log_y", data.log_y)
-            row_weight = pm.Data("row_weight", data.weight)
-            within_ss = pm.Data("within_ss", float(data.within_ss.sum()))
-            n_eff = pm.Data("n_eff", float(data.row_dof.sum()))
-            mean_log_y = pm.Data("mean_log_y", data.log_y_center)
-            log_n_ref = pm.Data("log_n_ref", math.log(data.n_ref))
-            weight = pm.Data("lik_weight", 1.0)
-            params, extra = self._pymc_parameters(priors, mean_log_y, log_n_ref)
-            if priors.derived:
-                pm.Potential("derived_prior", extra)
-            log_mu = self.log_curve(u, params, xp=pm.math)
-            if priors.conjugate_noise:
-                v = priors.noise[1].values(data)
-                a, b = v["alpha"], v["beta"]
-                rss = pt.sum(row_weight * (log_y - log_mu) ** 2) + within_ss
-                a_post, b_post = a + 0.5 * n_eff, b + 0.5 * rss
-                pm.Potential("log_lik", weight * (-0.5 * n_eff * math.log(2 * math.pi) + a * math.log(b)
-                                                  - math.lgamma(a) + pt.gammaln(a_post) - a_post * pt.log(b_post)))
-            else:
-                sigma = self._pymc_noise(priors, mean_log_y)
-                lik_params = self._pymc_likelihood_parameters(priors, mean_log_y)
-                if lik.binning:
-                    log_lik = lik.pymc_log_lik(log_y, log_mu, sigma, lik_params, row_weight, within_ss, n_eff,
-                                               jacobian=False)
-                else:
-                    log_lik = lik.pymc_log_lik(log_y, log_mu, sigma, lik_params, jacobian=False)
-                pm.Potential("log_lik", weight * log_lik)
-        return model
+    def sampling_model(self, data, priors: LawPriors | None = None):
+        """The model :mod:`bayes_scaling.sampling` compiles once: :meth:`model` with ``sampling=True``."""
+        return self.model(data, priors, sampling=True)
 
 
 def _check_binning(lik, data) -> None:
