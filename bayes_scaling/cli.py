@@ -58,9 +58,7 @@ def _fit(args) -> int:
     from bayes_scaling.report import default_forecast, render_text, tables, write_report
 
     if args.out:  # refuse before fitting, not after
-        from bayes_scaling.io import check_target
-
-        check_target(args.out, overwrite=args.force)
+        _check_out(args.out, args.force, ["fit.json", "data.csv", "report.md", "report.html"], args.data, fit=True)
     laws = args.laws or None
     frame, _ = _read_csv(args)
     what = f"{args.y} on {args.x}" + (f", one fit per {args.group!r}" if args.group else "")
@@ -74,7 +72,7 @@ def _fit(args) -> int:
     print(render_text(fit, sections, title))
     if args.out:
         write_report(fit, Path(args.out), n, args.prob, target=args.target, overwrite=args.force, title=title,
-                     discrepancy=args.discrepancy, sections=sections)
+                     discrepancy=args.discrepancy, sections=sections, protect=[args.data])
         print(f"\nreport in {args.out}/report.html (and report.md, CSV tables, PNG figures); reload the fit "
               f"with bayes_scaling.load({str(args.out)!r})", file=sys.stderr)
     return 0
@@ -85,6 +83,9 @@ def _backtest(args) -> int:
     from bayes_scaling.backtest import summarize_backtest
     from bayes_scaling.report import format_table
 
+    written = ["backtest.csv", "backtest_summary.csv", "backtest.png"]
+    if args.out:  # refuse before fitting, not after
+        _check_out(args.out, args.force, written, args.data)
     frame, data = _read_csv(args)
     if args.min_points >= data.distinct_n.size:
         raise ArgumentError(f"--min-points {args.min_points} leaves nothing to forecast: the data have "
@@ -102,13 +103,16 @@ def _backtest(args) -> int:
         import matplotlib
 
         matplotlib.use("Agg")
+        from bayes_scaling.outputs import OutputFolder
         from bayes_scaling.plots import plot_backtest
 
         out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        table.to_csv(out / "backtest.csv", index=False)
-        summarize_backtest(table).to_csv(out / "backtest_summary.csv")
-        plot_backtest(table)[0].savefig(out / "backtest.png", dpi=110)
+        with OutputFolder(out, args.force, protect=[args.data]) as folder:
+            folder.claim(written)
+            table.to_csv(out / "backtest.csv", index=False)
+            summarize_backtest(table).to_csv(out / "backtest_summary.csv")
+            plot_backtest(table)[0].savefig(out / "backtest.png", dpi=110)
+            folder.record(written)
         print(f"\nbacktest table and figure written to {args.out}", file=sys.stderr)
     return 0
 
@@ -119,10 +123,21 @@ def _learn_priors(args) -> int:
     from bayes_scaling.report import format_table
 
     out = Path(args.out)
-    if out.exists() and not args.force:  # refuse before fitting, not after
-        raise ArgumentError(f"{args.out} exists; pass --force to replace it")
-    if not out.parent.is_dir():
+    if not out.parent.is_dir():  # refuse before fitting, not after
         raise ArgumentError(f"--out {args.out}: the folder {str(out.parent)!r} does not exist")
+    if out.is_dir():
+        raise ArgumentError(f"--out {args.out} is a folder; give the path of a .json file to write the priors to")
+    if out.exists():
+        if not args.force:
+            raise ArgumentError(f"{args.out} exists; pass --force to replace it")
+        if any(Path(p).exists() and os.path.samefile(p, out) for p in args.curves):
+            raise ArgumentError(f"--out {args.out} is one of the input curves; the package never writes over its "
+                                "input")
+        try:  # only a priors file (the package's JSON, with its provenance) is replaced
+            bs.priors.read_priors(out)
+        except Exception:
+            raise ArgumentError(f"{args.out} exists and is not a priors file written by bayes_scaling; it was not "
+                                "replaced: choose another path") from None
     curves: dict[str, object] = {}
     for path in args.curves:
         if args.curve:
@@ -166,10 +181,27 @@ def _report(args) -> int:
     print(render_text(fit, sections, title))
     # re-rendered in the saved fit's own directory, or saved with the report into --out
     out = Path(args.out or args.dir)
-    write_report(fit, out, n, args.prob, target=args.target, overwrite=args.force, title=title,
-                 save=args.out is not None, discrepancy=args.discrepancy, sections=sections)
+    # in the fit's own folder its own report is re-rendered (only files the package wrote there and that are
+    # unchanged are replaced); into --out, as `fit --out` does (--force to replace an earlier one)
+    write_report(fit, out, n, args.prob, target=args.target, overwrite=args.force or args.out is None, title=title,
+                 save=args.out is not None, discrepancy=args.discrepancy, sections=sections,
+                 protect=[Path(args.dir) / "fit.json"] if args.out else ())
     print(f"\nreport written to {out}/report.html", file=sys.stderr)
     return 0
+
+
+def _check_out(out: str, force: bool, names: list[str], data: str, fit: bool = False) -> None:
+    """Refuse ``--out`` before any fitting when the files it would write there are not the package's to
+    replace, or are the input itself (:mod:`bayes_scaling.outputs`)."""
+    from bayes_scaling.outputs import OutputFolder
+
+    folder = OutputFolder(out, force, protect=[data])
+    if fit:
+        from bayes_scaling.io import check_target, legacy_files
+
+        check_target(out, overwrite=force)
+        folder.legacy = legacy_files
+    folder.claim(names)  # the report's tables are claimed, and the input protected, again when they are written
 
 
 def _probability(text: str) -> float:
@@ -306,6 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     _priors_argument(bt)
     bt.add_argument("--min-points", type=_positive(int), default=3, help="fewest distinct n to fit on (default 3)")
     bt.add_argument("--out", metavar="DIR", help="directory for backtest.csv, backtest_summary.csv, backtest.png")
+    bt.add_argument("--force", action="store_true", help="replace what an earlier backtest wrote into --out")
     bt.set_defaults(func=_backtest)
     lp = sub.add_parser("learn-priors", parents=[debug], help="learn priors from earlier curves (a lab's past runs)",
                         description="Learn priors from earlier curves by empirical Bayes (bs.learn_priors) and "

@@ -88,9 +88,11 @@ class GroupedFit:
         """Every group's :meth:`ScalingFit.to_datatree` under ``groups/0``, ``groups/1``, ..."""
         from . import __version__
 
-        meta = {"format": GROUPED_FORMAT, "format_version": 2, "bayes_scaling": __version__, "group": self.group,
-                "pooling": self.pooling, "groups": list(self.fits)}
         children = {str(i): f.to_datatree() for i, f in enumerate(self.fits.values())}
+        meta = {"format": GROUPED_FORMAT, "format_version": io.FORMAT_VERSION, "bayes_scaling": __version__,
+                "group": self.group, "pooling": self.pooling, "groups": list(self.fits),
+                "checksums": {"groups": [json.loads(c.attrs["meta"])["checksums"]["meta"] for c in children.values()]}}
+        meta["checksums"]["meta"] = io.meta_digest(meta)
         return xr.DataTree(xr.Dataset(attrs={"meta": json.dumps(meta)}),
                            children={"groups": xr.DataTree(children=children)})
 
@@ -99,7 +101,14 @@ class GroupedFit:
         """The inverse of :meth:`to_datatree`."""
         try:
             meta = json.loads(tree.attrs["meta"])
+            io.verify_meta(meta, source)
             names = [str(g) for g in meta["groups"]]
+            if meta.get("format_version", 0) >= io.CHECKED_FORMAT:  # each group's fit where it was saved
+                inner = [json.loads(tree["groups"][str(i)].attrs["meta"]).get("checksums", {}).get("meta")
+                         for i in range(len(names))]
+                if inner != meta["checksums"].get("groups"):
+                    raise LoadError(f"{source}: the groups' folders were swapped, replaced or edited after saving "
+                                    "(their checksums differ from fit.json's)")
             fits = {name: ScalingFit.from_datatree(tree["groups"][str(i)], f"{source}/groups/{i}")
                     for i, name in enumerate(names)}
             return cls(fits, group=meta["group"], pooling=meta["pooling"])

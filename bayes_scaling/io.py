@@ -13,8 +13,10 @@ group column, the pooling, the group names in order) and one saved fit as above 
 
 Everything a table depends on is either stored (posterior draws, seeds, options, priors) or
 recomputed deterministically from it, so ``bs.load(DIR)`` reproduces every table exactly. Saving
-writes a new directory beside the target and then moves it into place; with ``overwrite`` only
-the files of the saved fit are replaced, anything else in the directory is left alone.
+writes a new directory beside the target and then moves it into place. What the package may replace is
+decided by :mod:`bayes_scaling.outputs`: with ``overwrite`` only files it wrote there itself, unchanged since
+(its manifest, ``.bayes_scaling.json``, or for a fit saved by an earlier version the checksums of its own
+``fit.json``); anything else in the directory is left alone, and a save that would replace it is refused.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ import pandas as pd
 import xarray as xr
 
 from .errors import LoadError
+from .outputs import OutputFolder
 
-__all__ = ["LoadError", "check_target", "read_tree", "write_tree"]
+__all__ = ["LoadError", "check_target", "digest_arrays", "read_tree", "saved_names", "tree_arrays", "write_tree"]
 
 FORMATS = ("bayes_scaling.fit", "bayes_scaling.grouped")
 
@@ -71,24 +74,150 @@ def _write(tree: xr.DataTree, path: Path) -> None:
     (path / "fit.json").write_text(json.dumps(meta, indent=2))
 
 
-def write_tree(tree: xr.DataTree, path: str | os.PathLike, overwrite: bool = False) -> Path:
+def digest_arrays(arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 of named arrays (names, dtypes, shapes and bytes): any edit, swap or truncation changes it."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for k in sorted(arrays):
+        a = np.ascontiguousarray(arrays[k])
+        h.update(f"{k}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def tree_arrays(tree: xr.DataTree, coords: bool = False) -> dict[str, np.ndarray]:
+    """Every array of a law's posterior tree, by ``group/variable`` (and with ``coords``, every coordinate, by
+    ``group/coords/name``: saves of format 3 checksum both)."""
+    out = {f"{group}/{k}": tree[group][k].to_numpy() for group in sorted(tree.children)
+           for k in sorted(tree[group].data_vars)}
+    if coords:
+        out.update({f"{group}/coords/{c}": np.asarray(tree[group].coords[c].to_numpy()).astype(str)
+                    for group in sorted(tree.children) for c in sorted(tree[group].coords)})
+    return out
+
+
+#: saves of this format and later carry a checksum of fit.json itself and of every coordinate
+CHECKED_FORMAT = 3
+#: the newest format this version reads
+FORMAT_VERSION = 3
+
+
+def meta_digest(meta: dict) -> str:
+    """SHA-256 of a fit.json's contents (its own checksum excluded): priors, law probabilities, the discrepancy
+    prior, seeds, options, names and their order, and the checksums of the data and posteriors."""
+    import hashlib
+
+    body = {k: v for k, v in meta.items() if k != "checksums"}
+    body["checksums"] = {k: v for k, v in (meta.get("checksums") or {}).items() if k != "meta"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def verify_meta(meta: dict, source: str) -> None:
+    """Refuse a fit.json of format 3 or later whose checksum is missing or differs (edited after saving);
+    earlier formats carry none."""
+    if not isinstance(meta.get("format_version"), int) or meta["format_version"] < CHECKED_FORMAT:
+        return
+    sums = meta.get("checksums")
+    if not isinstance(sums, dict) or not isinstance(sums.get("meta"), str):
+        raise LoadError(f"{source}: fit.json has lost its checksums (every save of format {CHECKED_FORMAT} carries "
+                        "them): edited after saving")
+    if meta_digest(meta) != sums["meta"]:
+        raise LoadError(f"{source}: fit.json was edited after saving: its priors, seeds, options, names or their "
+                        "order differ from what its checksum says")
+
+
+def saved_names(tree: xr.DataTree, prefix: str = "") -> list[str]:
+    """The files (and ``.zarr`` stores) a save of ``tree`` writes, relative to its folder."""
+    if "groups" in tree.children:
+        names = []
+        for name, child in tree["groups"].children.items():
+            names += saved_names(child, f"{prefix}groups/{name}/")
+        return [*names, f"{prefix}fit.json"]
+    laws = list(tree["posteriors"].children)
+    return [f"{prefix}data.csv", *(f"{prefix}posteriors/{k}.zarr" for k in laws), f"{prefix}fit.json"]
+
+
+def write_tree(tree: xr.DataTree, path: str | os.PathLike, overwrite: bool = False, protect=(),
+               folder: OutputFolder | None = None) -> Path:
     """Write a fit's tree to the directory ``path`` (see the module docstring); returns the path.
 
-    Refuses an existing non-empty directory unless ``overwrite``; then only the saved fit's own
-    files (``fit.json``, ``data.csv``, ``posteriors/``, ``groups/``) are replaced. The new files are
-    written in a folder beside ``path`` first, so an interrupted save leaves the old fit in place.
+    Refuses an existing non-empty directory unless ``overwrite``; then only the package's own earlier files
+    there are replaced or removed (:mod:`bayes_scaling.outputs`), and a save that would replace anything
+    else (or a file in ``protect``) is refused before anything is written. The new files are written in a
+    folder beside ``path`` first, so an interrupted save leaves the old fit in place; one save at a time.
+    ``folder``: an :class:`~bayes_scaling.outputs.OutputFolder` already held by the caller (a report).
     """
-    path = check_target(path, overwrite)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if folder is None:
+        path = check_target(path, overwrite)
+        with OutputFolder(path, overwrite, protect, legacy=legacy_files) as held:
+            return write_tree(tree, path, overwrite, protect, held)
+    path = Path(path)
+    names = saved_names(tree)
+    for box in {str(Path(n).parent) for n in names} - {"."}:  # posteriors/, groups/i/...: folders, or absent
+        for part in [Path(box), *Path(box).parents][:-1]:
+            if (path / part).exists() and not (path / part).is_dir():
+                raise FileExistsError(f"{path / part} is a file, not the package's folder; nothing was written")
+    folder.claim(names)
+    owned = [n for n in {*folder.manifest(), *folder._legacy()} if n not in names and _is_save_path(n)]
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.saving-", dir=path.parent))
     try:
         _write(tree, staging)
-        path.mkdir(exist_ok=True)
-        _remove_saved(path)  # the old fit's files go only once the new one is complete
+        removed = [n for n in owned if folder.remove(n)]  # the old fit's other files go once the new one is whole
         _move_into(staging, path)
+        for box in ("posteriors", "groups"):
+            _prune_empty(path / box)
+        folder.record(names, removed=removed)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return path
+
+
+def _is_save_path(name: str) -> bool:
+    parts = Path(name).parts
+    return parts[0] in ("posteriors", "groups") or name in ("fit.json", "data.csv")
+
+
+def _prune_empty(folder: Path) -> None:
+    """Remove empty folders below and at ``folder`` (the package's containers, once their files are gone)."""
+    if not folder.is_dir() or folder.is_symlink():
+        return
+    for child in folder.iterdir():
+        if child.is_dir() and not child.is_symlink() and not child.name.endswith(".zarr"):
+            _prune_empty(child)
+    _rmdir_if_empty(folder)
+
+
+def legacy_files(path: Path, prefix: str = "") -> set[str]:
+    """The files of a fit saved by an earlier version (no manifest) that the checksums of its own ``fit.json``
+    verify: only those are taken as the package's."""
+    meta = _saved_meta(path)
+    if meta is None:
+        return set()
+    if meta["format"] == "bayes_scaling.grouped":
+        groups = meta.get("groups")
+        out: set[str] = set()
+        for i in range(len(groups) if isinstance(groups, list) else 0):
+            out |= legacy_files(path / "groups" / str(i), f"{prefix}groups/{i}/")
+        return out | ({f"{prefix}fit.json"} if out else set())
+    sums = meta.get("checksums")
+    if not isinstance(sums, dict):
+        return set()
+    try:
+        verify_meta(meta, str(path))
+        tree = read_tree(path)
+    except (LoadError, OSError, ValueError):
+        return set()
+    coords = meta.get("format_version", 0) >= CHECKED_FORMAT
+    ds = tree["data"].to_dataset()
+    data = {k: ds[k].to_numpy() for k in ds.data_vars if k in ("n", "y") or str(k).startswith("bin_")}
+    if digest_arrays(data) != sums.get("data"):
+        return set()
+    out = {f"{prefix}fit.json", f"{prefix}data.csv"}
+    for name, child in tree["posteriors"].children.items():
+        if name.isidentifier() and digest_arrays(tree_arrays(child, coords)) == sums.get(name):
+            out.add(f"{prefix}posteriors/{name}.zarr")
+    return out
 
 
 def _saved_meta(path: Path) -> dict | None:
@@ -97,27 +226,6 @@ def _saved_meta(path: Path) -> dict | None:
     except (OSError, ValueError):
         return None
     return meta if isinstance(meta, dict) and meta.get("format") in FORMATS else None
-
-
-def _remove_saved(path: Path) -> None:
-    """Delete the files of the fit saved in ``path`` and nothing else: the laws its ``fit.json`` lists under
-    ``posteriors/``, its groups under ``groups/`` (each the same way), ``data.csv`` and ``fit.json``. A
-    folder is removed only when nothing of the user's is left in it."""
-    meta = _saved_meta(path)
-    if meta is None:
-        return
-    if meta["format"] == "bayes_scaling.grouped":
-        for i in range(len(meta.get("groups") or [])):
-            _remove_saved(path / "groups" / str(i))
-            _rmdir_if_empty(path / "groups" / str(i))
-        _rmdir_if_empty(path / "groups")
-    else:
-        for name in meta.get("laws") or []:
-            if isinstance(name, str) and (path / "posteriors" / f"{name}.zarr").is_dir():
-                shutil.rmtree(path / "posteriors" / f"{name}.zarr")
-        _rmdir_if_empty(path / "posteriors")
-        (path / "data.csv").unlink(missing_ok=True)
-    (path / "fit.json").unlink()
 
 
 def _rmdir_if_empty(folder: Path) -> None:
@@ -172,7 +280,7 @@ def read_tree(path: str | os.PathLike) -> xr.DataTree:
         raise LoadError(f"{meta_file} is corrupt: {err}") from None
     if not isinstance(meta, dict) or meta.get("format") not in FORMATS:
         raise LoadError(f"{meta_file} is not a bayes_scaling fit")
-    if meta.get("format_version", 0) > 2:
+    if not isinstance(meta.get("format_version", 0), int) or meta.get("format_version", 0) > FORMAT_VERSION:
         raise LoadError(f"{path} was saved by a newer bayes_scaling ({meta.get('bayes_scaling')}); upgrade")
     attrs = {"meta": json.dumps(meta)}
     if meta["format"] == "bayes_scaling.grouped":

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import warnings
 from pathlib import Path
 
@@ -432,7 +431,7 @@ def _html(fit, title: str, sections: dict, figures: dict[str, tuple[str, bytes]]
 
 def write_report(fit, out, forecast_n=None, prob: float = 0.9, *, target: float | None = None,
                  overwrite: bool = False, title: str = "bayes-scaling report", save: bool = True,
-                 discrepancy="learned", sections: dict | None = None) -> Path:
+                 discrepancy="learned", sections: dict | None = None, protect=()) -> Path:
     """Write the full report of ``fit`` into the directory ``out``.
 
     ``out`` receives the saved fit (``bs.load(out)`` restores it exactly; ``save=False``
@@ -441,6 +440,10 @@ def write_report(fit, out, forecast_n=None, prob: float = 0.9, *, target: float 
     ``sections``: the output of :func:`tables` for the same ``forecast_n``, ``prob``, ``target``
     and ``discrepancy``, where the caller has computed it already (the CLI prints it first);
     otherwise it is computed here. Returns the directory.
+
+    What it may replace there (:mod:`bayes_scaling.outputs`): with ``overwrite``, only the files the package
+    wrote itself and that are unchanged since; the files in ``protect`` (the inputs) never. Anything else
+    with the name of a file it writes makes it refuse, before anything is written.
 
     Examples
     --------
@@ -456,43 +459,44 @@ def write_report(fit, out, forecast_n=None, prob: float = 0.9, *, target: float 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from .io import check_target, legacy_files, write_tree
+    from .outputs import OutputFolder
+
     out = Path(out)
     forecast_n = list(forecast_n) if forecast_n is not None else default_forecast(fit)
     if save:
-        fit.save(out, overwrite=overwrite)
+        check_target(out, overwrite)
     if sections is None:
         sections = tables(fit, forecast_n, prob, target, discrepancy)
-    _remove_report(out)  # an earlier report's tables and figures, so that none is left stale beside the new ones
-    for stem, (_, _, table) in sections.items():
-        table.to_csv(out / f"{stem}.csv", index=table.index.name is not None)
     figures = {}
     for name, (caption, fig) in _figures(fit, forecast_n, prob).items():
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=110)
         plt.close(fig)
-        (out / name).write_bytes(buf.getvalue())
         figures[name] = (caption, buf.getvalue())
     lead = _lead_figure(figures)
     images = "\n\n".join(f"![{caption}]({name})" for name, (caption, _) in figures.items() if name != lead)
     head, body = _text_parts(fit, sections)  # the same tables as the CSVs and the HTML, computed once
     fan = f"![{figures[lead][0]}]({lead})\n\n" if lead else ""
-    (out / "report.md").write_text(f"# {title}\n\n```\n{head}```\n\n{fan}```\n{body}```\n\n{images}\n")
-    (out / "report.html").write_text(_html(fit, title, sections, figures))
     written = [f"{stem}.csv" for stem in sections] + list(figures) + ["report.md", "report.html"]
-    (out / MANIFEST).write_text(json.dumps({"written_by": "bayes_scaling.report", "files": written}, indent=1))
+    with OutputFolder(out, overwrite, protect, legacy=legacy_files) as folder:
+        folder.claim(written)  # before anything is written, the fit included
+        if save:
+            write_tree(fit.to_datatree(), out, overwrite, protect, folder=folder)
+        # an earlier report's tables and figures that this one does not write, so that none is left stale
+        stale = [n for n in folder.manifest() if _is_report_file(n) and n not in written]
+        removed = [n for n in stale if folder.remove(n)]
+        for stem, (_, _, table) in sections.items():
+            table.to_csv(out / f"{stem}.csv", index=table.index.name is not None)
+        for name, (_, png) in figures.items():
+            (out / name).write_bytes(png)
+        (out / "report.md").write_text(f"# {title}\n\n```\n{head}```\n\n{fan}```\n{body}```\n\n{images}\n")
+        (out / "report.html").write_text(_html(fit, title, sections, figures))
+        folder.record(written, removed=removed)
     return out
 
 
-#: the report's list of the files it wrote (the next report into the folder replaces exactly these)
-MANIFEST = "report_files.json"
-
-
-def _remove_report(out: Path) -> None:
-    """Delete the files an earlier report listed in its manifest, and nothing else."""
-    try:
-        listed = json.loads((out / MANIFEST).read_text())["files"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return
-    for name in listed:
-        if isinstance(name, str) and Path(name).name == name and (out / name).is_file():
-            (out / name).unlink()
+def _is_report_file(name: str) -> bool:
+    """A table, figure or page of a report (at the top of its folder)."""
+    return "/" not in name and (name.endswith((".csv", ".png")) or name in ("report.md", "report.html")) \
+        and name != "data.csv"

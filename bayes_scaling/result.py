@@ -37,7 +37,7 @@ from .sampling import Diagnostics, SamplerOptions, diagnose, sample_law
 __all__ = ["FORMAT", "FORMAT_VERSION", "LawFit", "ScalingFit"]
 
 FORMAT = "bayes_scaling.fit"
-FORMAT_VERSION = 2
+FORMAT_VERSION = io.FORMAT_VERSION
 
 
 @dataclass
@@ -728,8 +728,9 @@ class ScalingFit:
             "priors": self.priors.to_dict(),
             "binned": data.binned,
             "checksums": {"data": _digest(arrays),
-                          **{k: _digest(_arrays(f.tree)) for k, f in self.fits.items()}},
+                          **{k: _digest(_arrays(f.tree, coords=True)) for k, f in self.fits.items()}},
         }
+        meta["checksums"]["meta"] = io.meta_digest(meta)
         columns = {k: ("obs", v) for k, v in arrays.items()}
         columns.update({f"extra_{i}": ("obs", v) for i, v in enumerate(data.extra.values())})
         return xr.DataTree(dataset=xr.Dataset(attrs={"meta": json.dumps(meta)}), children={
@@ -743,6 +744,7 @@ class ScalingFit:
         complete, consistent fit."""
         try:
             meta = json.loads(tree.attrs["meta"])
+            io.verify_meta(meta, source)  # before anything in it is used
             ds = tree["data"].to_dataset()
             extra = {k: ds[f"extra_{i}"].to_numpy() for i, k in enumerate(meta["extra"])}
             bins = {k: ds[f"bin_{k}"].to_numpy() for k in BIN_COLUMNS} if meta.get("binned") else None
@@ -775,32 +777,22 @@ def _data_arrays(data: ScalingData) -> dict[str, np.ndarray]:
     return {"n": data.n, "y": data.y, **{f"bin_{k}": np.asarray(v, dtype=float) for k, v in (data.bins or {}).items()}}
 
 
-def _arrays(tree: xr.DataTree) -> dict[str, np.ndarray]:
-    """Every array of a law's posterior tree, by ``group/variable``."""
-    return {f"{group}/{k}": tree[group][k].to_numpy() for group in sorted(tree.children)
-            for k in sorted(tree[group].data_vars)}
-
-
-def _digest(arrays: dict[str, np.ndarray]) -> str:
-    """SHA-256 of named arrays (names, dtypes, shapes and bytes): any edit, swap or truncation changes it."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for k in sorted(arrays):
-        a = np.ascontiguousarray(arrays[k])
-        h.update(f"{k}|{a.dtype.str}|{a.shape}|".encode())
-        h.update(a.tobytes())
-    return h.hexdigest()
+_arrays = io.tree_arrays
+_digest = io.digest_arrays
 
 
 def _check_consistent(meta: dict, data: ScalingData, fits: dict, source: str) -> None:
     """The loaded pieces agree with each other and with what was saved: the checksums of ``fit.json``
     (fits saved by earlier versions carry none), then shapes, counts and values."""
     sums = meta.get("checksums") or {}
+    checked = meta.get("format_version", 0) >= io.CHECKED_FORMAT
+    missing = [k for k in ("data", *fits) if k not in sums] if checked else []
+    if missing:
+        raise LoadError(f"{source}: fit.json has no checksum of {', '.join(missing)}: edited after saving")
     if "data" in sums and _digest(_data_arrays(data)) != sums["data"]:
         raise LoadError(f"{source}: data.csv was changed after saving (its checksum differs from fit.json's)")
     for name, f in fits.items():
-        if name in sums and _digest(_arrays(f.tree)) != sums[name]:
+        if name in sums and _digest(_arrays(f.tree, coords=checked)) != sums[name]:
             raise LoadError(f"{source}: posteriors/{name}.zarr was changed, swapped or damaged after saving (its "
                             "checksum differs from fit.json's)")
     if data.n_obs != meta.get("n_obs", data.n_obs) or len(data.index) != data.n_obs:

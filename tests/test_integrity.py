@@ -177,11 +177,63 @@ def _seed_as_text(path):
     (_forge_shapes, r"power\.zarr"),
     (_absurd_draw_count, r"fit\.json declares 10000000000000 draws"),
     (_laws_as_a_string, r"'laws' must be a list of law names"),
-    (_seed_as_text, r"corrupt fit: ValueError"),
+    (_seed_as_text, r"fit\.json was edited after saving"),  # its checksum, before the seed is read
 ], ids=lambda v: getattr(v, "__name__", "")[1:])
 def test_damaged_saves_give_a_load_error_naming_the_file(saved, tmp_path, damage, needle):
     path = tmp_path / "fit"
     shutil.copytree(saved, path)
     damage(path)
     with pytest.raises(bs.LoadError, match=needle):
+        bs.load(path)
+
+
+def _swap_law_probabilities(path):
+    meta = json.loads((path / "fit.json").read_text())
+    meta["priors"]["law_probs"] = {"power": 0.9, "saturation": 0.1}
+    (path / "fit.json").write_text(json.dumps(meta))
+
+
+def _remove_the_checksums(path):
+    meta = json.loads((path / "fit.json").read_text())
+    meta.pop("checksums")
+    (path / "fit.json").write_text(json.dumps(meta))
+
+
+def _relabel_a_coordinate(path):
+    ds = xr.open_datatree(path / "posteriors" / "power.zarr", engine="zarr", consolidated=False).load()
+    obs = ds["observed_data"].to_dataset().assign_coords(obs=ds["observed_data"]["obs"].to_numpy()[::-1])
+    ds["observed_data"] = xr.DataTree(obs)
+    shutil.rmtree(path / "posteriors" / "power.zarr")
+    ds.to_zarr(path / "posteriors" / "power.zarr", mode="w", consolidated=False)
+
+
+@pytest.mark.parametrize(("damage", "needle"), [
+    (_swap_law_probabilities, r"fit\.json was edited after saving"),
+    (_remove_the_checksums, r"fit\.json has lost its checksums"),
+    (_relabel_a_coordinate, r"posteriors/power\.zarr was changed"),
+], ids=lambda v: getattr(v, "__name__", "")[1:])
+def test_everything_that_sets_an_answer_is_checked(saved, tmp_path, damage, needle):
+    """Priors, law probabilities, the discrepancy prior, seeds, options and names are covered by fit.json's own
+    checksum, coordinates by the posteriors'; removing the checksums does not switch the check off."""
+    path = tmp_path / "fit"
+    shutil.copytree(saved, path)
+    damage(path)
+    with pytest.raises(bs.LoadError, match=needle):
+        bs.load(path)
+
+
+def test_swapped_configurations_are_refused(tmp_path):
+    df = pd.concat([CURVE.assign(cfg="a"), CURVE.assign(cfg="b", **{"eval/loss": CURVE["eval/loss"] * 1.1})])
+    g = bs.fit(df, x="n", y="eval/loss", group="cfg", laws=["power"], draws=200, random_seed=1)
+    path = tmp_path / "g"
+    bs.save(g, path)
+    os.rename(path / "groups" / "0", path / "groups" / "tmp")
+    os.rename(path / "groups" / "1", path / "groups" / "0")
+    os.rename(path / "groups" / "tmp", path / "groups" / "1")
+    with pytest.raises(bs.LoadError, match="groups' folders were swapped"):
+        bs.load(path)
+    meta = json.loads((path / "fit.json").read_text())
+    meta["groups"] = ["b", "a"]  # names swapped to match: fit.json's own checksum says no
+    (path / "fit.json").write_text(json.dumps(meta))
+    with pytest.raises(bs.LoadError, match=r"fit\.json was edited after saving"):
         bs.load(path)
