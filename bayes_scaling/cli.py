@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -138,6 +139,12 @@ def _learn_priors(args) -> int:
         except Exception:
             raise ArgumentError(f"{args.out} exists and is not a priors file written by bayes_scaling; it was not "
                                 "replaced: choose another path") from None
+    seen: list[str] = []
+    for path in args.curves:  # one file given twice would count as two curves, and make the priors too sure
+        twin = next((p for p in seen if Path(p).exists() and Path(path).exists() and os.path.samefile(p, path)), None)
+        if twin is not None:
+            raise ArgumentError(f"{path} is given twice (as {twin}): each curve counts once")
+        seen.append(path)
     curves: dict[str, object] = {}
     for path in args.curves:
         if args.curve:
@@ -217,7 +224,13 @@ def _probability(text: str) -> float:
 def _positive(kind):
     def parse(text: str):
         try:
-            v = kind(float(text)) if kind is float else kind(text)
+            if kind is float:
+                v = float(text)
+            else:  # a count may be written as the API takes it: 1000, 1e3, 1000.0 (a whole number)
+                x = float(text)
+                if not (math.isfinite(x) and x.is_integer()):
+                    raise argparse.ArgumentTypeError(f"must be a whole number, got {text}")
+                v = int(x)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
         if not v > 0:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import difflib
 import os
+import re
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -488,6 +489,14 @@ def _drop_missing(table: pd.DataFrame, columns: dict[str, str], missing: str) ->
     return table
 
 
+#: metric names that say lower is better (a loss or perplexity that rises is no accuracy)
+_LOSS_LIKE = re.compile(r"loss|ppl|perplex|nll|cross.?entropy|bpb|bits|error|err\b", re.IGNORECASE)
+#: x names that say time, not data (W&B exports carry _timestamp and _runtime beside _step)
+_TIME_LIKE = re.compile(r"time|runtime|wall|date|clock|seconds|epoch_s", re.IGNORECASE)
+#: x names that say an amount of data or training
+_DATA_LIKE = re.compile(r"step|token|sample|example|size|flop|byte|image|iter|epoch|^n$|param", re.IGNORECASE)
+
+
 def _warn_unusual(table: pd.DataFrame, n: np.ndarray, y: np.ndarray, x: str, yname: str) -> None:
     """Valid but suspicious data: say so, change nothing."""
     dup = pd.DataFrame({"n": n, "y": y}).duplicated(keep=False).to_numpy()
@@ -499,7 +508,21 @@ def _warn_unusual(table: pd.DataFrame, n: np.ndarray, y: np.ndarray, x: str, yna
     if means.size >= 3:
         slope = np.polyfit(np.log(means.index.to_numpy(dtype=float)), means.to_numpy(), 1)[0]
         if slope > 0:
+            m = means.to_numpy()
+            low = int(np.argmin(m))
+            # a loss that fell by more than 2% and then rose by more than 2%: no accuracy
+            fell_first = 0 < low < m.size - 1 and m[0] - m[low] > 0.02 and m[-1] - m[low] > 0.02
+            if _LOSS_LIKE.search(yname) or fell_first:
+                advice = (f"It fell to its lowest at {x} = {means.index[low]:g} and rose after: did training "
+                          "diverge or overfit? Fit the points before the rise." if fell_first else
+                          "A loss that rises with data: check the runs (diverged training, a wrong column).")
+            else:
+                advice = "For accuracy-like metrics fit 1 - accuracy or the error rate instead."
             warnings.warn(
                 f"column {yname!r} rises with {x!r} (log-log slope {slope:+.3f}); the laws assume a "
-                "metric that falls with data (loss, perplexity, error rate). For accuracy-like metrics "
-                "fit 1 - accuracy or the error rate instead.", DataWarning, stacklevel=3)
+                f"metric that falls with data (loss, perplexity, error rate). {advice}", DataWarning, stacklevel=3)
+    unix_like = np.nanmin(n) > 1e9 and np.nanmax(n) < 4e9 and np.ptp(n) < 0.05 * np.nanmin(n)  # seconds since 1970
+    if _TIME_LIKE.search(x) or (unix_like and not _DATA_LIKE.search(x)):
+        warnings.warn(f"column {x!r} looks like a time (a name like a timestamp or runtime, or values like Unix "
+                      "seconds): the laws take an amount of data or training (steps, tokens, samples); fit "
+                      "against one of those", DataWarning, stacklevel=3)

@@ -47,6 +47,21 @@ def curve_and_floor(mix: Mixture, n, discrepancy=0) -> tuple[np.ndarray, np.ndar
     return curve, floor
 
 
+def per_label(per: float) -> str:
+    """``per`` as the planning table's columns name it: 1000 as ``1000``, 1e9 as ``1B`` (not ``1e+09``).
+
+    Examples
+    --------
+    >>> from bayes_scaling.decisions import per_label
+    >>> per_label(1000.0), per_label(1e9), per_label(2.5e6)
+    ('1000', '1B', '2.5M')
+    """
+    for suffix, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6)):
+        if abs(per) >= scale:
+            return f"{per / scale:g}{suffix}"
+    return f"{per:g}"
+
+
 def _summary(draws: np.ndarray, n: np.ndarray, prob: float, law: str, **extra) -> pd.DataFrame:
     return pd.DataFrame({"n": n, "law": law, **interval_columns(draws, prob), **extra})
 
@@ -275,7 +290,8 @@ def decision_summary(mix: Mixture, target: float, budgets, prob: float = 0.9, pe
     """The planning table: for each candidate budget n, the metric (its mean where the draws have one,
     :func:`~bayes_scaling.forecast.interval_columns`; median and interval),
     the probability that the curve is at or below ``target``, and the marginal gain
-    ``-dy/dn * per`` (metric units per extra ``per`` samples; posterior median and interval),
+    ``-dy/dn * per`` (metric units per extra ``per`` samples, columns ``gain_per_<per>_median`` ... with
+    ``per`` written as :func:`per_label` writes it; posterior median and interval),
     all with the discrepancy beyond the data (``discrepancy=0``: the laws alone).
 
     Examples
@@ -296,9 +312,10 @@ def decision_summary(mix: Mixture, target: float, budgets, prob: float = 0.9, pe
     g = np.quantile(gain, [(1 - prob) / 2, 0.5, (1 + prob) / 2], axis=0) + 0.0  # no -0 from floored draws
     table = _summary(y, n, prob, mix.label)
     table[f"p_at_or_below_{target:g}"] = np.mean(y <= target, axis=0)
-    table[f"gain_per_{per:g}_median"] = g[1]
-    table[f"gain_per_{per:g}_lower"] = g[0]
-    table[f"gain_per_{per:g}_upper"] = g[2]
+    unit = per_label(per)
+    table[f"gain_per_{unit}_median"] = g[1]
+    table[f"gain_per_{unit}_lower"] = g[0]
+    table[f"gain_per_{unit}_upper"] = g[2]
     table["flags"] = mix.flags
     table["converged"] = mix.converged
     return table

@@ -7,6 +7,8 @@ the tables that carry the answers (``flags`` and ``floor_informed`` columns).
 
 * **flat**: over the data the metric falls by less than twice its noise (and less than 0.5%): the
   exponent and floor are the prior's;
+* **spike**: one measurement lies far above both its neighbours (:func:`lone_spike`): a bad run or
+  evaluation, which ``likelihood="student_t"`` discounts;
 * **turns up**: the mean at the largest n lies above the lowest of the k earlier means by more than
   1% and by more than ``sqrt(2 ln k) + 3`` times the noise (the lowest of k noisy points sits about
   ``sqrt(2 ln k)`` noise below the curve): a law that can only fall cannot describe the end of the curve
@@ -93,6 +95,32 @@ def end_slopes(data) -> tuple[float, float, float]:
     return float((b - c) / span), float((b + c) / span), float(-c / 4)
 
 
+#: a point this many times the noise (measured without it) above the line through its neighbours is a spike
+SPIKE_NOISE = 6.0
+
+
+def lone_spike(u: np.ndarray, m: np.ndarray) -> tuple[int, float] | None:
+    """The interior mean (log y over distinct log n) that lies furthest above the line through its two
+    neighbours, with that excess, where both neighbours are below it and the excess is more than
+    :data:`SPIKE_NOISE` times the noise of the other points (the spread about a quadratic through them; 1%
+    with fewer than six points) and more than :data:`MIN_RISE`; else None."""
+    if u.size < 3:
+        return None
+    line = m[:-2] + (m[2:] - m[:-2]) * (u[1:-1] - u[:-2]) / (u[2:] - u[:-2])
+    above = (m[1:-1] > m[:-2]) & (m[1:-1] > m[2:])
+    excess = np.where(above, m[1:-1] - line, -np.inf)
+    i = int(np.argmax(excess)) + 1
+    if not np.isfinite(excess[i - 1]):
+        return None
+    rest = np.arange(u.size) != i
+    if rest.sum() >= 5:
+        coef = np.polyfit(u[rest], m[rest], 2)
+        noise = float(np.sqrt(np.sum((m[rest] - np.polyval(coef, u[rest])) ** 2) / (rest.sum() - 3)))
+    else:
+        noise = DEFAULT_NOISE
+    return (i, float(excess[i - 1])) if excess[i - 1] > max(SPIKE_NOISE * noise, MIN_RISE) else None
+
+
 def curve_flags(data) -> dict[str, str]:
     """``{flag: explanation}`` for the curve in ``data`` (:class:`~bayes_scaling.data.ScalingData`); empty
     when nothing is wrong.
@@ -115,10 +143,17 @@ def curve_flags(data) -> dict[str, str]:
     noise = max(noise_scale(data), 1e-4)
     out = {}
     slope = np.polyfit(u, m, 1)[0]
-    fall = -slope * (u[-1] - u[0])
-    if slope <= 0 and fall < max(2 * noise, MIN_FALL):
-        out["flat"] = (f"the metric falls by only {np.expm1(fall):.2%} over the data (noise about {noise:.2%}): "
+    fall = -slope * (u[-1] - u[0])  # log of first / last along the fitted line: negative where it rises
+    if abs(fall) < max(2 * noise, MIN_FALL):  # flat within its noise, whichever way the noise tilts the line
+        moves = (f"falls by only {-np.expm1(-fall):.2%}" if fall >= 0 else f"rises by {np.expm1(-fall):.2%}")
+        out["flat"] = (f"the metric {moves} over the data (noise about {noise:.2%}): "
                        "the laws' exponents and floors come from their priors")
+    spike = lone_spike(u, m)
+    if spike is not None:
+        i, excess = spike
+        out["spike"] = (f"the measurement at n = {float(data.distinct_n[i]):.4g} lies {np.expm1(excess):.1%} "
+                        "above the line through its neighbours: a lone spike, a bad run or evaluation? It pulls "
+                        "every law; likelihood='student_t' discounts it")
     rise = m[-1] - m[:-1].min()
     before = max(noise_scale(data, but_last=True), 1e-4)
     if rise > max((np.sqrt(2 * np.log(u.size - 1)) + 3) * before, MIN_RISE):

@@ -20,7 +20,7 @@ import xarray as xr
 from . import io
 from .checks import check_n, check_prob
 from .decisions import curve_and_floor
-from .errors import LoadError, NotFoundError
+from .errors import ArgumentError, LoadError, NotFoundError
 from .result import ScalingFit
 
 __all__ = ["GROUPED_FORMAT", "GroupedFit"]
@@ -36,6 +36,10 @@ def _p_less(a: np.ndarray, b: np.ndarray, paired: bool) -> float:
     above = b.size - np.searchsorted(b, a, side="right")
     ties = np.searchsorted(b, a, side="right") - np.searchsorted(b, a, side="left")
     return float(np.mean((above + 0.5 * ties) / b.size))
+
+
+#: pairwise tables of more rows than this are refused (their cost grows with the square of the groups)
+MAX_PAIR_ROWS = 5000
 
 
 class GroupedFit:
@@ -164,9 +168,10 @@ class GroupedFit:
         return self._stack("sensitivity", n, laws)
 
     # -- pairwise comparisons ------------------------------------------------------
-    def _draws(self, what: str, law: str, n=None) -> dict[str, np.ndarray]:
+    def _draws(self, what: str, law: str, n=None, names=None) -> dict[str, np.ndarray]:
         out = {}
-        for name, f in self.fits.items():
+        for name in names if names is not None else self.fits:
+            f = self.fits[name]
             curve, floor = curve_and_floor(f.mixture(law, 0), n if n is not None else [f.data.n_ref])
             out[name] = floor if what == "floor" else curve
         return out
@@ -179,7 +184,23 @@ class GroupedFit:
         total = sum(w.values())
         return {k: v / total for k, v in w.items() if v > 0}
 
-    def _pairs(self, what: str, law: str, prob: float, n=None) -> list[dict]:
+    def _chosen(self, groups, points: int) -> list[str]:
+        """The groups to compare pairwise (all, or ``groups`` in the order given), refused with advice where
+        their pairs would make more than :data:`MAX_PAIR_ROWS` rows."""
+        from .checks import check_names
+
+        names = list(self.fits) if groups is None else check_names(groups, "groups")
+        unknown = [g for g in names if g not in self.fits]
+        if unknown:
+            raise NotFoundError(f"groups {unknown} are not in this fit; its groups: {', '.join(map(str, self.fits))}")
+        rows = len(names) * (len(names) - 1) // 2 * points
+        if rows > MAX_PAIR_ROWS:
+            raise ArgumentError(f"{len(names)} groups make {rows:,} pairwise rows (more than {MAX_PAIR_ROWS:,}, and "
+                                "their cost grows with the square of the groups): pass groups=[...] with the "
+                                "configurations to compare (e.g. each candidate with its baseline)")
+        return names
+
+    def _pairs(self, what: str, law: str, prob: float, n=None, groups=None) -> list[dict]:
         """One row per pair of groups (and n): P(a < b) and the posterior of a - b.
 
         With ``law="averaged"`` the comparison is law-matched: both groups follow the same law,
@@ -187,13 +208,14 @@ class GroupedFit:
         experiment share a curve family; pairing one group's power law with another's floor
         would make their difference mostly a difference of laws).
         """
+        names = self._chosen(groups, 1 if n is None else len(n))
         laws = self._common_weights() if law == "averaged" else {law: 1.0}
         paired = self.pooling != "none" and law != "best"  # a pooled fit's draws pair within one law
-        ok = {g: bool(f.diagnostics()["converged"].all()) for g, f in self.fits.items()}
-        per_law = {k: self._draws(what, k, n) for k in laws}
+        ok = {g: bool(self.fits[g].diagnostics()["converged"].all()) for g in names}
+        per_law = {k: self._draws(what, k, n, names) for k in laws}
         points = [None] if n is None else list(range(len(n)))
         rows = []
-        for a, b in itertools.combinations(self.fits, 2):
+        for a, b in itertools.combinations(names, 2):
             for j in points:
                 p, diffs = 0.0, []
                 for k, w in laws.items():
@@ -208,8 +230,9 @@ class GroupedFit:
                              "converged": ok[a] and ok[b]})
         return rows
 
-    def p_floor_lower(self, law: str = "averaged", prob: float = 0.9) -> pd.DataFrame:
-        """``P(PPL_min of a < PPL_min of b)`` for every pair of groups.
+    def p_floor_lower(self, law: str = "averaged", prob: float = 0.9, groups=None) -> pd.DataFrame:
+        """``P(PPL_min of a < PPL_min of b)`` for every pair of groups (of ``groups``, if given: the pairs grow
+        with the square of the groups, and more than 5,000 rows are refused with that advice).
 
         ``law`` is a law name or ``"averaged"`` (law-matched: each law's comparison, mixed with the
         groups' mean forecast weights; a law without a floor contributes floor 0). Columns
@@ -217,13 +240,14 @@ class GroupedFit:
         every law of both groups converged.
         """
         prob = check_prob(prob)
-        return pd.DataFrame(self._pairs("floor", law, prob))
+        return pd.DataFrame(self._pairs("floor", law, prob, groups=groups))
 
-    def p_lower_at(self, n, law: str = "averaged", prob: float = 0.9) -> pd.DataFrame:
-        """``P(mean curve of a < mean curve of b at n)`` for every pair of groups and every n.
+    def p_lower_at(self, n, law: str = "averaged", prob: float = 0.9, groups=None) -> pd.DataFrame:
+        """``P(mean curve of a < mean curve of b at n)`` for every pair of groups (of ``groups``, if given) and
+        every n.
 
         Columns ``a, b, n, law, p_a_lower, diff_median, diff_lower, diff_upper,
         converged`` (``diff`` = curve of a minus curve of b).
         """
         prob, n = check_prob(prob), check_n(n)
-        return pd.DataFrame(self._pairs("curve", law, prob, n))
+        return pd.DataFrame(self._pairs("curve", law, prob, n, groups=groups))

@@ -65,10 +65,12 @@ from .discrepancy import kappa_prior
 from .errors import ArgumentError, DataError, DataWarning
 from .priors import DEFAULT_DISCREPANCY, Prior, Priors
 
-__all__ = ["MIN_CURVES", "PER_DOUBLING", "learn_priors"]
+__all__ = ["FEWEST_CURVES", "MIN_CURVES", "PER_DOUBLING", "learn_priors"]
 
 #: fewer curves than this give a warning: priors learned from them say little
 MIN_CURVES = 10
+#: fewer fitted curves than this are refused: one or two curves say nothing of how curves differ
+FEWEST_CURVES = 3
 #: the weight, in curves, of the laws' default prior probabilities when their probabilities are learned
 PRIOR_CURVES = 10
 #: the parameters whose priors are learned, where a law has them
@@ -148,6 +150,11 @@ def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws
                f"{failed} that could not be fitted with every law of {laws}" if failed else ""]
         warnings.warn(f"learn_priors: {short + failed} of {len(curves)} curves are left out "
                       f"({'; '.join(w for w in why if w)})", DataWarning, stacklevel=2)
+    if len(fits) < FEWEST_CURVES:  # one or two curves say nothing of how curves differ: their priors would be tight
+        raise DataError(f"learn_priors: {len(fits)} fitted curve{'s' if len(fits) != 1 else ''} cannot tell how curves "
+                        f"differ, so priors learned from them would be as narrow as one fit; give at least "
+                        f"{FEWEST_CURVES} (at least {MIN_CURVES} are advised), or state what you know as priors in "
+                        "your own units (bs.Prior on 'floor', 'a' or 'y@N')")
     if len(fits) < MIN_CURVES:
         warnings.warn(f"learn_priors: {len(fits)} curves are few to learn priors from (at least {MIN_CURVES} "
                       "are advised); the learned priors stay close to the defaults only where the curves "

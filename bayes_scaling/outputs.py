@@ -79,11 +79,11 @@ class OutputFolder:
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> (d / "notes.md").write_text("mine")
     4
-    >>> with OutputFolder(d, overwrite=True) as out:
+    >>> with OutputFolder(d, overwrite=True) as out:  # doctest: +ELLIPSIS
     ...     out.claim(["report.md", "notes.md"])
     Traceback (most recent call last):
     ...
-    FileExistsError: ... notes.md ... not written by bayes_scaling ...
+    FileExistsError: ... holds notes.md, not written by bayes_scaling ...
     """
 
     def __init__(self, path, overwrite: bool = False, protect: Iterable = (), legacy=None):

@@ -725,11 +725,13 @@ def as_priors(priors) -> Priors:
     :class:`Priors`."""
     if priors is None:
         return Priors()
-    if isinstance(priors, os.PathLike) or (isinstance(priors, str) and priors not in preset_names()
-                                           and (priors.endswith(".json") or os.path.sep in priors)):
-        return read_priors(priors)
-    if isinstance(priors, str):
-        return preset(priors)
+    if isinstance(priors, (str, os.PathLike)):
+        text = os.fspath(priors)
+        if not isinstance(text, str):
+            raise ArgumentError(f"priors must be a preset name, a path, a dict or bs.Priors, got {priors!r}")
+        if Path(text).is_file() or (text not in preset_names() and (text.endswith(".json") or os.path.sep in text)):
+            return read_priors(text)  # a file (with or without .json) wins over a preset of the same name
+        return preset(text)
     if isinstance(priors, Priors):
         return priors
     if isinstance(priors, Mapping):

@@ -64,9 +64,10 @@ def tables(fit, forecast_n, prob: float = 0.9, target: float | None = None,
         out["samples_needed"] = ("Samples needed", f"{xcol} for {ycol} <= {target:g} with probability {prob:g} "
                                  f"({_discrepancy_words(discrepancy, 'curve')})",
                                  fit.samples_needed(target, prob, discrepancy=discrepancy))
-        out["decision"] = ("Planning table", f"{ycol}, P({ycol} <= {target:g}) and gain per 1,000 {xcol} "
+        per = gain_unit(fit)
+        out["decision"] = ("Planning table", f"{ycol}, P({ycol} <= {target:g}) and gain per {_number(per)} {xcol} "
                            f"({_discrepancy_words(discrepancy, 'curve')})",
-                           fit.decision_summary(target, forecast_n, prob, discrepancy=discrepancy))
+                           fit.decision_summary(target, forecast_n, prob, per=per, discrepancy=discrepancy))
     out["ppl_min"] = ("Floor", f"{ycol} as {xcol} -> infinity (PPL_min): mean, median, {pct} equal-tailed and "
                       "highest-density intervals", fit.ppl_min(prob))
     out["compare"] = ("Model comparison", "PSIS-LOO with exact refits (higher elpd is better), AIC/AICc/BIC (lower "
@@ -212,16 +213,49 @@ def warning_lines(fit, sections: dict) -> list[str]:
                                                                                        key=lambda kv: kv[0][0])]
 
 
+#: large counts in the reader's units: 6.4M, 1.2B (tokens), 3T
+_SCALES = (("T", 1e12), ("B", 1e9), ("M", 1e6))
+
+
+def _compact(v: float) -> str:
+    """A count of a million or more to three significant digits with its scale: 6.4B, 12B, 1.5M."""
+    for suffix, scale in _SCALES:
+        if abs(v) >= scale:
+            return f"{v / scale:.3g}{suffix}"
+    return f"{v:,.0f}"
+
+
 def _number(v: float, digits: int = 3) -> str:
-    """Sample counts as 12,800 (not 1.28e+04); everything else to ``digits`` significant digits."""
-    if v == v and 1e3 <= abs(v) < 1e15 and float(v).is_integer():
+    """Sample counts as 12,800 (not 1.28e+04) and, from a million on, as 6.4B (not 6,400,000,000); everything
+    else to ``digits`` significant digits.
+
+    Examples
+    --------
+    >>> from bayes_scaling.report import _number
+    >>> _number(12800.0), _number(6.4e9), _number(1.5e6), _number(0.0123456)
+    ('12,800', '6.4B', '1.5M', '0.0123')
+    """
+    if v == v and 1e3 <= abs(v) < 1e6 and float(v).is_integer():
         return f"{v:,.0f}"
+    if v == v and 1e6 <= abs(v) < 1e15 and float(v).is_integer():
+        return _compact(v)
     return f"{v:.{digits}g}"
 
 
 def _count(v: float) -> str:
-    """A sample count to three significant digits, with thousands separators: 14,600 (not 1.46e+04)."""
-    return f"{float(f'{v:.3g}'):,.0f}" if 1e3 <= abs(v) < 1e15 else _number(v)
+    """A sample count to three significant digits: 14,600 (not 1.46e+04), 6.4B (not 6,400,000,000)."""
+    if 1e6 <= abs(v) < 1e15:
+        return _compact(v)
+    return f"{float(f'{v:.3g}'):,.0f}" if 1e3 <= abs(v) < 1e6 else _number(v)
+
+
+def gain_unit(fit) -> float:
+    """The ``per`` of the planning table's gains, in the data's magnitude: 1,000 up to 10^4 samples (the
+    seed table's scale), else the power of ten a tenth of the largest observed n's, so that a gain reads
+    "per 1B tokens" on a curve that reaches 1.3e10 tokens, not "per 1,000 tokens 0.0000000135"."""
+    fits = list(fit.fits.values()) if _grouped(fit) else [fit]
+    top = max(float(np.max(f.data.distinct_n)) for f in fits)
+    return float(10 ** (int(np.floor(np.log10(top))) - 1)) if top >= 1e4 else 1000.0
 
 
 _INTERVAL = ("mean", "median", "lower", "upper")

@@ -233,8 +233,18 @@ class ScalingFit:
         """The same laws, priors and sampler settings fitted to the rows selected by ``mask`` (a
         boolean array over ``data``, sorted by n; all rows if None); laws that need more distinct n
         than remain are left out. Backtests are made of such refits."""
+        if mask is not None:
+            mask = np.asarray(mask)
+            if mask.dtype == bool and mask.shape != (self.data.n_obs,):
+                raise ArgumentError(f"refit: the mask has {mask.size} entries but the data have {self.data.n_obs} "
+                                    f"rows (sorted by {self.data.x_name}); give one True/False per row")
         data = self.data if mask is None else self.data.subset(mask)
-        laws = [k for k in (laws or self.laws) if self.fits[k].law.min_distinct <= data.distinct_n.size]
+        wanted = list(laws or self.laws)
+        laws = [k for k in wanted if self.fits[k].law.min_distinct <= data.distinct_n.size]
+        if not laws:
+            need = min(self.fits[k].law.min_distinct for k in wanted)
+            raise FitError(f"refit: the {data.distinct_n.size} distinct {self.data.x_name} left are too few for "
+                           f"{', '.join(wanted)} (the fewest any of them needs is {need})")
         return ScalingFit.from_data(data, laws, self.options or SamplerOptions(),
                                     self.seed if seed is None else int(seed), self.priors)
 

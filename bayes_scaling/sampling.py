@@ -493,18 +493,23 @@ def sample_prior(law, data, priors, draws: int = 1000, seed: int = 0) -> dict[st
     (``floor``, ``a`` or ``y@N``): the other parameters from their priors, the quantity from its
     own, and the parameter it replaces solved for by bisection (the quantity is monotone in it);
     draws for which the law cannot reach the drawn quantity are rejected, which is exactly the
-    restriction the model makes. With several, NUTS on the law's PyMC model with the likelihood
-    switched off (4 chains)."""
+    restriction the model makes. With several, or where almost every draw is out of reach (a vague prior such
+    as Uniform(0, 1e9) on a floor of 3), NUTS on the law's PyMC model with the likelihood switched off
+    (4 chains)."""
     import math
 
     law = get_law(law)
     rng = np.random.default_rng(seed)
     if not priors.derived:
         return law.sample_prior(data, rng, draws, priors)
-    if len(priors.derived) > 1:
+
+    def by_mcmc():
         options = SamplerOptions(draws=max(1, -(-draws // 4)), tune=500, chains=4, retry=False)
         post, _ = _run(law, data, options, seed, priors, weight=0.0)
         return {k: post[k].to_numpy().reshape(-1)[:draws] for k in priors.names}
+
+    if len(priors.derived) > 1:
+        return by_mcmc()
     (name, prior), = priors.derived.items()
     quantity = law.quantity(name)
     domain = next(p.domain for p in law.parameters if p.name == quantity.replaces)
@@ -530,7 +535,6 @@ def sample_prior(law, data, priors, draws: int = 1000, seed: int = 0) -> dict[st
             out[k] = np.concatenate([out[k], batch[k][ok]])
         if out["sigma"].size >= draws:
             break
-    if out["sigma"].size < draws:
-        raise ArgumentError(f"the prior on {name} of {law.name!r} is out of the law's reach for almost every "
-                            "draw of its other parameters")
+    if out["sigma"].size < draws:  # a vague prior (Uniform(0, 1e9) on a floor of 3): mostly out of the law's
+        return by_mcmc()           # reach, so drawn by NUTS on the model with the likelihood switched off
     return {k: v[:draws] for k, v in out.items()}

@@ -153,8 +153,9 @@ def fit(
         datas = split_groups(data, group, x=x, y=y, keep=tuple(keep), min_distinct=need, missing=missing)
     else:
         datas = {None: as_scaling_data(data, x=x, y=y, keep=tuple(keep), min_distinct=need, missing=missing)}
-    named = isinstance(priors, str)
     priors = as_priors(priors).with_likelihood(likelihood)
+    # a preset or priors learned elsewhere (they carry their provenance) may cover more laws than are fitted
+    named = bool(priors.provenance)
     lik = get_likelihood(priors.likelihood)
     dense = [name for name, d in datas.items() if d.n_obs > DENSE_ROWS]
     if dense and not lik.binning:
@@ -181,6 +182,12 @@ def fit(
                       f"for {'it' if len(skipped) == 1 else 'them'}", DataWarning, stacklevel=2)
         chosen = [law for law in chosen if law.name not in skipped]
     priors = (priors.only([law.name for law in chosen]) if named else priors).check(LAWS, [law.name for law in chosen])
+    for law in chosen:  # priors in the metric's units against the data, before any sampling
+        for d in datas.values():
+            for severity, message in law.prior_conflicts(priors.for_law(law), d):
+                if severity == "impossible":
+                    raise ArgumentError(message)
+                warnings.warn(message, DataWarning, stacklevel=2)
     pooled = sorted(law.name for law in chosen if any(p.hierarchical for p in priors.for_law(law).params.values()))
     if pooled and pooling != "partial":
         raise ArgumentError(f"the priors of {', '.join(pooled)} are hierarchical (dims=...): they pool "

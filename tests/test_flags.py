@@ -165,3 +165,25 @@ def test_no_answer_inside_the_data_is_contradicted_by_a_later_measurement(y, t, 
         assert np.log(later[0]) <= np.log(t) + 1e-12  # at or below it, to rounding: log y is compared within 1e-12
     if np.isnan(n):  # refused: no measurement from the answer on reaches the target
         assert not (np.asarray(y)[n_obs >= n0] <= t).all()
+
+
+def test_flags_say_what_the_curve_does():
+    """A flat noisy curve is flat whichever way its noise tilts it; the message gives the fall itself; a lone
+    spike is named as one; a loss that rose after falling gets no accuracy advice; a time is questioned."""
+    n = 1e8 * 2.0 ** np.arange(8)
+    up = ScalingData.from_arrays(n, 3.0 * (n / 1e8) ** 0.001)  # rises by 0.5%: noise-level, flat
+    down = ScalingData.from_arrays(n, 3.0 * (n / 1e8) ** -0.0005)
+    assert "rises by 0.49%" in curve_flags(up)["flat"]
+    fall = 1 - (n[-1] / n[0]) ** -0.0005
+    assert f"falls by only {fall:.2%}" in curve_flags(down)["flat"]
+    y = 1.9 + 2.75 * (n / 1e8) ** -0.35 * np.exp(0.004 * np.random.default_rng(7).standard_normal(8))
+    y[5] *= 1.2
+    spiked = curve_flags(ScalingData.from_arrays(n, y))
+    assert list(spiked) == ["spike"] and "n = 3.2e+09" in spiked["spike"] and "student_t" in spiked["spike"]
+    clean = 1.9 + 2.75 * (n / 1e8) ** -0.35 * np.exp(0.004 * np.random.default_rng(7).standard_normal(8))
+    assert "spike" not in curve_flags(ScalingData.from_arrays(n, clean))
+    with pytest.warns(bs.DataWarning, match="did training diverge or overfit") as record:
+        ScalingData.from_arrays(n, [4.0, 3.5, 3.2, 3.1, 3.3, 3.8, 4.5, 5.2], y_name="eval/loss")
+    assert not any("accuracy" in str(w.message) for w in record)
+    with pytest.warns(bs.DataWarning, match="'_timestamp' looks like a time"):
+        ScalingData.from_arrays([1.70e9, 1.701e9, 1.702e9, 1.703e9], [3.0, 2.9, 2.8, 2.75], x_name="_timestamp")

@@ -219,3 +219,9 @@ def test_the_width_is_learned_from_the_interval_score_of_the_forecasts():
     assert f"interval score per doubling {check['interval_score_learned']:.3f} against" in drift.provenance
     with pytest.raises(bs.ArgumentError, match="prob"):
         bs.learn_priors(_corpus(3), horizon=8, prob=1.5)
+
+
+def test_one_or_two_curves_are_refused_rather_than_learned_as_tight_priors():
+    with pytest.raises(bs.DataError, match="2 fitted curves cannot tell how curves differ"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", bs.BayesScalingWarning)
+        bs.learn_priors(_corpus(2), laws=["power"], holdout=0, draws=200)

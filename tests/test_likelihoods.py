@@ -173,6 +173,12 @@ def test_save_and_load_keep_the_likelihood_and_refuse_an_edited_one(t_fit, tmp_p
     meta = json.loads(meta_file.read_text())
     meta["priors"].pop("likelihood")
     meta_file.write_text(json.dumps(meta))
+    with pytest.raises(LoadError, match=r"fit\.json was edited after saving"):  # its own checksum
+        bs.load(tmp_path / "fit")
+    from bayes_scaling.io import meta_digest
+
+    meta["checksums"]["meta"] = meta_digest(meta)  # the edit made consistent: the posterior still says otherwise
+    meta_file.write_text(json.dumps(meta))
     with pytest.raises(LoadError, match=r"student_t likelihood, but fit\.json says lognormal"):
         bs.load(tmp_path / "fit")
 

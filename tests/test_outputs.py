@@ -151,3 +151,46 @@ def test_learn_priors_refuses_a_folder_and_a_file_it_did_not_write_before_fittin
     assert (tmp_path / "notes.json").read_text() == '{"mine": true}'
     assert _run([*base, "--out", tmp_path / "c0.csv"]) == 2 and "input" in capsys.readouterr().err
     assert os.path.getsize(tmp_path / "c0.csv") == len(CURVE.to_csv(index=False))
+
+
+def test_counts_priors_and_refits_are_taken_as_the_api_takes_them(fit, tmp_path, capsys):
+    """--draws 1e3 as draws=1e3 is; a priors file without .json, a preset as a Priors object or a Path, as their
+    string forms are; a refit's mistakes named."""
+    from bayes_scaling.cli import _positive
+    from bayes_scaling.errors import ArgumentError, FitError
+
+    assert _positive(int)("1e3") == 1000 and _positive(int)("300") == 300
+    (tmp_path / "runs.csv").write_text(CURVE.to_csv(index=False))
+    assert _run(["fit", tmp_path / "runs.csv", *FIT[:-3], "--draws", "2.5", "--no-progress"]) == 2
+    assert "whole number" in capsys.readouterr().err
+    saved = bs.priors.preset("lm").save(tmp_path / "my_priors")  # no extension
+    for priors in (str(tmp_path / "my_priors"), bs.priors.preset("lm"), bs.priors.PRESETS_DIR / "lm.json"):
+        f = bs.fit(CURVE, x="n", y="loss", laws=["power"], draws=200, random_seed=1, priors=priors)
+        assert f.priors.provenance and f.laws == ["power"], priors
+    assert saved.exists()
+    with pytest.raises(ArgumentError, match="the mask has 3 entries but the data have 6 rows"):
+        fit.refit([True, False, True])
+    with pytest.raises(FitError, match=r"the 2 distinct n left are too few for power \(the fewest any of them"):
+        fit.refit(fit.data.n < 3000)
+
+
+def test_one_file_given_twice_is_one_curve(tmp_path, capsys):
+    (tmp_path / "c.csv").write_text(CURVE.to_csv(index=False))
+    (tmp_path / "sub").mkdir()
+    args = ["learn-priors", tmp_path / "c.csv", tmp_path / "sub" / ".." / "c.csv", "--x", "n", "--y", "loss",
+            "--out", tmp_path / "p.json"]
+    assert _run(args) == 2 and "given twice" in capsys.readouterr().err
+    assert not (tmp_path / "p.json").exists()
+
+
+def test_pairwise_tables_of_many_groups_are_refused_with_advice(fit):
+    from bayes_scaling.errors import ArgumentError
+    from bayes_scaling.grouped import GroupedFit
+
+    many = GroupedFit({f"g{i}": fit for i in range(120)}, group="cfg")
+    with pytest.raises(ArgumentError, match=r"120 groups make 7,140 pairwise rows .* pass groups="):
+        many.p_floor_lower()
+    with pytest.raises(ArgumentError, match="pass groups="):
+        many.p_lower_at([1e5, 2e5, 4e5] * 1, groups=[f"g{i}" for i in range(60)])
+    table = many.p_floor_lower(law="power", groups=["g3", "g7"])
+    assert table[["a", "b"]].values.tolist() == [["g3", "g7"]]

@@ -2,6 +2,7 @@
 with their Jacobians, the PyMC path they are sampled by, and what a fit keeps of them."""
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -244,3 +245,24 @@ def test_priors_pickle_so_that_fits_travel_to_worker_processes():
     assert pickle.loads(pickle.dumps(p)) == p and pickle.loads(pickle.dumps(ps)) == ps
     with pytest.raises(AttributeError, match="immutable"):
         pickle.loads(pickle.dumps(p)).dist = "LogNormal"
+
+
+def test_floor_priors_are_checked_against_the_data_before_sampling():
+    """A perplexity-sized floor on a loss curve is refused, a floor prior that mostly sits above the
+    measurements is warned about, a merely vague one is accepted and answers (the floor's prior drawn by NUTS
+    where rejection cannot reach it)."""
+    df = pd.DataFrame({"n": [1000, 2000, 4000, 8000, 16000, 32000.0], "loss": [3.91, 3.62, 3.41, 3.27, 3.18, 3.12]})
+    kw = {"x": "n", "y": "loss", "laws": ["saturation"], "draws": 300, "random_seed": 1}
+    with pytest.raises(bs.ArgumentError, match=r"puts no mass below it.*perplexity on a loss curve"):
+        bs.fit(df, priors={"saturation": {"floor": bs.Prior("Normal", mu=20, sigma=1)}}, **kw)
+    with pytest.raises(bs.ArgumentError, match="puts no mass below it"):
+        bs.fit(df, priors={"saturation": {"floor": bs.Prior("Uniform", lower=3.5, upper=9)}}, **kw)
+    with pytest.warns(bs.DataWarning, match=r"of its mass lies below it, so the prior and the data disagree"), \
+            warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=bs.ConvergenceWarning)
+        bs.fit(df, priors={"saturation": {"floor": bs.Prior("Normal", mu=3.5, sigma=0.15)}}, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        vague = bs.fit(df, priors={"saturation": {"floor": bs.Prior("Uniform", lower=0, upper=1e9)}}, **kw)
+        floor = vague.ppl_min().loc["saturation"]
+    assert 0 < floor["lower"] < floor["upper"] < 3.12

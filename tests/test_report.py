@@ -137,3 +137,25 @@ def test_a_blank_mean_is_explained_where_it_is_blank(seed_sections):
     assert far["ppl_min"][2]["mean"].notna().all() and note not in far["ppl_min"][1]
     text = formatted(far["forecast"][2])
     assert (text.loc[far["forecast"][2]["mean"].isna(), "mean"] == "").all()  # printed blank, not "nan"
+
+
+def test_large_counts_and_gains_are_in_the_reader_s_units():
+    """A language-model curve in tokens: counts of a million and more print as 25.6B (not 25,600,000,000), and
+    the planning table's gain is per a power of ten of the data's magnitude (per 1B tokens, not per 1,000 tokens
+    0.0000000135), in its columns too; the CSV keeps every digit (the frame is unchanged)."""
+    from bayes_scaling.report import _count, _number, gain_unit, render_text
+
+    assert [_number(v) for v in (6400.0, 6.4e9, 1.5e6, 3e12, 0.5)] == ["6,400", "6.4B", "1.5M", "3T", "0.5"]
+    assert _count(1.23456e10) == "12.3B" and _count(14_567.0) == "14,600"
+    tokens = 1e8 * 2.0 ** np.arange(8)
+    df = pd.DataFrame({"tokens": tokens, "loss": 1.9 + 2.75 * (tokens / 1e8) ** -0.35})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = bs.fit(df, x="tokens", y="loss", laws=["saturation"], draws=300, random_seed=1)
+        sections = tables(fit, [2.56e10, 1.024e11], 0.9, target=2.2)
+    assert gain_unit(fit) == 1e9
+    table = sections["decision"][2]
+    assert "gain_per_1B_median" in table.columns and table["n"].tolist() == [2.56e10, 1.024e11]
+    text = render_text(fit, sections, "t")
+    assert "25.6B tokens (2x the data)" in text and "gain per 1B tokens" in text
+    assert "25,600,000,000" not in text and "e+09" not in text.split("Planning table")[1].split("\n\n")[1]

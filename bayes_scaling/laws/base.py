@@ -272,6 +272,37 @@ class Law:
         return LawPriors(self.name, params, noise, derived, tuple(overrides), {r: q for r, q in taken.items()},
                          likelihood=lik_model.name, lik=lik, lik_conjugate=lik_model.conjugate)
 
+    def prior_conflicts(self, priors: LawPriors, data) -> list[tuple[str, str]]:
+        """Priors in the metric's units that the data contradict, checked before sampling: ``(severity,
+        message)`` pairs, ``"impossible"`` (a floor prior with no mass below the smallest measurement, such as
+        a perplexity-sized floor on a loss curve) or ``"conflict"`` (almost all its mass above it, and not merely
+        vague: a prior whose density is as high below the measurements as anywhere, such as Uniform(0, 1e9),
+        is accepted)."""
+        prior = priors.derived.get("floor")
+        if prior is None:
+            return []
+        y_min = float(np.min(data.y))
+        lo, _ = prior.support(data)
+        where = (f"the prior {prior.describe()} on the floor of {self.name!r} and the smallest measurement of "
+                 f"{data.y_name}, {y_min:.4g}")
+        if lo >= y_min:
+            return [("impossible", f"{where}: it puts no mass below it, but a floor lies below the curve (a floor "
+                                   "in other units, such as a perplexity on a loss curve?)")]
+        dist = prior.scipy(data)
+        below = float(dist.cdf(y_min) - dist.cdf(max(lo, 0.0)))
+        grid = np.linspace(max(lo, 0.0), y_min, 200)[1:]
+        q = dist.ppf(np.linspace(0.001, 0.999, 999))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            peak = float(np.nanmax(dist.pdf(q[np.isfinite(q)])))
+            ratio = float(np.nanmax(dist.pdf(grid))) / peak if peak > 0 else 1.0
+        if below < 1e-9 and ratio < 1e-9:
+            return [("impossible", f"{where}: it puts no mass below it ({below:.1e}), but a floor lies below the "
+                                   "curve (a floor in other units, such as a perplexity on a loss curve?)")]
+        if below < 0.01 and ratio < 0.1:
+            return [("conflict", f"{where}: {below:.2%} of its mass lies below it, so the prior and the data "
+                                 "disagree and the floor will sit at the smallest measurement; check its units")]
+        return []
+
     def kernel_priors(self, priors: LawPriors, data) -> list | None:
         """The kernel's ``(kind, p1, p2)`` per parameter, or None when the kernel cannot sample these
         priors (no kernel, a family it lacks, a prior on a derived quantity, a non-conjugate noise prior)."""
