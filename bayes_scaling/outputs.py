@@ -147,7 +147,8 @@ class OutputFolder:
         if foreign:
             raise FileExistsError(
                 f"{self.path} holds {', '.join(foreign)}, not written by bayes_scaling (or changed since it wrote "
-                "them); nothing was written. Move them, or choose another folder")
+                "them; a report of a version before 0.2 left no record of its files); nothing was written. Move "
+                "them, or choose another folder")
 
     def record(self, names: Iterable[str], removed: Iterable[str] = ()) -> None:
         """Add ``names`` (just written) to the manifest with their digests, and drop ``removed``."""

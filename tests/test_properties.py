@@ -99,7 +99,7 @@ def check_budget_answers(fit, top, fc):
 
 
 # three points over ten decades of an exp_decay curve: y from 1.7e48 to 0.9, and draws of the noise in the
-# hundreds of log units (found by the slow test in CI, session 9: the predictive mean overflowed)
+# hundreds of log units (found by the slow test in CI: the predictive mean overflowed)
 WILD = pd.DataFrame({"n": [3.162278e03, 3.162278e08, 3.162278e13], "y": [1.728923e48, 9.993397e-01, 9.013190e-01]})
 
 
