@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 import bayes_scaling as bs
+from bayes_scaling.data import as_scaling_data
 from bayes_scaling.sampling import sample_law, sample_prior
 
 FAMILIES = [
@@ -257,10 +258,12 @@ def test_floor_priors_are_checked_against_the_data_before_sampling():
         bs.fit(df, priors={"saturation": {"floor": bs.Prior("Normal", mu=20, sigma=1)}}, **kw)
     with pytest.raises(bs.ArgumentError, match="puts no mass below it"):
         bs.fit(df, priors={"saturation": {"floor": bs.Prior("Uniform", lower=3.5, upper=9)}}, **kw)
-    with pytest.warns(bs.DataWarning, match=r"of its mass lies below it, so the prior and the data disagree"), \
-            warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=bs.ConvergenceWarning)
-        bs.fit(df, priors={"saturation": {"floor": bs.Prior("Normal", mu=3.5, sigma=0.15)}}, **kw)
+    law = bs.get_law("saturation")  # fit() warns with these messages before sampling
+    data = as_scaling_data(df, x="n", y="loss")
+    (severity, message), = law.prior_conflicts(law.resolve_priors({"floor": bs.Prior("Normal", mu=3.5, sigma=0.15)}),
+                                               data)
+    assert severity == "conflict" and "of its mass lies below it, so the prior and the data disagree" in message
+    assert law.prior_conflicts(law.resolve_priors({"floor": bs.Prior("Normal", mu=2.5, sigma=0.5)}), data) == []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         vague = bs.fit(df, priors={"saturation": {"floor": bs.Prior("Uniform", lower=0, upper=1e9)}}, **kw)
