@@ -227,7 +227,7 @@ class GroupedFit:
                 lo, med, hi = np.quantile(np.concatenate(diffs), [(1 - prob) / 2, 0.5, (1 + prob) / 2])
                 rows.append({"a": a, "b": b, **({} if j is None else {"n": float(n[j])}), "law": law,
                              "p_a_lower": p, "diff_median": med, "diff_lower": lo, "diff_upper": hi,
-                             "converged": ok[a] and ok[b]})
+                             "converged": ok[a] and ok[b], "likelihood": self.fits[a].likelihood})
         return rows
 
     def p_floor_lower(self, law: str = "averaged", prob: float = 0.9, groups=None) -> pd.DataFrame:
@@ -236,8 +236,8 @@ class GroupedFit:
 
         ``law`` is a law name or ``"averaged"`` (law-matched: each law's comparison, mixed with the
         groups' mean forecast weights; a law without a floor contributes floor 0). Columns
-        ``a, b, law, p_a_lower`` and the posterior median and ``prob`` interval of ``floor_a - floor_b``, and whether
-        every law of both groups converged.
+        ``a, b, law, p_a_lower`` and the posterior median and ``prob`` interval of ``floor_a - floor_b``, whether
+        every law of both groups converged, and the ``likelihood``.
         """
         prob = check_prob(prob)
         return pd.DataFrame(self._pairs("floor", law, prob, groups=groups))
@@ -247,7 +247,7 @@ class GroupedFit:
         every n.
 
         Columns ``a, b, n, law, p_a_lower, diff_median, diff_lower, diff_upper,
-        converged`` (``diff`` = curve of a minus curve of b).
+        converged, likelihood`` (``diff`` = curve of a minus curve of b).
         """
         prob, n = check_prob(prob), check_n(n)
         return pd.DataFrame(self._pairs("curve", law, prob, n, groups=groups))

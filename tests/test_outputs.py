@@ -194,3 +194,4 @@ def test_pairwise_tables_of_many_groups_are_refused_with_advice(fit):
         many.p_lower_at([1e5, 2e5, 4e5] * 1, groups=[f"g{i}" for i in range(60)])
     table = many.p_floor_lower(law="power", groups=["g3", "g7"])
     assert table[["a", "b"]].values.tolist() == [["g3", "g7"]]
+    assert table["likelihood"].tolist() == ["lognormal"]  # as every table says which noise model it rests on
