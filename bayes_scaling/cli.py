@@ -113,7 +113,7 @@ def _backtest(args) -> int:
             table.to_csv(out / "backtest.csv", index=False)
             summarize_backtest(table).to_csv(out / "backtest_summary.csv")
             plot_backtest(table)[0].savefig(out / "backtest.png", dpi=110)
-            folder.record(written)
+            folder.record(written, "backtest")
         print(f"\nbacktest table and figure written to {args.out}", file=sys.stderr)
     return 0
 
@@ -121,6 +121,7 @@ def _backtest(args) -> int:
 def _learn_priors(args) -> int:
     import bayes_scaling as bs
     from bayes_scaling.data import read_table, split_groups
+    from bayes_scaling.outputs import same_file
     from bayes_scaling.report import format_table
 
     out = Path(args.out)
@@ -131,7 +132,7 @@ def _learn_priors(args) -> int:
     if out.exists():
         if not args.force:
             raise ArgumentError(f"{args.out} exists; pass --force to replace it")
-        if any(Path(p).exists() and os.path.samefile(p, out) for p in args.curves):
+        if any(same_file(p, out) for p in args.curves):
             raise ArgumentError(f"--out {args.out} is one of the input curves; the package never writes over its "
                                 "input")
         try:  # only a priors file (the package's JSON, with its provenance) is replaced
@@ -141,7 +142,7 @@ def _learn_priors(args) -> int:
                                 "replaced: choose another path") from None
     seen: list[str] = []
     for path in args.curves:  # one file given twice would count as two curves, and make the priors too sure
-        twin = next((p for p in seen if Path(p).exists() and Path(path).exists() and os.path.samefile(p, path)), None)
+        twin = next((p for p in seen if same_file(p, path)), None)
         if twin is not None:
             raise ArgumentError(f"{path} is given twice (as {twin}): each curve counts once")
         seen.append(path)
@@ -200,14 +201,12 @@ def _report(args) -> int:
 def _check_out(out: str, force: bool, names: list[str], data: str, fit: bool = False) -> None:
     """Refuse ``--out`` before any fitting when the files it would write there are not the package's to
     replace, or are the input itself (:mod:`bayes_scaling.outputs`)."""
+    from bayes_scaling.io import check_target, legacy_files
     from bayes_scaling.outputs import OutputFolder
 
-    folder = OutputFolder(out, force, protect=[data])
     if fit:
-        from bayes_scaling.io import check_target, legacy_files
-
         check_target(out, overwrite=force)
-        folder.legacy = legacy_files
+    folder = OutputFolder(out, force, protect=[data], legacy=legacy_files if fit else None)
     folder.claim(names)  # the report's tables are claimed, and the input protected, again when they are written
 
 

@@ -47,8 +47,9 @@ def curve_and_floor(mix: Mixture, n, discrepancy=0) -> tuple[np.ndarray, np.ndar
     return curve, floor
 
 
-def per_label(per: float) -> str:
-    """``per`` as the planning table's columns name it: 1000 as ``1000``, 1e9 as ``1B`` (not ``1e+09``).
+def per_label(per: float, spec: str = "g") -> str:
+    """``per`` as the planning table's columns name it: 1000 as ``1000``, 1e9 as ``1B`` (not ``1e+09``); from a
+    million on, the count in millions, billions or trillions written with the format ``spec``.
 
     Examples
     --------
@@ -58,7 +59,7 @@ def per_label(per: float) -> str:
     """
     for suffix, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6)):
         if abs(per) >= scale:
-            return f"{per / scale:g}{suffix}"
+            return f"{per / scale:{spec}}{suffix}"
     return f"{per:g}"
 
 

@@ -159,7 +159,9 @@ def write_tree(tree: xr.DataTree, path: str | os.PathLike, overwrite: bool = Fal
             if (path / part).exists() and not (path / part).is_dir():
                 raise FileExistsError(f"{path / part} is a file, not the package's folder; nothing was written")
     folder.claim(names)
-    owned = [n for n in {*folder.manifest(), *folder._legacy()} if n not in names and _is_save_path(n)]
+    # the earlier fit's files this one does not write (a law no longer fitted): the fit's own, or an earlier
+    # version's save, never a report's or a backtest's
+    owned = [n for n in folder.written_by("fit") | folder.legacy_owned() if n not in names]
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.saving-", dir=path.parent))
     try:
         _write(tree, staging)
@@ -167,15 +169,10 @@ def write_tree(tree: xr.DataTree, path: str | os.PathLike, overwrite: bool = Fal
         _move_into(staging, path)
         for box in ("posteriors", "groups"):
             _prune_empty(path / box)
-        folder.record(names, removed=removed)
+        folder.record(names, "fit", removed=removed)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return path
-
-
-def _is_save_path(name: str) -> bool:
-    parts = Path(name).parts
-    return parts[0] in ("posteriors", "groups") or name in ("fit.json", "data.csv")
 
 
 def _prune_empty(folder: Path) -> None:
@@ -239,9 +236,7 @@ def _move_into(staging: Path, path: Path) -> None:
     for entry in sorted(staging.iterdir(), key=lambda p: p.name == "fit.json"):
         target = path / entry.name
         merge = entry.name in ("posteriors", "groups") or (staging.name == "groups" and entry.name.isdigit())
-        if entry.is_dir() and merge:
-            if target.exists() and not target.is_dir():
-                target.unlink()
+        if entry.is_dir() and merge:  # write_tree checked that these are folders, or absent
             target.mkdir(exist_ok=True)
             _move_into(entry, target)
             continue

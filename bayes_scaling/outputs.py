@@ -4,7 +4,7 @@ Everything that writes files into a folder (``fit.save``, :func:`bayes_scaling.r
 command line's ``--out``) goes through :class:`OutputFolder`:
 
 * every file (or ``.zarr`` store) written is recorded in the folder's manifest, ``.bayes_scaling.json``, with
-  a SHA-256 of its contents;
+  a SHA-256 of its contents and what wrote it (a fit, a report, a backtest: each replaces only its own);
 * a path that exists is replaced or removed only when ``overwrite`` is given *and* the manifest lists it *and*
   its contents are still what the package wrote. A file the package did not write (your ``data.csv``, another
   tool's ``fit.json``) or one changed since is never replaced or removed: the write is refused before
@@ -25,7 +25,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["LOCK", "MANIFEST", "OutputFolder", "digest_path"]
+__all__ = ["LOCK", "MANIFEST", "OutputFolder", "digest_path", "same_file"]
 
 #: the folder's record of what the package wrote there
 MANIFEST = ".bayes_scaling.json"
@@ -50,7 +50,9 @@ def digest_path(path: Path) -> str | None:
     return None
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def same_file(a, b) -> bool:
+    """Whether two paths name one existing file, however they are spelled."""
+    a, b = Path(a), Path(b)
     try:
         return a.exists() and b.exists() and os.path.samefile(a, b)
     except OSError:
@@ -97,14 +99,26 @@ class OutputFolder:
             raise FileExistsError(f"{self.path} exists and is not a directory")
 
     # -- the manifest ----------------------------------------------------------------------------
-    def manifest(self) -> dict[str, str]:
-        """``{relative path: digest}`` of what the package wrote here (empty if it wrote nothing)."""
+    def _read(self) -> dict:
         try:
             data = json.loads((self.path / MANIFEST).read_text())
-            files = data["files"]
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def manifest(self) -> dict[str, str]:
+        """``{relative path: digest}`` of what the package wrote here (empty if it wrote nothing)."""
+        files = self._read().get("files")
+        if not isinstance(files, dict):
             return {}
         return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str) and _safe(k)}
+
+    def written_by(self, writer: str) -> set[str]:
+        """What ``writer`` (``"fit"``, ``"report"``, ``"backtest"``) recorded here: a report replaces its own
+        earlier tables, never a backtest's."""
+        writers = self._read().get("writers")
+        files = self.manifest()
+        return {k for k, v in writers.items() if v == writer and k in files} if isinstance(writers, dict) else set()
 
     def owned(self, name: str) -> bool:
         """The package wrote ``name`` here and it is unchanged since (or it is a file of a fit saved by an
@@ -115,9 +129,9 @@ class OutputFolder:
         recorded = self.manifest().get(name)
         if recorded is not None:
             return digest_path(target) == recorded
-        return name in self._legacy()
+        return name in self.legacy_owned()
 
-    def _legacy(self) -> set[str]:
+    def legacy_owned(self) -> set[str]:
         """What an earlier version wrote here (no manifest), as ``legacy`` verifies it."""
         if self.legacy is None or (self.path / MANIFEST).exists():
             return set()
@@ -134,7 +148,7 @@ class OutputFolder:
             raise FileExistsError(f"refusing to write outside {self.path}: {', '.join(map(repr, bad))}")
         for n in names:
             for p in self.protect:
-                if _same_file(self.path / n, p):
+                if same_file(self.path / n, p):
                     raise FileExistsError(f"{self.path / n} is the input {p}: the package never writes over what it "
                                           "reads; choose another folder for the output")
         present = [n for n in names if (self.path / n).exists() or (self.path / n).is_symlink()]
@@ -150,17 +164,22 @@ class OutputFolder:
                 "them; a report of a version before 0.2 left no record of its files); nothing was written. Move "
                 "them, or choose another folder")
 
-    def record(self, names: Iterable[str], removed: Iterable[str] = ()) -> None:
-        """Add ``names`` (just written) to the manifest with their digests, and drop ``removed``."""
+    def record(self, names: Iterable[str], writer: str, removed: Iterable[str] = ()) -> None:
+        """Add ``names`` (just written by ``writer``) to the manifest with their digests, and drop ``removed``."""
         files = self.manifest()
+        writers = self._read().get("writers")
+        writers = {k: v for k, v in writers.items() if k in files} if isinstance(writers, dict) else {}
         for n in removed:
             files.pop(n, None)
+            writers.pop(n, None)
         for n in names:
             d = digest_path(self.path / n)
             if d is not None:
-                files[n] = d
+                files[n], writers[n] = d, writer
+        body = {"written_by": "bayes_scaling", "files": dict(sorted(files.items())),
+                "writers": dict(sorted(writers.items()))}
         tmp = self.path / (MANIFEST + ".tmp")
-        tmp.write_text(json.dumps({"written_by": "bayes_scaling", "files": dict(sorted(files.items()))}, indent=1))
+        tmp.write_text(json.dumps(body, indent=1))
         os.replace(tmp, self.path / MANIFEST)
 
     def remove(self, name: str) -> bool:

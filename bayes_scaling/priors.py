@@ -300,7 +300,7 @@ class Prior:
         import pymc as pm
 
         if self.hierarchical:
-            return self._pymc_hierarchical(name, domain)
+            return self._pymc_hierarchical(name)  # its domain: checked by Law.resolve_priors
         fam = _FAMILIES[self.dist]
         p = {k: symbols[v] if isinstance(v, str) else float(v) for k, v in {**fam.defaults, **self.params}.items()}
         cls = getattr(pm, self.dist)
@@ -314,16 +314,12 @@ class Prior:
             return pm.Truncated(name, cls.dist(**p), lower=low, upper=up, dims=dims)
         return cls(name, **p, dims=dims)
 
-    def _pymc_hierarchical(self, name: str, domain):
+    def _pymc_hierarchical(self, name: str):
         """Non-centred (Papaspiliopoulos, Roberts & Sköld 2007): ``<name>_mu`` and ``<name>_tau`` (the
         location and spread across groups, from the nested priors), ``<name>_z ~ Normal(0, 1)`` per group, and
         ``name = mu + tau * z`` (``exp`` of it for ``LogNormal``), a deterministic over ``dims``."""
         import pymc as pm
 
-        if _FAMILIES[self.dist].support[0] > domain[0] or (self.dist == "Normal") != (domain[0] == -INF) \
-                or domain[1] != INF:
-            raise ArgumentError(f"the hierarchical prior {self.describe()} on {name} does not fit its domain "
-                                f"{domain}: use LogNormal for a positive parameter, Normal for a real one")
         mu, tau = self.params["mu"], self.params["sigma"]
         mu = mu.pymc(f"{name}_mu") if isinstance(mu, Prior) else float(mu)
         tau = tau.pymc(f"{name}_tau", (0.0, INF)) if isinstance(tau, Prior) else float(tau)

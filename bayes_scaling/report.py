@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .decisions import per_label
+
 __all__ = ["default_forecast", "format_table", "formatted", "headline", "headline_html", "render_text",
            "report_text", "table_html", "tables", "warning_lines", "write_report"]
 
@@ -213,16 +215,9 @@ def warning_lines(fit, sections: dict) -> list[str]:
                                                                                        key=lambda kv: kv[0][0])]
 
 
-#: large counts in the reader's units: 6.4M, 1.2B (tokens), 3T
-_SCALES = (("T", 1e12), ("B", 1e9), ("M", 1e6))
-
-
 def _compact(v: float) -> str:
     """A count of a million or more to three significant digits with its scale: 6.4B, 12B, 1.5M."""
-    for suffix, scale in _SCALES:
-        if abs(v) >= scale:
-            return f"{v / scale:.3g}{suffix}"
-    return f"{v:,.0f}"
+    return per_label(v, ".3g")
 
 
 def _number(v: float, digits: int = 3) -> str:
@@ -518,7 +513,7 @@ def write_report(fit, out, forecast_n=None, prob: float = 0.9, *, target: float 
         if save:
             write_tree(fit.to_datatree(), out, overwrite, protect, folder=folder)
         # an earlier report's tables and figures that this one does not write, so that none is left stale
-        stale = [n for n in folder.manifest() if _is_report_file(n) and n not in written]
+        stale = [n for n in folder.written_by("report") if n not in written]
         removed = [n for n in stale if folder.remove(n)]
         for stem, (_, _, table) in sections.items():
             table.to_csv(out / f"{stem}.csv", index=table.index.name is not None)
@@ -526,11 +521,6 @@ def write_report(fit, out, forecast_n=None, prob: float = 0.9, *, target: float 
             (out / name).write_bytes(png)
         (out / "report.md").write_text(f"# {title}\n\n```\n{head}```\n\n{fan}```\n{body}```\n\n{images}\n")
         (out / "report.html").write_text(_html(fit, title, sections, figures))
-        folder.record(written, removed=removed)
+        folder.record(written, "report", removed=removed)
     return out
 
-
-def _is_report_file(name: str) -> bool:
-    """A table, figure or page of a report (at the top of its folder)."""
-    return "/" not in name and (name.endswith((".csv", ".png")) or name in ("report.md", "report.html")) \
-        and name != "data.csv"

@@ -448,9 +448,7 @@ def sample_law(law, data, options: SamplerOptions | None = None, seed: int = 0, 
     law = get_law(law)
     options = options or SamplerOptions()
     priors = priors or law.resolve_priors({})
-    if data.binned and not get_likelihood(priors.likelihood).binning:
-        raise ArgumentError(f"the {priors.likelihood} likelihood cannot fit a binned dense curve (its bins keep "
-                            "only each one's count, mean and spread); thin the curve or use likelihood='lognormal'")
+    get_likelihood(priors.likelihood).check_rows(data)  # the compiled model was built on plain rows
     if backend is not None:
         check_choice(backend, "backend", ("kernel", "pymc"))
     if check and law.thin > options.thin:  # a slowly mixing law: its checked fits run longer chains

@@ -195,3 +195,17 @@ def test_pairwise_tables_of_many_groups_are_refused_with_advice(fit):
     table = many.p_floor_lower(law="power", groups=["g3", "g7"])
     assert table[["a", "b"]].values.tolist() == [["g3", "g7"]]
     assert table["likelihood"].tolist() == ["lognormal"]  # as every table says which noise model it rests on
+
+
+def test_each_writer_replaces_only_its_own_earlier_files(tmp_path):
+    """A report into a folder that also holds a backtest leaves the backtest's files: the manifest records
+    what wrote each file, and a new report removes only an earlier report's stale tables."""
+    (tmp_path / "runs.csv").write_text(CURVE.to_csv(index=False))
+    out = tmp_path / "out"
+    assert _run(["fit", tmp_path / "runs.csv", *FIT, "--out", out]) == 0
+    assert _run(["backtest", tmp_path / "runs.csv", "--x", "n", "--y", "loss", "--laws", "power", "--out", out]) == 0
+    backtest = {n: (out / n).read_bytes() for n in ("backtest.csv", "backtest_summary.csv", "backtest.png")}
+    assert _run(["fit", tmp_path / "runs.csv", *FIT, "--out", out, "--force"]) == 0
+    assert {n: (out / n).read_bytes() for n in backtest} == backtest
+    writers = json.loads((out / MANIFEST).read_text())["writers"]
+    assert writers["backtest.csv"] == "backtest" and writers["report.md"] == "report" and writers["fit.json"] == "fit"

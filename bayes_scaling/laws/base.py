@@ -497,14 +497,14 @@ class Law:
         grouped = isinstance(data, Mapping)
         parts = list(data.values()) if grouped else [data]
         for d in parts:
-            _check_binning(lik, d)
+            lik.check_rows(d)
         if grouped:
             if priors.derived:
                 raise ArgumentError(f"partial pooling takes priors on the parameters of {self.name!r}, not on "
                                     f"{', '.join(priors.derived)}; fit with pooling='none' for those")
             if not (priors.noise[0] == "sigma_sq" and priors.noise[1].dist == "InverseGamma"):
                 raise ArgumentError("partial pooling takes the noise prior on sigma_sq as InverseGamma")
-            if any(d.binned for d in parts):
+            if any(d.binned for d in parts):  # the joint model has no per-bin statistics
                 raise ArgumentError("partial pooling takes curves that are not binned")
         n_obs = sum(d.n_obs for d in parts)
         base = {"obs": np.arange(n_obs), **({"group": list(data)} if grouped else {}), **(coords or {})}
@@ -576,13 +576,6 @@ class Law:
     def sampling_model(self, data, priors: LawPriors | None = None):
         """The model :mod:`bayes_scaling.sampling` compiles once: :meth:`model` with ``sampling=True``."""
         return self.model(data, priors, sampling=True)
-
-
-def _check_binning(lik, data) -> None:
-    if data.binned and not lik.binning:
-        raise ArgumentError(f"the {lik.name} likelihood cannot fit binned rows: a dense curve's bins summarise it by "
-                            "count, mean and spread, which only the log-normal likelihood can use. Thin the curve "
-                            "to at most DENSE_ROWS rows, or fit it with likelihood='lognormal'")
 
 
 def leading_axis(u):

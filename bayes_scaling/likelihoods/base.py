@@ -127,6 +127,14 @@ class Likelihood:
         lines.append(f"  supports: {', '.join(can) or 'the PyMC path only (no conjugate sigma, kernel or binning)'}")
         return "\n".join(lines)
 
+    def check_rows(self, data) -> None:
+        """Refuse binned rows (a dense curve's bins) unless this likelihood can use them: it never falls back to
+        the log-normal silently."""
+        if data is not None and data.binned and not self.binning:
+            raise ArgumentError(f"the {self.name} likelihood cannot fit binned rows: a dense curve's bins summarise "
+                                "it by count, mean and spread, which only the log-normal likelihood can use. Thin "
+                                "the curve to at most DENSE_ROWS rows, or fit it with likelihood='lognormal'")
+
     # -- the density ---------------------------------------------------------
     def log_density(self, r, sigma, p: Mapping[str, Any], xp=np):
         """log density of the residual ``r = log y - log mu`` with scale ``sigma``; ``xp`` is ``numpy`` or
@@ -140,8 +148,7 @@ class Likelihood:
     def pointwise(self, log_y, log_mu, sigma, p: Mapping[str, Any], rows=None) -> np.ndarray:
         """``log p(y_j | theta_s)`` on NumPy arrays that broadcast (draws x points, or grid x draws x
         points). ``rows``: binned data whose rows the points are (only where ``binning`` is supported)."""
-        if rows is not None and rows.binned:
-            raise ArgumentError(f"the {self.name} likelihood cannot score binned rows")
+        self.check_rows(rows)
         return self.logpdf(log_y, log_mu, sigma, p)
 
     def pymc_log_lik(self, log_y, log_mu, sigma, p: Mapping[str, Any], row_weight=None, within_ss=None,
@@ -183,8 +190,7 @@ class Likelihood:
         posterior draws); ``k`` counts every one of them."""
         from scipy.optimize import minimize
 
-        if data.binned and not self.binning:
-            raise ArgumentError(f"the {self.name} likelihood cannot fit binned rows")
+        self.check_rows(data)
         curve_par = law.parameters
         n_curve = len(curve_par)
         own = self.parameters
