@@ -25,6 +25,7 @@ from .learning import learn_priors
 from .notebook import fit_html as _fit_html
 from .priors import Prior, Priors
 from .result import ScalingFit
+from .surface import SurfaceFit, fit_surface
 from .workflow import FitFailure, fit, fit_many, load, save
 
 # a fit as the last line of a notebook cell shows its headline, a compact comparison and its forecast fan
@@ -55,9 +56,11 @@ __all__ = [
     "Quantity",
     "ScalingData",
     "ScalingFit",
+    "SurfaceFit",
     "__version__",
     "fit",
     "fit_many",
+    "fit_surface",
     "get_law",
     "learn_priors",
     "load",
