@@ -12,7 +12,6 @@ refits plus the residual quantiles of the fit (a prediction interval for a new r
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 import warnings

@@ -104,8 +104,10 @@ def run_one(job: tuple[str, int]) -> dict:
     model = GPT(d, layers).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.1, betas=(0.9, 0.95))
     warm = max(1, int(WARMUP * steps))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: (s + 1) / warm if s < warm else 0.1 + 0.45 * (1 + math.cos(math.pi * (s - warm) / max(1, steps - warm))))
+    def lr(s):  # linear warm-up, then cosine down to a tenth
+        return (s + 1) / warm if s < warm else 0.1 + 0.45 * (1 + math.cos(math.pi * (s - warm) / max(1, steps - warm)))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr)
     t = time.perf_counter()
     for step in range(steps):
         chunk = seqs[(order[step * BATCH:(step + 1) * BATCH].to(device) * CONTEXT)[:, None] + window]

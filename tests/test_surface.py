@@ -181,7 +181,8 @@ def test_epoch_reproduction_on_all_245_points():
     """Besiroglu et al. 2024's 95% intervals hold our posterior medians under the robust likelihood, and the
     tokens per parameter at Chinchilla's budget is about 18."""
     raw = pd.read_csv(CHINCHILLA)
-    df = pd.DataFrame({"N": raw["Model Size"], "D": raw["Training FLOP"] / (6 * raw["Model Size"]), "loss": raw["loss"]})
+    df = pd.DataFrame({"N": raw["Model Size"], "D": raw["Training FLOP"] / (6 * raw["Model Size"]),
+                       "loss": raw["loss"]})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         s = bs.fit_surface(df, n="N", d="D", y="loss", likelihood="student_t", random_seed=1)
