@@ -118,6 +118,76 @@ def _backtest(args) -> int:
     return 0
 
 
+SURFACE_FILES = ["surface.md", "surface_params.csv", "surface_compare.csv", "surface_plan.csv",
+                 "surface_diagnostics.csv", "surface_isoloss.png", "surface_isoflop.png", "surface_exponents.png"]
+
+
+def _surface(args) -> int:
+    import bayes_scaling as bs
+    from bayes_scaling.data import read_table
+    from bayes_scaling.surface import display
+
+    if args.out:
+        _check_out(args.out, args.force, SURFACE_FILES, args.data)
+    frame = read_table(args.data)
+    print(f"fitting {', '.join(args.laws or bs.surface.SURFACE_LAWS)} to {args.data} ({args.y} over {args.n} and "
+          f"{args.d}) ...", file=sys.stderr)
+    s = bs.fit_surface(frame, n=args.n, d=args.d, y=args.y, laws=args.laws or None, draws=args.draws,
+                       random_seed=args.seed, progressbar=_progress(args), group=args.group, priors=args.priors,
+                       likelihood=args.likelihood)
+    budgets = args.budget or []
+    head = s.headline(budgets, prob=args.prob)
+    parts = {"Laws (PSIS-LOO, WAIC, AIC; stacking weights)":
+             s.compare()[[*([s.group] if s.group else []), "law", "rank", "elpd_loo", "se", "elpd_waic", "aic",
+                          "weight", "converged", "likelihood"]],
+             f"Parameters ({args.prob:.0%} intervals)": s.params(prob=args.prob),
+             "Diagnostics": s.diagnostics()}
+    plans = []
+    if budgets:
+        for key in s.groups:
+            t = s.compute_optimal(budgets, prob=args.prob, group=key)
+            if s.group:
+                t.insert(0, s.group, key)
+            plans.append(t)
+        parts[f"Compute-optimal plan ({args.prob:.0%} intervals; C = 6ND)"] = _concat(plans)
+    title = f"bayes-scaling surface: {args.y} over {args.n} and {args.d} ({args.data})"
+    text = "\n\n".join([f"# {title}", head, *(f"## {k}\n\n{display(v).to_string(index=False)}"
+                                               for k, v in parts.items())])
+    print(text)
+    if args.out:
+        from bayes_scaling.outputs import OutputFolder
+        from bayes_scaling.surface_plots import plot_exponents, plot_isoflop, plot_isoloss
+
+        out = Path(args.out)
+        with OutputFolder(out, args.force, protect=[args.data]) as folder:
+            folder.claim(SURFACE_FILES)
+            (out / "surface.md").write_text(text + "\n")
+            parts["Laws (PSIS-LOO, WAIC, AIC; stacking weights)"].to_csv(out / "surface_compare.csv", index=False)
+            parts[f"Parameters ({args.prob:.0%} intervals)"].to_csv(out / "surface_params.csv", index=False)
+            parts["Diagnostics"].to_csv(out / "surface_diagnostics.csv", index=False)
+            written = ["surface.md", "surface_compare.csv", "surface_params.csv", "surface_diagnostics.csv"]
+            if plans:
+                _concat(plans).to_csv(out / "surface_plan.csv", index=False)
+                written.append("surface_plan.csv")
+            if not s.group:
+                plot_isoloss(s, budgets or None)[0].savefig(out / "surface_isoloss.png", dpi=110)
+                plot_isoflop(s, budgets or [6 * float(s._fit(None).data.n.max()) * float(
+                    s._fit(None).data.input_values("params").max())])[0].savefig(out / "surface_isoflop.png", dpi=110)
+                written += ["surface_isoloss.png", "surface_isoflop.png"]
+                if "chinchilla" in s.laws:
+                    plot_exponents(s)[0].savefig(out / "surface_exponents.png", dpi=110)
+                    written.append("surface_exponents.png")
+            folder.record(written, "surface")
+        print(f"\nsurface report in {args.out}/surface.md (and CSV tables, PNG figures)", file=sys.stderr)
+    return 0
+
+
+def _concat(tables):
+    import pandas as pd
+
+    return pd.concat(tables, ignore_index=True)
+
+
 def _learn_priors(args) -> int:
     import bayes_scaling as bs
     from bayes_scaling.data import read_table, split_groups
@@ -373,6 +443,26 @@ def build_parser() -> argparse.ArgumentParser:
     lp.add_argument("--force", action="store_true", help="replace --out if it exists")
     _progress_arguments(lp)
     lp.set_defaults(func=_learn_priors)
+    sp = sub.add_parser("surface", parents=[debug], help="fit scaling surfaces: loss over model and data size",
+                        description="Fit loss over model size and data size (the Chinchilla and Kaplan laws) to "
+                                    "DATA.csv and print the ranking, the parameters and the compute-optimal plan "
+                                    "for each --budget.")
+    sp.add_argument("data", help="CSV file, one row per training run (model size, data size, loss)")
+    sp.add_argument("--n", required=True, help="column of the model size (parameters)")
+    sp.add_argument("--d", required=True, help="column of the data size (tokens)")
+    sp.add_argument("--y", required=True, help="column of the loss")
+    sp.add_argument("--budget", nargs="+", type=_positive(float), metavar="FLOPS",
+                    help="compute budgets (FLOPs, C = 6ND) to plan for, e.g. 1e21 1e23")
+    sp.add_argument("--laws", nargs="+", metavar="LAW", help="surface laws to fit (default: chinchilla kaplan)")
+    sp.add_argument("--group", metavar="COL", help="column naming each run's configuration: one surface each")
+    sp.add_argument("--seed", type=_seed, default=0, help="random seed, an integer >= 0 (default 0)")
+    sp.add_argument("--prob", type=_probability, default=0.9, help="interval mass (default 0.9)")
+    sp.add_argument("--draws", type=_positive(int), default=1000, help="draws per chain (default 1000)")
+    _priors_argument(sp)
+    sp.add_argument("--out", metavar="DIR", help="directory for surface.md, CSV tables and PNG figures")
+    sp.add_argument("--force", action="store_true", help="replace what --out already holds")
+    _progress_arguments(sp)
+    sp.set_defaults(func=_surface)
     rep = sub.add_parser("report", parents=[debug], help="print the report of a saved fit",
                          description="Re-render the report of a fit saved with `fit --out DIR`: print it and "
                                      "rewrite DIR/report.html, report.md, the CSV tables and figures (or save "

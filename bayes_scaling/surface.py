@@ -47,7 +47,7 @@ from .priors import as_priors
 from .result import ScalingFit
 from .sampling import SamplerOptions
 
-__all__ = ["SURFACE_LAWS", "SurfaceFit", "fit_surface"]
+__all__ = ["SURFACE_LAWS", "SurfaceFit", "count_text", "display", "fit_surface"]
 
 #: the laws :func:`fit_surface` fits when none are named
 SURFACE_LAWS = ("chinchilla", "kaplan")
@@ -624,12 +624,39 @@ class SurfaceFit:
         return "\n".join(lines)
 
 
-def _fmt(row, counts: bool = True) -> str:
+def count_text(v: float) -> str:
+    """A count in the reader's units: 1.36M, 606M, 1.3B, 12,800; other numbers to 3 significant digits.
+
+    Examples
+    --------
+    >>> from bayes_scaling.surface import count_text
+    >>> count_text(1_355_266.4), count_text(6.06e8), count_text(12_800.0), count_text(0.9691)
+    ('1.36M', '606M', '12,800', '0.969')
+    """
     from .decisions import per_label
 
-    if counts:
-        return f"{per_label(row['median'], '.3g')} ({per_label(row['lower'], '.2g')}-{per_label(row['upper'], '.2g')})"
-    return f"{row['median']:.3g} ({row['lower']:.3g}-{row['upper']:.3g})"
+    if not np.isfinite(v):
+        return str(v)
+    if abs(v) >= 1e15:
+        return f"{v:.3g}"
+    if abs(v) >= 1e6:
+        return per_label(float(f"{v:.3g}"), ".3g")
+    if abs(v) >= 1e3:
+        return f"{float(f'{v:.3g}'):,.0f}"
+    return f"{v:.3g}"
+
+
+def display(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a surface table for reading: every number as :func:`count_text` writes it."""
+    out = table.copy()
+    for c in out.columns:
+        if pd.api.types.is_float_dtype(out[c]):
+            out[c] = [count_text(v) for v in out[c]]
+    return out
+
+
+def _fmt(row, counts: bool = True) -> str:
+    return f"{count_text(row['median'])} ({count_text(row['lower'])}-{count_text(row['upper'])})"
 
 
 def _check_budgets(values, name: str) -> np.ndarray:

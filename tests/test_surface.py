@@ -194,3 +194,24 @@ def test_epoch_reproduction_on_all_245_points():
     plan = s.compute_optimal(5.88e23, prob=0.8)
     r = plan[(plan["law"] == "chinchilla") & (plan["quantity"] == "tokens_per_param")].iloc[0]
     assert r["lower"] < 30.6 and r["upper"] > 10.6 and 14 < r["median"] < 23
+
+
+def test_the_surface_command_prints_the_plan_and_writes_its_report(tmp_path, capsys):
+    from bayes_scaling.cli import main
+
+    csv = tmp_path / "runs.csv"
+    grid().to_csv(csv, index=False)
+    (tmp_path / "mine.md").write_text("the user's notes")
+    code = main([
+        "surface", str(csv), "--n", "model_params", "--d", "train_tokens", "--y", "eval/loss", "--budget", "1e21",
+        "--laws", "chinchilla", "--out", str(tmp_path), "--seed", "1"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "C = 1e+21 FLOPs: N " in out and "tokens/param" in out
+    assert "M" in out.split("C = 1e+21 FLOPs: N ")[1].split(",")[0]  # counts in the reader's units
+    plan = pd.read_csv(tmp_path / "surface_plan.csv")
+    assert set(plan["quantity"]) == {"n_opt", "d_opt", "tokens_per_param", "loss"}
+    assert (tmp_path / "surface_isoloss.png").stat().st_size > 10_000
+    assert (tmp_path / "mine.md").read_text() == "the user's notes"  # not the package's to touch
+    assert main(["surface", str(csv), "--n", "model_params", "--d", "nope", "--y", "eval/loss"]) == 2
+    assert "nope" in capsys.readouterr().err
