@@ -2,6 +2,7 @@
 model size against a least-squares + bootstrap baseline done as Epoch did, and the time it takes.
 
     .venv/bin/python benchmarks/surface.py [--likelihood student_t] [--skip-baseline]
+    .venv/bin/python benchmarks/surface.py --speed     # cold times, each in a new process
 
 Extrapolation: fit on the runs of models up to 1/8 of the largest, forecast every larger one; report the
 coverage of the 90% intervals, the median |log error| and the interval score on log loss (Gneiting & Raftery
@@ -137,5 +138,53 @@ def main() -> None:
     extrapolation(grid(), "Our LM grid (benchmarks/data/lm_grid.csv)", likelihood, skip)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and "--speed" not in sys.argv:
     main()
+
+
+SPEED_245 = """
+import time, warnings
+t = time.perf_counter()
+import pandas as pd, bayes_scaling as bs
+df = pd.read_csv({path!r})
+runs = pd.DataFrame({{"params": df["Model Size"], "tokens": df["Training FLOP"] / (6 * df["Model Size"]),
+                     "loss": df["loss"]}})
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    s = bs.fit_surface(runs, random_seed=1, likelihood={lik!r})
+    s.compare(); s.compute_optimal([1e21, 5.88e23, 1e25])
+print(f"{{time.perf_counter() - t:.1f}}")
+"""
+
+SPEED_10K = """
+import time, warnings
+import numpy as np, pandas as pd
+t = time.perf_counter()
+import bayes_scaling as bs
+rng = np.random.default_rng(0)
+n = np.repeat(1e7 * 1.5 ** np.arange(50), 200)
+d = np.tile(np.geomspace(1e8, 1e11, 200), 50)
+y = (1.7 + 400 * n ** -0.34 + 1200 * d ** -0.3) * np.exp(0.01 * rng.standard_normal(n.size))
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    s = bs.fit_surface(pd.DataFrame({{"params": n, "tokens": d, "loss": y}}), random_seed=1)
+    s.compare(); s.compute_optimal([1e21, 1e23])
+print(f"{{time.perf_counter() - t:.1f}}")
+"""
+
+
+def speed() -> None:
+    import subprocess
+
+    for label, code in (("245 points, two laws, comparison, three budgets (log-normal)",
+                         SPEED_245.format(path=str(CHINCHILLA), lik="lognormal")),
+                        ("245 points, two laws, comparison, three budgets (Student-t)",
+                         SPEED_245.format(path=str(CHINCHILLA), lik="student_t")),
+                        ("10,000 rows (50 models x 200 checkpoints), two laws, comparison, two budgets",
+                         SPEED_10K.format())):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        print(f"cold, new process: {label}: {out.stdout.strip()} s")
+
+
+if __name__ == "__main__" and "--speed" in sys.argv:
+    speed()

@@ -37,6 +37,23 @@ def make_figures(out: Path = IMAGES) -> list[Path]:
             "diagnostics.png": plots.plot_diagnostics(fit, "saturation")[0],
             "groups.png": plots.plot_groups(grouped)[0],
         }
+        import pandas as pd
+
+        from bayes_scaling import surface_plots
+
+        raw = pd.read_csv(Path(__file__).parents[1] / "benchmarks" / "data" / "lm_grid.csv", comment="#")
+        runs = pd.DataFrame({"params": raw["params"], "tokens": raw["tokens"], "loss": raw["val_loss"]})
+        small = runs[runs["params"] <= runs["params"].max() / 8]
+        s = bs.fit_surface(runs, laws=["chinchilla"], random_seed=1)
+        s_small = bs.fit_surface(small, laws=["chinchilla"], random_seed=1)
+        large = runs[runs["params"] > runs["params"].max() / 8]
+        figures.update({
+            "surface_isoloss.png": surface_plots.plot_isoloss(s, [1e15, 3e15, 1e16, 3e16, 1e17], law="chinchilla")[0],
+            "surface_isoflop.png": surface_plots.plot_isoflop(s, [1e14, 1e15, 1e16], law="chinchilla")[0],
+            "surface_exponents.png": surface_plots.plot_exponents(s)[0],
+            "surface_predicted.png": surface_plots.plot_predicted(s_small.forecast(large), large["loss"],
+                                                                  law="chinchilla")[0],
+        })
     paths = []
     for name, fig in figures.items():
         fig.savefig(out / name, dpi=100)
