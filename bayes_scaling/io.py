@@ -21,6 +21,7 @@ decided by :mod:`bayes_scaling.outputs`: with ``overwrite`` only files it wrote 
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
@@ -162,6 +163,11 @@ def write_tree(tree: xr.DataTree, path: str | os.PathLike, overwrite: bool = Fal
     # the earlier fit's files this one does not write (a law no longer fitted): the fit's own, or an earlier
     # version's save, never a report's or a backtest's
     owned = [n for n in folder.written_by("fit") | folder.legacy_owned() if n not in names]
+    # an earlier save into this folder that was killed mid-way left its staging folder: this one holds the
+    # folder's lock, so none of them is live
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.saving-*"):
+        if stale.is_dir() and not stale.is_symlink():
+            _remove_staging(stale)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.saving-", dir=path.parent))
     try:
         _write(tree, staging)
@@ -171,8 +177,19 @@ def write_tree(tree: xr.DataTree, path: str | os.PathLike, overwrite: bool = Fal
             _prune_empty(path / box)
         folder.record(names, "fit", removed=removed)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove_staging(staging)
     return path
+
+
+def _remove_staging(staging: Path) -> None:
+    """Remove a staging folder; a second Ctrl-C during the removal does not leave it behind (the first one, if
+    that is what ended the save, still propagates)."""
+    for _ in range(5):
+        try:
+            shutil.rmtree(staging, ignore_errors=True)
+            return
+        except KeyboardInterrupt:
+            continue
 
 
 def _prune_empty(folder: Path) -> None:

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .checks import check_column, check_names, check_prob, check_seed
+from .checks import check_column, check_names, check_prob, check_seed, name_seed
 from .data import DENSE_ROWS, as_scaling_data, read_table
 from .densities import log_sum_exp
 from .discrepancy import KAPPA_GRID, kappa_prior
@@ -186,18 +186,9 @@ def fit_surface(
                 if severity == "impossible":
                     raise ArgumentError(message)
                 warnings.warn(message, stacklevel=2)
-        seed = _name_seed(random_seed, key)
+        seed = random_seed if key is None else name_seed(random_seed, key)
         fits[key] = ScalingFit.from_data(sd, chosen, options, seed, prior_set)
     return SurfaceFit(fits, columns=(n, d, y), group=group, seed=random_seed)
-
-
-def _name_seed(seed: int, key) -> int:
-    """A configuration's seed, derived from its name (not its position)."""
-    if key is None:
-        return int(seed)
-    import zlib
-
-    return int(np.random.SeedSequence([int(seed), zlib.crc32(str(key).encode())]).generate_state(1)[0])
 
 
 def chinchilla_cost(n, d):

@@ -14,7 +14,16 @@ import numpy as np
 import pandas as pd
 
 from . import io
-from .checks import SEED_MAX, check_choice, check_column, check_int, check_memory, check_names, check_seed
+from .checks import (
+    SEED_MAX,
+    check_choice,
+    check_column,
+    check_int,
+    check_memory,
+    check_names,
+    check_seed,
+    name_seed,
+)
 from .data import DENSE_ROWS, MISSING, ScalingData, as_scaling_data, bin_dense, split_groups
 from .errors import ArgumentError, DataWarning
 from .flags import curve_flags
@@ -201,8 +210,9 @@ def fit(
 
 def _fit_groups(datas: dict, chosen: list, options: SamplerOptions, random_seed: int, group: str,
                 pooling: str, priors: Priors) -> GroupedFit:
-    """Every configuration: independently (group ``i`` seeded ``[random_seed, i]``) or pooled per law."""
-    seeds = np.random.SeedSequence(random_seed).generate_state(len(datas))
+    """Every configuration: independently (each seeded from ``random_seed`` and its name,
+    :func:`~bayes_scaling.checks.name_seed`) or pooled per law."""
+    seeds = [name_seed(random_seed, name) for name in datas]
     if pooling == "none":
         names = [law.name for law in chosen]
         fits = {name: ScalingFit.from_data(d, names, options, int(s), priors)
@@ -275,8 +285,9 @@ def fit_many(
         Applied to each fit in the pool (e.g. ``lambda f: f.forecast([1e6])``); its
         results are returned instead of the fits.
     random_seed : int, optional
-        Curve ``i`` (the ``i``-th in order) is fitted with seed ``random_seed + i`` (reproducible
-        regardless of ``n_jobs`` and of where the fits run).
+        Curve ``i`` of a list is fitted with seed ``random_seed + i``; a curve of a dict with a seed derived
+        from ``random_seed`` and its key (:func:`~bayes_scaling.checks.name_seed`), so that reordering the dict
+        changes no curve's numbers. Reproducible regardless of ``n_jobs`` and of where the fits run.
     executor : concurrent.futures.Executor, optional
         Run the fits there instead of in this process's thread pool: any object with ``submit``
         returning futures, e.g. a ``ProcessPoolExecutor`` or a Dask cluster's
@@ -332,7 +343,8 @@ def fit_many(
         kwargs.setdefault("cores", 1)
 
     def task(i: int) -> tuple:
-        return (curves[i], x, y, (random_seed + i) % (SEED_MAX + 1), kwargs, then, i if keys is None else keys[i])
+        seed = (random_seed + i) % (SEED_MAX + 1) if keys is None else name_seed(random_seed, keys[i])
+        return (curves[i], x, y, seed, kwargs, then, i if keys is None else keys[i])
 
     tick = _progress_counter(len(curves), progress)
 

@@ -96,6 +96,46 @@ def test_an_interrupted_save_leaves_the_old_fit_whole(fits, saved, tmp_path, mon
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".fit.saving-")]
 
 
+def test_a_second_ctrl_c_or_a_killed_save_leaves_no_hidden_folder(fits, tmp_path, monkeypatch):
+    path = tmp_path / "fit"
+    # a save killed outright (no finally ran) left its staging folder beside the target
+    stale = tmp_path / ".fit.saving-killed"
+    (stale / "posteriors").mkdir(parents=True)
+    (stale / "posteriors" / "half.zarr").write_text("half written")
+    other = tmp_path / ".other.saving-x"  # another target's: not this save's to remove
+    other.mkdir()
+    real = shutil.rmtree
+    hits = []
+
+    def interrupted_once(p, *a, **k):  # a second Ctrl-C arrives while the staging folder is being removed
+        if ".saving-" in str(p) and not hits:
+            hits.append(p)
+            raise KeyboardInterrupt
+        return real(p, *a, **k)
+
+    monkeypatch.setattr(shutil, "rmtree", interrupted_once)
+    bs.save(fits[1], path)
+    monkeypatch.undo()
+    assert hits
+    assert sorted(p for p in os.listdir(tmp_path) if ".saving-" in p) == [".other.saving-x"]
+    assert bs.load(path).laws == fits[1].laws
+
+
+def test_reordering_groups_or_a_dict_of_curves_keeps_each_ones_numbers():
+    a, b = CURVE.assign(cfg="a"), CURVE.assign(cfg="b", **{"eval/loss": CURVE["eval/loss"] * 1.02})
+    one = bs.fit(pd.concat([a, b]), x="n", y="eval/loss", group="cfg", laws=["power"], draws=200, random_seed=3)
+    two = bs.fit(pd.concat([b, a]), x="n", y="eval/loss", group="cfg", laws=["power"], draws=200, random_seed=3)
+    for name in ("a", "b"):
+        pd.testing.assert_frame_equal(one[name].forecast([64000]), two[name].forecast([64000]))
+    curves = {"x": a.drop(columns="cfg"), "y": b.drop(columns="cfg")}
+    f1 = bs.fit_many(curves, x="n", y="eval/loss", laws=["power"], draws=200, random_seed=3, n_jobs=1)
+    f2 = bs.fit_many(dict(reversed(curves.items())), x="n", y="eval/loss", laws=["power"], draws=200,
+                     random_seed=3, n_jobs=1)
+    for name in curves:
+        pd.testing.assert_frame_equal(f1[name].forecast([64000]), f2[name].forecast([64000]))
+    assert one["a"].seed != one["b"].seed
+
+
 def _swap_chunks(path):
     a, b = _chunks(path, "power", "y_ref")[0], _chunks(path, "power", "slope")[0]
     ta, tb = open(a, "rb").read(), open(b, "rb").read()
