@@ -248,6 +248,28 @@ def test_priors_pickle_so_that_fits_travel_to_worker_processes():
         pickle.loads(pickle.dumps(p)).dist = "LogNormal"
 
 
+def test_exponent_and_level_priors_are_checked_against_the_data_before_sampling():
+    """An exponent prior far from the data's own slope, and a y@N prior in other units, are warned about
+    before any sampling; priors that fit the data pass."""
+    df = pd.DataFrame({"n": [1000, 2000, 4000, 8000, 16000, 32000.0], "loss": [3.91, 3.62, 3.41, 3.27, 3.18, 3.12]})
+    data = as_scaling_data(df, x="n", y="loss")
+    power, sat = bs.get_law("power"), bs.get_law("saturation")
+    (sev, msg), = power.prior_conflicts(power.resolve_priors({"slope": bs.Prior("Normal", mu=5, sigma=0.3)}), data)
+    assert sev == "conflict" and "data's own log-log slope 0.0643" in msg
+    assert power.prior_conflicts(power.resolve_priors({"slope": bs.Prior("LogNormal", mu=-2, sigma=1)}), data) == []
+    assert sat.prior_conflicts(sat.resolve_priors({"a": bs.Prior("Normal", mu=1.0, sigma=0.1)}), data) == []
+    assert sat.prior_conflicts(sat.resolve_priors({"a": bs.Prior("Normal", mu=30, sigma=2)}), data)[0][0] == "conflict"
+    (sev, msg), = sat.prior_conflicts(sat.resolve_priors({"y@4000": bs.Prior("Normal", mu=34, sigma=2)}), data)
+    assert "data's level there, about 3.41" in msg
+    assert sat.prior_conflicts(sat.resolve_priors({"y@4000": bs.Prior("Normal", mu=3.4, sigma=0.2)}), data) == []
+    (sev, msg), = sat.prior_conflicts(sat.resolve_priors({"y@64000": bs.Prior("Normal", mu=30, sigma=2)}), data)
+    assert "below the last measurements (3.12)" in msg
+    assert sat.prior_conflicts(sat.resolve_priors({"y@64000": bs.Prior("Normal", mu=3.0, sigma=0.2)}), data) == []
+    with pytest.warns(bs.DataWarning, match="the prior and the data disagree"):
+        bs.fit(df, x="n", y="loss", laws=["power"], draws=200, random_seed=1,
+               priors={"power": {"slope": bs.Prior("Normal", mu=5, sigma=0.3)}})
+
+
 def test_floor_priors_are_checked_against_the_data_before_sampling():
     """A perplexity-sized floor on a loss curve is refused, a floor prior that mostly sits above the
     measurements is warned about, a merely vague one is accepted and answers (the floor's prior drawn by NUTS

@@ -277,7 +277,69 @@ class Law:
         message)`` pairs, ``"impossible"`` (a floor prior with no mass below the smallest measurement, such as
         a perplexity-sized floor on a loss curve) or ``"conflict"`` (almost all its mass above it, and not merely
         vague: a prior whose density is as high below the measurements as anywhere, such as Uniform(0, 1e9),
-        is accepted)."""
+        is accepted). Also a conflict: a prior the user set on an exponent with less than 1% of its mass within a
+        factor 10 of the data's own log-log slope (``slope``; for ``a``, the exponent over a floor, up to at
+        least 3), and a ``y@N`` prior with less than 1%
+        of its mass within a factor 1.5 of the data's level at ``N`` (inside the data) or below the last
+        measurements (beyond them, for a falling curve)."""
+        out = self._floor_conflicts(priors, data)
+        if self.single_input and data.distinct_n.size >= 3:
+            out += self._slope_conflicts(priors, data) + self._level_conflicts(priors, data)
+        return out
+
+    @staticmethod
+    def _mass(prior, data, lo: float, hi: float) -> float:
+        dist = prior.scipy(data)
+        return float(dist.cdf(hi) - dist.cdf(lo))
+
+    def _observed_slope(self, data) -> float:
+        """Minus the least-squares slope of log y on log n: the data's own exponent."""
+        return -float(np.polyfit(np.log(data.n), data.log_y, 1)[0])
+
+    def _slope_conflicts(self, priors: LawPriors, data) -> list[tuple[str, str]]:
+        s_obs = self._observed_slope(data)
+        if not s_obs > 0:  # a flat or rising curve: the flags speak of it
+            return []
+        out = []
+        for name in ("slope", "a"):
+            prior = priors.derived.get(name) if name in priors.derived else (
+                priors.params.get(name) if name in priors.user else None)
+            if prior is None:
+                continue
+            # the exponent over a floor (a) may be far steeper than the curve's overall slope, up to about 3
+            hi = s_obs * 10 if name == "slope" else max(s_obs * 10, 3.0)
+            mass = self._mass(prior, data, s_obs / 10, hi)
+            if mass < 0.01:
+                out.append(("conflict", f"the prior {prior.describe()} on {name!r} of {self.name!r} puts {mass:.2%} "
+                                        f"of its mass between {s_obs / 10:.3g} and {hi:.3g}, around the data's own "
+                                        f"log-log slope {s_obs:.3g}: the prior and the data disagree; check that "
+                                        "it is the exponent of this metric"))
+        return out
+
+    def _level_conflicts(self, priors: LawPriors, data) -> list[tuple[str, str]]:
+        out = []
+        u, ly = np.log(data.distinct_n), np.array([data.log_y[data.n == v].mean() for v in data.distinct_n])
+        for name, prior in priors.derived.items():
+            n = level_n(name)
+            if n is None:
+                continue
+            if data.n.min() <= n <= data.n.max():
+                level = float(np.exp(np.interp(math.log(n), u, ly)))
+                mass = self._mass(prior, data, level / 1.5, level * 1.5)
+                if mass < 0.01:
+                    out.append(("conflict", f"the prior {prior.describe()} on {name} puts {mass:.2%} of its mass "
+                                            f"within a factor 1.5 of the data's level there, about {level:.4g}: the "
+                                            "prior and the data disagree; check its units"))
+            elif n > data.n.max() and ly[-1] < ly[0]:
+                last = float(np.exp(ly[-1]))
+                mass = self._mass(prior, data, 0.0, last * 1.05)
+                if mass < 0.01:
+                    out.append(("conflict", f"the prior {prior.describe()} on {name} puts {mass:.2%} of its mass "
+                                            f"below the last measurements ({last:.4g}) of a falling curve: the "
+                                            "prior and the data disagree; check its units"))
+        return out
+
+    def _floor_conflicts(self, priors: LawPriors, data) -> list[tuple[str, str]]:
         prior = priors.derived.get("floor")
         if prior is None:
             return []
