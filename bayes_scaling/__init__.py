@@ -33,7 +33,7 @@ from .workflow import FitFailure, fit, fit_many, load, save
 ScalingFit._repr_html_ = _fit_html
 GroupedFit._repr_html_ = _fit_html
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "LAWS",

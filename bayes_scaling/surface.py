@@ -494,9 +494,9 @@ class SurfaceFit:
                             cost: Callable | None = None) -> pd.DataFrame:
         """With the data fixed at ``tokens``: the model size worth training and the loss it reaches.
 
-        The loss falls with ``N`` at fixed ``D`` down to ``E + B/D^beta``; "worth training" is the smallest
-        ``N`` within 1% of that limit's excess... the answer per draw is the ``N`` at which a doubling of the
-        model gains less than 0.5% of the loss (the limit ``N -> infinity`` has no finite optimum).
+        The loss falls with ``N`` at fixed ``D`` towards ``E + B/D^beta`` and has no finite optimum, so per
+        posterior draw the answer is the smallest ``N`` at which doubling the model gains less than 0.5% of the
+        loss (searched from 1/1000 of the smallest model fitted to a million times the largest).
 
         Returns
         -------
