@@ -362,9 +362,9 @@ def _column_arguments(p: argparse.ArgumentParser, laws_help: str) -> None:
 
 
 def _priors_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--priors", metavar="NAME|FILE", help="a preset (lm: language-model loss or perplexity; tabular: "
-                   "error rates of tabular classifiers) or a .json file of priors, e.g. from learn-priors "
-                   "(default: the package's priors)")
+    p.add_argument("--priors", metavar="NAME|FILE", help="a preset (lm: language-model loss in nats, not "
+                   "perplexity; tabular: error rates of tabular classifiers) or a .json file of priors, e.g. "
+                   "from learn-priors (default: the package's priors)")
     p.add_argument("--likelihood", metavar="NAME", default=None,
                    help="the noise model on log y: lognormal (the default) or student_t (robust to a wild point: "
                         "a diverged run, a bad evaluation; slower: its models are compiled on first use)")

@@ -30,7 +30,7 @@ from .flags import curve_flags
 from .grouped import GROUPED_FORMAT, GroupedFit
 from .laws import LAWS, default_laws, get_law
 from .likelihoods import get_likelihood
-from .priors import Priors, as_priors
+from .priors import Priors, as_priors, metric_mismatch
 from .result import LawFit, ScalingFit
 from .sampling import SamplerOptions
 
@@ -99,10 +99,11 @@ def fit(
         law (:mod:`bayes_scaling.pooling`; helps when each configuration has few points;
         ~10-15 s of model compilation per law).
     priors : dict, Priors, str or path, optional
-        A preset's name (``"lm"`` for language-model loss or perplexity curves, ``"tabular"`` for
-        learning curves of tabular classifiers: :func:`bayes_scaling.priors.preset_names`; each is
-        learned from a public corpus, its ``provenance`` says which), the path of a ``.json`` file
-        of priors (:meth:`~bayes_scaling.priors.Priors.save`, e.g. priors learned by
+        A preset's name (``"lm"`` for language-model loss curves in nats: fit a perplexity through its
+        log; ``"tabular"`` for learning curves of tabular classifiers:
+        :func:`bayes_scaling.priors.preset_names`; each is learned from a public corpus, its
+        ``provenance`` says which), the path of a ``.json`` file of priors
+        (:meth:`~bayes_scaling.priors.Priors.save`, e.g. priors learned by
         :func:`bayes_scaling.learn_priors` from earlier runs), or priors over the laws'
         defaults (:mod:`bayes_scaling.priors`): ``{law: {name: bs.Prior}}``
         where ``name`` is a parameter (``y_ref``, ``slope``, ``floor_frac``, ``c``, ``sigma_sq``
@@ -180,6 +181,9 @@ def fit(
                             "curves with pooling='none' (each is binned, bs.data.bin_dense)")
     check_memory(options.draws, options.chains, max(d.n_obs for d in datas.values()) + 16,
                  n_laws=len(chosen) * len(datas))
+    mismatch = metric_mismatch(priors, y, np.concatenate([d.y for d in datas.values()]))
+    if mismatch:
+        warnings.warn(mismatch, DataWarning, stacklevel=2)
     for name, d in datas.items():
         for flag, why in curve_flags(d).items():
             where = f"group {name!r}: " if name is not None else ""

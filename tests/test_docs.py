@@ -18,8 +18,8 @@ def test_docs_site_builds_strict(tmp_path):
     pages = {p.parent.name for p in site.glob("*/index.html")}
     assert {"model", "comparison", "forecasting", "decisions", "surfaces", "cli", "api", "benchmarks"} <= pages
     api = (site / "api" / "index.html").read_text()
-    for name in ("samples_needed", "p_floor_lower", "write_report", "pooled_model", "plot_diagnostics", "compute_optimal",
-                 "plot_isoloss"):
+    for name in ("samples_needed", "p_floor_lower", "write_report", "pooled_model", "plot_diagnostics",
+                 "compute_optimal", "plot_isoloss"):
         assert name in api, name
     # every picture the pages show was drawn during this build by the package (docs/hooks.py)
     refs = [ref for page in site.glob("**/*.html")

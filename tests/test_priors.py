@@ -291,3 +291,14 @@ def test_floor_priors_are_checked_against_the_data_before_sampling():
         vague = bs.fit(df, priors={"saturation": {"floor": bs.Prior("Uniform", lower=0, upper=1e9)}}, **kw)
         floor = vague.ppl_min().loc["saturation"]
     assert 0 < floor["lower"] < floor["upper"] < 3.12
+
+
+def test_the_lm_preset_warns_on_a_perplexity_and_not_on_a_loss():
+    df = bs.load_example()
+    with pytest.warns(bs.DataWarning, match="learned on language-model losses"):
+        bs.fit(df, x="samples", y="val_ppl", priors="lm", laws=["power"], draws=200, random_seed=1)
+    loss = df.assign(**{"eval/loss": np.log(df["val_ppl"])})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bs.DataWarning)
+        bs.fit(loss, x="samples", y="eval/loss", priors="lm", laws=["power"], draws=200, random_seed=1)
+        bs.fit(df, x="samples", y="val_ppl", laws=["power"], draws=200, random_seed=1)  # default priors: no warning

@@ -1,8 +1,9 @@
-"""The registry of learning-curve laws: one module per law.
+"""The registry of laws: one module per law. Laws of the sample count alone are learning curves; the
+surface laws (``chinchilla``, ``kaplan``) take model size as well (:func:`bayes_scaling.fit_surface`).
 
 >>> from bayes_scaling.laws import LAWS, default_laws
 >>> list(LAWS)
-['power', 'saturation', 'exp_decay', 'mmf']
+['power', 'saturation', 'exp_decay', 'mmf', 'chinchilla', 'kaplan']
 >>> default_laws()  # what fit() uses when no laws are named
 ['power', 'saturation', 'exp_decay']
 """
