@@ -117,18 +117,33 @@ def mixture_indices(weights: dict[str, float], n_draws: dict[str, int],
 
 
 def stacking_weights(fits: dict) -> dict[str, float]:
-    """LOO stacking weights of the law fits (``arviz_stats.compare``), by law; 1 for a single law."""
-    import warnings
+    """LOO stacking weights of the law fits (Yao et al. 2018), by law; 1 for a single law.
 
-    import arviz_stats as azs
+    The optimisation of ``arviz_stats.compare(method="stacking")``, with each point's pointwise ELPDs shifted
+    by their largest before they are exponentiated. The weights are unchanged by that shift (it adds a
+    constant per point to the objective), but without it the rows of a binned dense log, each worth hundreds
+    of measurements, overflow ``exp``, and arviz_stats then returns equal weights.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, minimize
 
     if len(fits) == 1:
         return {k: 1.0 for k in fits}
-    with warnings.catch_warnings():  # arviz warns about Pareto k, which the comparison table reports
-        warnings.filterwarnings("ignore", category=UserWarning)
-        cmp = azs.compare({k: f.loo for k, f in fits.items()}, method="stacking")
-    w = cmp["weight"].reindex(list(fits)).astype(float)
-    return (w / w.sum()).to_dict()
+    names = list(fits)
+    elpd_i = np.column_stack([np.asarray(fits[k].loo.elpd_i, dtype=float).ravel() for k in names])
+    elpd_i = elpd_i - elpd_i.max(axis=1, keepdims=True)
+    e = np.exp(elpd_i)
+
+    def log_score(w):
+        return -np.sum(np.log(np.maximum(e @ w, 1e-300)))
+
+    def gradient(w):
+        return -np.sum(e / np.maximum(e @ w, 1e-300)[:, None], axis=0)
+
+    k = len(names)
+    res = minimize(log_score, np.full(k, 1.0 / k), jac=gradient, bounds=Bounds(np.zeros(k), np.ones(k)),
+                   constraints=LinearConstraint(np.ones(k), lb=1.0, ub=1.0))
+    w = np.clip(res.x, 0.0, None)
+    return dict(zip(names, (w / w.sum()).tolist(), strict=True))
 
 
 def future_split(fit, span: str = "last") -> tuple[np.ndarray | None, str]:

@@ -22,6 +22,12 @@ the tables that carry the answers (``flags`` and ``floor_informed`` columns).
   place, and a forecast depends on which is right. On the 234 real curves of
   ``benchmarks/calibration.py`` the 55 flagged ones scored 2.51 8x out against 0.65 (interval score),
   with a median error of 0.163 against 0.071 (``docs/benchmarks.md``);
+* **warm-up**: a dense log (:data:`WARMUP_MIN_POINTS` or more distinct n over three decades or more) whose
+  log-log slope is steepest well after its start (:func:`warmup_cut`): the first steps of training, before the
+  loss begins to fall as a power law, are a shape no law here can follow (they only flatten). They drag
+  every law, and the stacking weights and the learned discrepancy with them. The flag names the cut: the n
+  just past the steepest descent, from where the curve flattens as the laws do; fit from there
+  (``df[df[x] >= cut]``);
 * **floor not informed** (per law): the floor's posterior interval is at least
   :data:`UNINFORMED_RATIO` times as wide (in log units) as its prior interval: the data did not
   narrow it down.
@@ -36,7 +42,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["MIN_STEEPENING", "UNINFORMED_RATIO", "curve_flags", "end_slopes", "floor_informed", "noise_scale"]
+__all__ = ["MIN_STEEPENING", "UNINFORMED_RATIO", "curve_flags", "end_slopes", "floor_informed", "noise_scale",
+           "warmup_cut"]
 
 #: a floor whose posterior interval is this wide relative to its prior interval is "not informed"
 UNINFORMED_RATIO = 0.8
@@ -121,6 +128,53 @@ def lone_spike(u: np.ndarray, m: np.ndarray) -> tuple[int, float] | None:
     return (i, float(excess[i - 1])) if excess[i - 1] > max(SPIKE_NOISE * noise, MIN_RISE) else None
 
 
+#: the fewest distinct n, and the fewest decades of n, of a log that is checked for a warm-up
+WARMUP_MIN_POINTS = 20
+WARMUP_MIN_DECADES = 3.0
+#: bins in log n for the warm-up check; a warm-up's first slope is less than this share of the steepest
+WARMUP_BINS = 12
+WARMUP_FLATTER = 0.5
+
+
+def warmup_cut(data) -> float | None:
+    """The n from which a dense log's warm-up is over, or None when there is none to cut.
+
+    The means of log y in :data:`WARMUP_BINS` bins equally wide in log n, their local slopes (smoothed over three
+    bins): a warm-up is a steepest slope past the second bin, a first slope less than :data:`WARMUP_FLATTER`
+    of it, and a fall of more than 2% before it. The cut is the upper edge of the steepest bin.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bayes_scaling.data import ScalingData
+    >>> n = np.arange(1.0, 20001.0)
+    >>> y = 2 + 8 / (1 + (n / 50) ** 1.2)  # flat for the first few dozen steps, then a power law to a floor
+    >>> cut = warmup_cut(ScalingData.from_arrays(n, y))
+    >>> 50 < cut < 2000
+    True
+    >>> warmup_cut(ScalingData.from_arrays(n[99:], 2 + 30 * n[99:] ** -0.3)) is None
+    True
+    """
+    u, m = _means(data)
+    if u.size < WARMUP_MIN_POINTS or (u[-1] - u[0]) / np.log(10) < WARMUP_MIN_DECADES:
+        return None
+    edges = np.linspace(u[0], u[-1], WARMUP_BINS + 1)
+    idx = np.clip(np.searchsorted(edges, u, side="right") - 1, 0, WARMUP_BINS - 1)
+    full = [i for i in range(WARMUP_BINS) if (idx == i).any()]
+    cu = np.array([u[idx == i].mean() for i in full])
+    cm = np.array([m[idx == i].mean() for i in full])
+    if cu.size < 5:
+        return None
+    slopes = np.diff(cm) / np.diff(cu)
+    smooth = np.convolve(np.r_[slopes[0], slopes, slopes[-1]], np.ones(3) / 3, mode="valid")
+    steepest = int(np.argmin(smooth))
+    if steepest < 2 or not smooth[steepest] < 0:
+        return None
+    if smooth[0] > WARMUP_FLATTER * smooth[steepest] and cm[0] - cm[steepest] > np.log(1.02):
+        return float(np.exp(cu[steepest + 1]))
+    return None
+
+
 def curve_flags(data) -> dict[str, str]:
     """``{flag: explanation}`` for the curve in ``data`` (:class:`~bayes_scaling.data.ScalingData`); empty
     when nothing is wrong.
@@ -159,6 +213,13 @@ def curve_flags(data) -> dict[str, str]:
     if rise > max((np.sqrt(2 * np.log(u.size - 1)) + 3) * before, MIN_RISE):
         out["turns up"] = (f"the metric turns up at its end: the largest n is {np.expm1(rise):.2%} above the lowest "
                            f"earlier point (noise about {before:.2%}); laws that only fall cannot describe it")
+    cut = warmup_cut(data)
+    if cut is not None:
+        name = data.x_name
+        out["warm-up"] = (f"the log starts with a warm-up: its log-log slope is steepest near {name} = {cut:.3g}, well "
+                          "after its start, a shape no law here can follow (they only flatten), which drags every law, "
+                          "the stacking weights and the learned discrepancy; fit from the end of the warm-up: "
+                          f"df[df[{name!r}] >= {cut:.3g}]")
     first, last, bend = end_slopes(data)
     mean_slope = (first + last) / 2
     if mean_slope < 0 and last - first < MIN_STEEPENING * mean_slope and bend > max(MIN_BEND, 2 * noise):

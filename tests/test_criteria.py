@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from scipy.optimize import curve_fit
 
+import bayes_scaling as bs
 from bayes_scaling import criteria
 from tests.conftest import SEED_N, SEED_PPL
 
@@ -129,3 +130,33 @@ def test_exact_loo_agrees_with_psis_where_psis_is_reliable():
         keep = np.arange(f.data.n_obs) != i
         exact = float(f.holdout_lpd(keep, seed=cv.loo_seed(f, int(i)))[0])
         assert exact == pytest.approx(psis[i], abs=0.05)
+
+
+def test_stacking_weights_equal_arviz_stats_and_survive_the_rows_of_a_dense_log():
+    """Our stacking is arviz_stats' optimisation with each point's ELPDs shifted by their largest: the same
+    weights on real fits, and the same again when every point's ELPDs are raised by 800 (a binned dense log's
+    rows), where exp() in arviz_stats overflows and its weights fall to equal shares."""
+    import types
+    import warnings
+
+    import arviz_stats as azs
+
+    from bayes_scaling.averaging import stacking_weights
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, x, y in (("two_block", "samples", "val_ppl"), ("simulated_configs", "samples", "val_ppl")):
+            df = bs.load_example(name)
+            if "blocks" in df:
+                df = df[df["blocks"] == df["blocks"].iloc[0]]
+            fit = bs.fit(df, x=x, y=y, random_seed=3)
+            ours = stacking_weights(fit.fits)
+            theirs = azs.compare({k: f.loo for k, f in fit.fits.items()}, method="stacking")["weight"]
+            for k in fit.fits:
+                assert abs(ours[k] - float(theirs[k])) < 1e-3, (name, k)
+            shifted = {k: types.SimpleNamespace(loo=types.SimpleNamespace(
+                elpd_i=np.asarray(f.loo.elpd_i).ravel() + 800.0 + np.arange(fit.data.n_obs)))
+                for k, f in fit.fits.items()}
+            again = stacking_weights(shifted)
+            for k in fit.fits:
+                assert abs(again[k] - ours[k]) < 1e-6, (name, k)

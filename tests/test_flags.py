@@ -187,3 +187,25 @@ def test_flags_say_what_the_curve_does():
     assert not any("accuracy" in str(w.message) for w in record)
     with pytest.warns(bs.DataWarning, match="'_timestamp' looks like a time"):
         ScalingData.from_arrays([1.70e9, 1.701e9, 1.702e9, 1.703e9], [3.0, 2.9, 2.8, 2.75], x_name="_timestamp")
+
+
+def test_a_dense_log_from_step_one_is_flagged_with_its_warm_up_cut():
+    """A log from step 1 (flat, then a power law to a floor) is flagged 'warm-up' with a cut past its steepest
+    descent; a 5-point sweep, a dense power-law log from step 100 and a flat-then-falling curve of few points
+    are not."""
+    from bayes_scaling.flags import warmup_cut
+
+    rng = np.random.default_rng(0)
+    n = np.arange(1.0, 5001.0)
+    y = (2 + 8 / (1 + (n / 50) ** 1.2)) * np.exp(0.01 * rng.standard_normal(n.size))
+    data = ScalingData.from_arrays(n, y, x_name="step")
+    cut = warmup_cut(data)
+    assert 60 < cut < 400  # past the steepest descent (near step 50-100 in log-log), not deep into the tail
+    flags = curve_flags(data)
+    assert "warm-up" in flags and f"df[df['step'] >= {cut:.3g}]" in flags["warm-up"]
+    assert warmup_cut(ScalingData.from_arrays(n[n >= cut], y[n >= cut])) is None  # the cut removes it
+    sweep = ScalingData.from_arrays(1e3 * 2.0 ** np.arange(5), [3.9, 3.6, 3.4, 3.27, 3.18])
+    assert "warm-up" not in curve_flags(sweep)
+    late = np.arange(100.0, 20001.0)
+    assert warmup_cut(ScalingData.from_arrays(late, (2 + 30 * late**-0.3) * np.exp(0.01 * rng.standard_normal(
+        late.size)))) is None
