@@ -215,3 +215,35 @@ def test_the_surface_command_prints_the_plan_and_writes_its_report(tmp_path, cap
     assert (tmp_path / "mine.md").read_text() == "the user's notes"  # not the package's to touch
     assert main(["surface", str(csv), "--n", "model_params", "--d", "nope", "--y", "eval/loss"]) == 2
     assert "nope" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["chinchilla", "kaplan"])
+def test_the_surface_kernel_is_the_pymc_model_with_sigma_integrated_out(name):
+    """The numba kernel that samples a surface law is its PyMC model's joint density integrated over sigma (1-d
+    quadrature over log sigma^2, at random points), and its gradient matches finite differences."""
+    from scipy.integrate import quad
+
+    from bayes_scaling.data import as_scaling_data
+
+    df = grid(seed=4)
+    data = as_scaling_data(df.rename(columns={"model_params": "params"}), x="train_tokens", y="eval/loss",
+                           keep=("params",))
+    law = bs.get_law(name)
+    model = law.build_model(data)
+    logp = model.compile_logp(jacobian=True)
+    names = [v.name for v in model.value_vars]
+    assert names[-1] == "sigma_sq_log__"
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        z = law.initial_point(data) + rng.normal(0, 0.3, len(law.parameters))
+        ours, grad = law.log_density(z, data)
+
+        def weight(s, z=z, ours=ours):
+            return np.exp(float(logp(dict(zip(names, [*z, s], strict=True)))) - ours)
+
+        total, _ = quad(weight, -40, 10, limit=400, epsabs=1e-13, epsrel=1e-11)
+        assert total == pytest.approx(1.0, rel=1e-7)
+        h = 1e-6
+        fd = [(law.log_density(z + h * e, data)[0] - law.log_density(z - h * e, data)[0]) / (2 * h)
+              for e in np.eye(z.size)]
+        np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-5)

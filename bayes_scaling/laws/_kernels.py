@@ -95,16 +95,19 @@ def compile_cfunc(fn, signature):
 
 
 def pack(priors, noise: tuple[float, float], u, log_y, weight=None, within_ss: float = 0.0,
-         n_eff: float | None = None) -> np.ndarray:
+         n_eff: float | None = None, extra=()) -> np.ndarray:
     """Build the user-data array from ``(kind, p1, p2)`` triples, ``(alpha, beta)`` and the data: ``u``,
     ``log y``, each row's weight (the measurements it stands for: 1, or a bin's count), then the total
-    within-bin sum of squares and the degrees of freedom of the noise (the number of rows unless binned)."""
+    within-bin sum of squares and the degrees of freedom of the noise (the number of rows unless binned).
+    ``extra``: a law of several inputs appends its further inputs, one array of ``n_obs`` each, after
+    that (:func:`views_extra`, :func:`u_extra`)."""
     u = np.asarray(u, dtype=float)
     weight = np.ones(u.size) if weight is None else np.asarray(weight, dtype=float)
     return np.concatenate(
         [[float(u.size), float(len(priors)), float(noise[0]), float(noise[1])],
          np.ravel(np.asarray(priors, dtype=float)), u, np.asarray(log_y, dtype=float), weight,
-         [float(within_ss), float(u.size if n_eff is None else n_eff)]]
+         [float(within_ss), float(u.size if n_eff is None else n_eff)],
+         *(np.asarray(e, dtype=float) for e in extra)]
     )
 
 
@@ -145,6 +148,23 @@ def views(dim, x_, g_, lp_, ud_):
     head = carray(ud_, (HEADER,), dtype=np.float64)
     return (carray(x_, (dim,)), carray(g_, (dim,)), carray(lp_, (1,)),
             carray(ud_, (size(int(head[0]), int(head[1])),), dtype=np.float64))
+
+
+@_jit
+def views_extra(dim, x_, g_, lp_, ud_, n_extra):
+    """:func:`views` for a law of ``1 + n_extra`` inputs, whose user data end with the further inputs."""
+    head = carray(ud_, (HEADER,), dtype=np.float64)
+    n_obs = int(head[0])
+    return (carray(x_, (dim,)), carray(g_, (dim,)), carray(lp_, (1,)),
+            carray(ud_, (size(n_obs, int(head[1])) + n_extra * n_obs,), dtype=np.float64))
+
+
+@_jit
+def u_extra(ud, k):
+    """The ``k``-th further input of a law of several inputs (after the standard layout)."""
+    n_obs = int(ud[0])
+    o = size(n_obs, int(ud[1])) + k * n_obs
+    return ud[o:o + n_obs]
 
 
 @_jit
@@ -227,13 +247,14 @@ def expand(dim, n_expanded, x_, out_, ud_):
     return 0
 
 
-def log_density(curve_grad, theta_z, ud):
-    """Log density and gradient at an unconstrained point, from Python (for tests and MAP)."""
+def log_density(curve_grad, theta_z, ud, n_extra: int = 0):
+    """Log density and gradient at an unconstrained point, from Python (for tests and MAP); ``n_extra``: the
+    further inputs of a law of several, passed to ``curve_grad`` after ``u``."""
     x = np.asarray(theta_z, dtype=float)
     g = np.empty_like(x)
     th, dth, lp = prior_part(x, g, ud)
     lm, dlm = curve_buffers(ud)
-    curve_grad(u_of(ud), th, lm, dlm)
+    curve_grad(u_of(ud), *(u_extra(ud, k) for k in range(n_extra)), th, lm, dlm)
     out = np.empty(1)
     likelihood_part(g, out, ud, th, dth, lm, dlm, lp)
     return float(out[0]), g

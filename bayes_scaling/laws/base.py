@@ -79,7 +79,8 @@ class Law:
     ``min_distinct`` (fewest distinct n it is fitted to), ``order`` (its place in tables),
     ``default`` (fitted when no laws are named), ``prior_prob`` (its default prior probability among
     the laws of an averaged forecast), ``quantities`` (extra priors in the user's units)
-    and a numba kernel (``curve_grad`` ``(u, theta, lm, dlm)`` and ``logp_source``, see ``power.py``).
+    and a numba kernel (``curve_grad`` ``(u, theta, lm, dlm)`` and ``logp_source``, see ``power.py``; a law of
+    several inputs takes them in the order of ``inputs``, ``(u, v, theta, lm, dlm)``, see ``chinchilla.py``).
     ``examples/custom_law.py`` adds a law with the public API alone.
     """
 
@@ -368,7 +369,7 @@ class Law:
     def kernel_priors(self, priors: LawPriors, data) -> list | None:
         """The kernel's ``(kind, p1, p2)`` per parameter, or None when the kernel cannot sample these
         priors (no kernel, a family it lacks, a prior on a derived quantity, a non-conjugate noise prior)."""
-        if (not self.has_kernel or not self.single_input or priors.derived or not priors.conjugate_noise
+        if (not self.has_kernel or priors.derived or not priors.conjugate_noise
                 or not get_likelihood(priors.likelihood).kernel):
             return None
         triples = [priors.params[p.name].kernel_triple(p.domain, data) for p in self.parameters]
@@ -446,8 +447,10 @@ class Law:
         if triples is None:
             raise ArgumentError(f"law {self.name!r} cannot be sampled by its kernel with these priors")
         v = priors.noise[1].values(data)
-        return K.pack(triples, (v["alpha"], v["beta"]), data.u, data.log_y, data.weight, float(data.within_ss.sum()),
-                      float(data.row_dof.sum()))
+        u = data.u if self.single_input else data.centred(self.inputs[0])
+        extra = [data.centred(k) for k in self.inputs[1:]]
+        return K.pack(triples, (v["alpha"], v["beta"]), u, data.log_y, data.weight, float(data.within_ss.sum()),
+                      float(data.row_dof.sum()), extra=extra)
 
     def initial_point(self, data, priors: LawPriors | None = None) -> np.ndarray:
         """A central unconstrained starting point for the kernel."""
@@ -467,7 +470,7 @@ class Law:
     def log_density(self, z, data, priors: LawPriors | None = None) -> tuple[float, np.ndarray]:
         """Log posterior density of the curve parameters (sigma integrated out, up to the
         evidence) and its gradient at unconstrained ``z``, by the kernel."""
-        return K.log_density(type(self).curve_grad, z, self.user_data(data, priors))
+        return K.log_density(type(self).curve_grad, z, self.user_data(data, priors), n_extra=len(self.inputs) - 1)
 
     # -- PyMC ----------------------------------------------------------------
     def _pymc_parameters(self, priors: LawPriors, mean_log_y, log_n_ref, grouped: bool = False):

@@ -5,8 +5,38 @@ from __future__ import annotations
 import numpy as np
 
 from ..priors import Parameter
+from . import _kernels as K
 from .base import FLOOR_FRAC, Y_REF, Law, register
 from .chinchilla import EXPONENT, SHARE
+
+
+@K._jit
+def _curve_grad(u, v, th, lm, dlm):
+    # mu / y_ref = f + (1 - f) I^ad, I = s exp(-(an/ad) u) + (1 - s) exp(-v); u: log N, v: log D, centred
+    y_ref, f, s, an, ad = th[0], th[1], th[2], th[3], th[4]
+    r = an / ad
+    for j in range(u.size):
+        en = np.exp(-r * u[j])
+        ed = np.exp(-v[j])
+        inner = s * en + (1.0 - s) * ed
+        li = np.log(inner)
+        p = np.exp(ad * li)
+        m = f + (1.0 - f) * p
+        lm[j] = np.log(y_ref) + np.log(m)
+        dlm[j, 0] = 1.0 / y_ref
+        dlm[j, 1] = (1.0 - p) / m
+        dlm[j, 2] = (1.0 - f) * ad * p / inner * (en - ed) / m
+        dlm[j, 3] = -(1.0 - f) * p / inner * s * en * u[j] / m
+        dlm[j, 4] = (1.0 - f) * (p * li + p / inner * s * en * u[j] * r) / m
+
+
+# nutpie's log-density callback (see power.py): the data end with the second input, the data size
+def _logp(dim, x_, g_, lp_, ud_):
+    x, g, out, ud = K.views_extra(dim, x_, g_, lp_, ud_, 1)
+    th, dth, lp = K.prior_part(x, g, ud)
+    lm, dlm = K.curve_buffers(ud)
+    _curve_grad(K.u_of(ud), K.u_extra(ud, 0), th, lm, dlm)
+    return K.likelihood_part(g, out, ud, th, dth, lm, dlm, lp)
 
 
 @register
@@ -30,6 +60,8 @@ class Kaplan(Law):
                   Parameter("alpha_d", EXPONENT, "exponent of data size"))
     has_floor = True
     order = 11
+    curve_grad = _curve_grad
+    logp_source = _logp
 
     def log_curve(self, u, p, xp=np):
         f, s, a_n, a_d = p["floor_frac"], p["share"], p["alpha_n"], p["alpha_d"]
