@@ -502,7 +502,8 @@ class SurfaceFit:
         -------
         DataFrame
             ``tokens, law, quantity, median, lower, upper`` with quantities ``n_worth`` (that ``N``),
-            ``loss`` (at ``n_worth``), ``loss_limit`` (at infinite ``N``) and ``flops``.
+            ``loss`` (at ``n_worth``), ``loss_limit`` (at infinite ``N``) and ``flops``; then ``converged``
+            and ``likelihood``.
         """
         prob = check_prob(prob)
         ds = _check_budgets(tokens, "tokens")
@@ -532,6 +533,7 @@ class SurfaceFit:
                     rows.append({"tokens": dd, "law": k, "quantity": name, "median": q[0], "lower": q[1],
                                  "upper": q[2]})
         out = pd.DataFrame(rows)
+        out["converged"] = all(f.fits[k].converged for k in f.laws)
         out["likelihood"] = self.likelihood
         return out
 
@@ -544,7 +546,7 @@ class SurfaceFit:
         -------
         DataFrame
             ``target, law, p, flops, n_opt, d_opt, p_reached`` (``flops`` is NaN where no budget up to 1e30
-            reaches it).
+            reaches it), ``converged``, ``likelihood``.
         """
         p = check_prob(p, "p")
         targets = _check_budgets(target, "target")
@@ -568,6 +570,7 @@ class SurfaceFit:
                 c, nn, dd, pr = math.nan, math.nan, math.nan, max(h[3] for h in hit)
             rows.append({"target": t, "law": law, "p": p, "flops": c, "n_opt": nn, "d_opt": dd, "p_reached": pr})
         out = pd.DataFrame(rows)
+        out["converged"] = all(f.fits[k].converged for k in f.laws)
         out["likelihood"] = self.likelihood
         return out
 
@@ -579,7 +582,8 @@ class SurfaceFit:
         Returns
         -------
         DataFrame
-            ``flops, a, b, p_a_better, loss_a, loss_b`` (posterior medians of the losses).
+            ``flops, a, b, p_a_better, loss_a, loss_b`` (posterior medians of the losses), ``converged``,
+            ``likelihood``.
         """
         if self.group is None:
             raise ArgumentError("p_better compares configurations: fit with group=... first")
@@ -594,6 +598,7 @@ class SurfaceFit:
             rows.append({"flops": c, "a": a, "b": b, "p_a_better": float(np.mean(la[:m] < lb[:m])),
                          "loss_a": float(np.exp(np.median(la))), "loss_b": float(np.exp(np.median(lb)))})
         out = pd.DataFrame(rows)
+        out["converged"] = all(g.fits[k].converged for g in (fa, fb) for k in g.laws)
         out["likelihood"] = self.likelihood
         return out
 

@@ -247,3 +247,33 @@ def test_the_surface_kernel_is_the_pymc_model_with_sigma_integrated_out(name):
         fd = [(law.log_density(z + h * e, data)[0] - law.log_density(z - h * e, data)[0]) / (2 * h)
               for e in np.eye(z.size)]
         np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-5)
+
+
+def test_every_surface_table_says_whether_the_fit_converged(fitted):
+    tables = [fitted.params(), fitted.forecast(pd.DataFrame({"model_params": [1e8], "train_tokens": [1e10]})),
+              fitted.compute_optimal(1e21), fitted.best_model_for_data(1e11), fitted.budget_for_loss(2.5),
+              fitted.diagnostics(), fitted.compare()]
+    for t in tables:
+        assert "converged" in t.columns and t["converged"].all()
+        assert (t["likelihood"] == "lognormal").all()
+
+
+@pytest.mark.parametrize("name", ["chinchilla", "kaplan"])
+def test_the_surface_priors_predict_losses_of_the_datas_scale(name):
+    """Prior-predictive check, in any units: the default priors' 98% prior-predictive interval of each run's
+    loss holds it, on a grid in tokens and in thousands of tokens alike, and is not absurdly wide (the level's
+    prior is LogNormal(mean log y, 1): about a factor e^2.3 either way)."""
+    from bayes_scaling.data import as_scaling_data
+
+    law = bs.get_law(name)
+    for scale in (1.0, 1e-3):
+        df = grid(seed=6).rename(columns={"model_params": "params"})
+        df["train_tokens"] *= scale
+        data = as_scaling_data(df, x="train_tokens", y="eval/loss", keep=("params",))
+        p = law.sample_prior(data, np.random.default_rng(0), 4000)
+        u = {k: data.centred(k)[None, :] for k in law.inputs}
+        lm = law.log_curve(u, {k: np.asarray(v)[:, None] for k, v in p.items()})
+        pred = lm + p["sigma"][:, None] * np.random.default_rng(1).standard_normal(lm.shape)
+        lo, hi = np.quantile(pred, [0.01, 0.99], axis=0)
+        assert np.mean((data.log_y >= lo) & (data.log_y <= hi)) == 1.0
+        assert np.median(hi - lo) < 6.0  # log units: within about e^3 either way of the data's level
