@@ -732,8 +732,9 @@ def _kappa_posterior(f: ScalingFit) -> np.ndarray:
     if rows.size > _HELD_ROWS:
         held = np.zeros_like(held)
         held[rows[np.linspace(0, rows.size - 1, _HELD_ROWS).astype(int)]] = True
-    # the refit needs only the draws the held-out density uses (_HELD_DRAWS)
-    options = dataclasses.replace(f.options or SamplerOptions(), draws=max(100, -(-_HELD_DRAWS // 4)))
+    # the refit needs only the draws the held-out density uses (_HELD_DRAWS), but enough per chain to meet the
+    # sampler's bar of 100 effective draws per chain without its costly retry
+    options = dataclasses.replace(f.options or SamplerOptions(), draws=min((f.options or SamplerOptions()).draws, 250))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sub = ScalingFit.from_data(f.data.subset(keep), f.laws, options, f.seed, f.priors)

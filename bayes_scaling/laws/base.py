@@ -305,7 +305,7 @@ class Law:
         for name in ("slope", "a"):
             prior = priors.derived.get(name) if name in priors.derived else (
                 priors.params.get(name) if name in priors.user else None)
-            if prior is None:
+            if prior is None or prior.hierarchical:  # a pooled prior is checked per configuration by its data
                 continue
             # the exponent over a floor (a) may be far steeper than the curve's overall slope, up to about 3
             hi = s_obs * 10 if name == "slope" else max(s_obs * 10, 3.0)
@@ -322,7 +322,7 @@ class Law:
         u, ly = np.log(data.distinct_n), np.array([data.log_y[data.n == v].mean() for v in data.distinct_n])
         for name, prior in priors.derived.items():
             n = level_n(name)
-            if n is None:
+            if n is None or prior.hierarchical:
                 continue
             if data.n.min() <= n <= data.n.max():
                 level = float(np.exp(np.interp(math.log(n), u, ly)))
