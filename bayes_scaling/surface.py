@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .checks import check_column, check_names, check_prob, check_seed, name_seed
+from .cv import refit_options
 from .data import DENSE_ROWS, as_scaling_data, read_table
 from .densities import log_sum_exp
 from .discrepancy import KAPPA_GRID, kappa_prior
@@ -732,9 +733,9 @@ def _kappa_posterior(f: ScalingFit) -> np.ndarray:
     if rows.size > _HELD_ROWS:
         held = np.zeros_like(held)
         held[rows[np.linspace(0, rows.size - 1, _HELD_ROWS).astype(int)]] = True
-    # the refit needs only the draws the held-out density uses (_HELD_DRAWS), but enough per chain to meet the
-    # sampler's bar of 100 effective draws per chain without its costly retry
-    options = dataclasses.replace(f.options or SamplerOptions(), draws=min((f.options or SamplerOptions()).draws, 250))
+    # its draws only feed a predictive density: the settings of the package's other such refits (fewer
+    # draws, no retry)
+    options = refit_options(f.options)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sub = ScalingFit.from_data(f.data.subset(keep), f.laws, options, f.seed, f.priors)
