@@ -281,6 +281,17 @@ class SurfaceFit:
         rng = np.random.default_rng([self.seed, 17])
         return rng.choice(len(names), size=size, p=p / p.sum())
 
+    def _mixed_log_mean(self, f: ScalingFit, law: str, n, d) -> np.ndarray:
+        """log of the mean surface at (n, d) per draw, of one law or of the averaged mixture (each draw from the
+        law :meth:`_which` picks): (draws, points)."""
+        if law != "averaged":
+            if law not in f.laws:
+                raise ArgumentError(f"law {law!r} not fitted; laws: {', '.join(f.laws)}, or 'averaged'")
+            return self._log_mean(f, law, n, d)
+        per = np.stack([self._log_mean(f, k, n, d) for k in f.laws])
+        s = per.shape[1]
+        return per[self._which(f, s), np.arange(s)]
+
     def _z(self, size: int) -> np.ndarray:
         """The discrepancy's common standard-normal draw per posterior draw (seeded)."""
         return np.random.default_rng([self.seed, 29]).standard_normal(size)
@@ -328,14 +339,7 @@ class SurfaceFit:
         f = self._fit(group)
         n, d = np.broadcast_arrays(np.atleast_1d(np.asarray(n, float)), np.atleast_1d(np.asarray(d, float)))
         rn, rd = self._reach(f, n, d)
-        if law == "averaged":
-            per = np.stack([self._log_mean(f, k, n, d) for k in f.laws])
-            s = per.shape[1]
-            lm = per[self._which(f, s), np.arange(s)]
-        else:
-            if law not in f.laws:
-                raise ArgumentError(f"law {law!r} not fitted; laws: {', '.join(f.laws)}, or 'averaged'")
-            lm = self._log_mean(f, law, n, d)
+        lm = self._mixed_log_mean(f, law, n, d)
         s = lm.shape[0]
         lm = lm + (self._kappa_draws(f, s) * self._z(s))[:, None] * (rn + rd)[None, :]
         if noise:
@@ -417,15 +421,8 @@ class SurfaceFit:
         """Per draw, the N that minimises the mean loss at cost ``flops``: (n_opt, d_opt, log loss)."""
         grid = _n_grid(flops, cost)
         dgrid = _tokens_for(grid, flops, cost)
-        names = list(f.laws) if law == "averaged" else [law]
-        per = []
-        for k in names:
-            lm = self._log_mean(f, k, grid, dgrid)  # draws x grid
-            per.append(lm)
-        per = np.stack(per)
-        s = per.shape[1]
-        which = self._which(f, s) if law == "averaged" else np.zeros(s, dtype=int)
-        lm = per[which, np.arange(s)]
+        lm = self._mixed_log_mean(f, law, grid, dgrid)  # draws x grid
+        s = lm.shape[0]
         lm = np.where(np.isfinite(lm), lm, np.inf)
         j = np.clip(np.argmin(lm, axis=1), 1, grid.size - 2)
         # a parabola through the minimum and its neighbours, in log N
@@ -516,11 +513,8 @@ class SurfaceFit:
         rows = []
         for dd in ds:
             for k in laws:
-                names = list(f.laws) if k == "averaged" else [k]
-                per = np.stack([self._log_mean(f, m, grid, np.full(grid.size, dd)) for m in names])
-                s = per.shape[1]
-                which = self._which(f, s) if k == "averaged" else np.zeros(s, dtype=int)
-                lm = per[which, np.arange(s)]
+                lm = self._mixed_log_mean(f, k, grid, np.full(grid.size, dd))
+                s = lm.shape[0]
                 gain = lm[:, :-1] - lm[:, 1:]  # per step of the grid (a factor 10^(9/720))
                 per_doubling = gain * math.log(2) / math.log(grid[1] / grid[0])
                 ok = per_doubling < 0.005
