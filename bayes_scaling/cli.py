@@ -171,8 +171,9 @@ def _surface(args) -> int:
                 written.append("surface_plan.csv")
             if not s.group:
                 plot_isoloss(s, budgets or None)[0].savefig(out / "surface_isoloss.png", dpi=110)
-                plot_isoflop(s, budgets or [6 * float(s._fit(None).data.n.max()) * float(
-                    s._fit(None).data.input_values("params").max())])[0].savefig(out / "surface_isoflop.png", dpi=110)
+                runs = s.configuration().data
+                largest = 6 * float(runs.n.max()) * float(runs.input_values("params").max())
+                plot_isoflop(s, budgets or [largest])[0].savefig(out / "surface_isoflop.png", dpi=110)
                 written += ["surface_isoloss.png", "surface_isoflop.png"]
                 if "chinchilla" in s.laws:
                     plot_exponents(s)[0].savefig(out / "surface_exponents.png", dpi=110)

@@ -223,7 +223,9 @@ class SurfaceFit:
     def likelihood(self) -> str:
         return next(iter(self.fits.values())).likelihood
 
-    def _fit(self, group) -> ScalingFit:
+    def configuration(self, group=None) -> ScalingFit:
+        """The fit of one configuration (``group``: its name; None for an ungrouped surface): a
+        :class:`~bayes_scaling.ScalingFit` whose laws are the surface laws."""
         if group is None and len(self.fits) == 1:
             return next(iter(self.fits.values()))
         if group not in self.fits:
@@ -258,7 +260,7 @@ class SurfaceFit:
 
     def weights(self, group=None) -> dict[str, float]:
         """The stacking weights of the laws: the averaged answers mix the laws' draws in these proportions."""
-        return self._fit(group).weights("stacking")
+        return self.configuration(group).weights("stacking")
 
     # -- draws ------------------------------------------------------------------------------------------------
     def _draws(self, f: ScalingFit, law: str) -> dict[str, np.ndarray]:
@@ -336,7 +338,7 @@ class SurfaceFit:
     def loss_draws(self, n, d, law: str = "averaged", group=None, noise: bool = True) -> np.ndarray:
         """Draws of the loss at points ``(n, d)``: (draws, points), with the discrepancy beyond the data and,
         with ``noise``, the measurement noise of a new run."""
-        f = self._fit(group)
+        f = self.configuration(group)
         n, d = np.broadcast_arrays(np.atleast_1d(np.asarray(n, float)), np.atleast_1d(np.asarray(d, float)))
         rn, rd = self._reach(f, n, d)
         lm = self._mixed_log_mean(f, law, n, d)
@@ -378,7 +380,7 @@ class SurfaceFit:
 
     def parameter_draws(self, law: str = "chinchilla", group=None) -> pd.DataFrame:
         """A law's parameters in the user's units, one row per posterior draw."""
-        f = self._fit(group)
+        f = self.configuration(group)
         if law not in f.laws:
             raise ArgumentError(f"law {law!r} not fitted; laws: {', '.join(f.laws)}")
         n_ref, d_ref = math.exp(f.data.input_ref("params")), math.exp(f.data.input_ref("n"))
@@ -405,7 +407,7 @@ class SurfaceFit:
         ncol, dcol, _ = self.columns
         table = _table(new)
         nv, dv = _check_sizes(table, ncol, "model size n"), _check_sizes(table, dcol, "data size d")
-        f = self._fit(group)
+        f = self.configuration(group)
         rn, rd = self._reach(f, nv, dv)
         rows = []
         for law in [*f.laws, "averaged"]:
@@ -465,7 +467,7 @@ class SurfaceFit:
         prob = check_prob(prob)
         budgets = _check_budgets(flops, "flops")
         cost = _check_cost(cost)
-        f = self._fit(group)
+        f = self.configuration(group)
         lo, hi = (1 - prob) / 2, (1 + prob) / 2
         rows = []
         for c in budgets:
@@ -506,7 +508,7 @@ class SurfaceFit:
         prob = check_prob(prob)
         ds = _check_budgets(tokens, "tokens")
         cost = _check_cost(cost)
-        f = self._fit(group)
+        f = self.configuration(group)
         lo, hi = (1 - prob) / 2, (1 + prob) / 2
         grid = np.geomspace(f.data.input_values("params").min() / 1e3, f.data.input_values("params").max() * 1e6, 721)
         laws = [*f.laws, "averaged"] if law == "all" else [law]
@@ -546,7 +548,7 @@ class SurfaceFit:
         p = check_prob(p, "p")
         targets = _check_budgets(target, "target")
         cost = _check_cost(cost)
-        f = self._fit(group)
+        f = self.configuration(group)
         budgets = np.geomspace(1e10, 1e30, 81)
         plans = []
         for c in budgets:
@@ -584,7 +586,7 @@ class SurfaceFit:
             raise ArgumentError("p_better compares configurations: fit with group=... first")
         budgets = _check_budgets(flops, "flops")
         cost = _check_cost(cost)
-        fa, fb = self._fit(a), self._fit(b)
+        fa, fb = self.configuration(a), self.configuration(b)
         rows = []
         for c in budgets:
             la = self._optimum(fa, "averaged", c, cost)[2]

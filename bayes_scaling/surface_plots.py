@@ -17,7 +17,7 @@ __all__ = ["plot_exponents", "plot_isoflop", "plot_isoloss", "plot_predicted"]
 
 
 def _runs(s: SurfaceFit, group=None) -> pd.DataFrame:
-    f = s._fit(group)
+    f = s.configuration(group)
     return pd.DataFrame({"n": f.data.input_values("params"), "d": f.data.n, "y": f.data.y})
 
 
