@@ -58,7 +58,7 @@ def plot_isoflop(s: SurfaceFit, flops, prob: float = 0.9, law: str = "averaged",
     runs_c = 6 * runs["n"] * runs["d"]
     for i, c in enumerate(np.atleast_1d(flops)):
         centre = np.sqrt(c / 120.0)
-        ng = np.geomspace(centre / 300, centre * 300, 80)
+        ng = np.geomspace(centre / 30, centre * 30, 80)
         draws = s.loss_draws(ng, c / (6 * ng), law=law, group=group, noise=False)
         lo, med, hi = np.quantile(draws, [(1 - prob) / 2, 0.5, (1 + prob) / 2], axis=0)
         col = _color("", i)
@@ -66,7 +66,8 @@ def plot_isoflop(s: SurfaceFit, flops, prob: float = 0.9, law: str = "averaged",
         ax.fill_between(ng, lo, hi, color=col, alpha=0.2, lw=0)
         near = (runs_c > c / 1.5) & (runs_c < c * 1.5)
         ax.scatter(runs["n"][near], runs["y"][near], color=col, s=14, zorder=3)
-    ax.set(xscale="log", xlabel=f"model size {s.columns[0]}", ylabel=s.columns[2], title="iso-FLOP profiles")
+    ax.set(xscale="log", yscale="log", xlabel=f"model size {s.columns[0]}", ylabel=s.columns[2],
+           title="iso-FLOP profiles (D = C / 6N)")
     ax.legend(fontsize=8)
     return fig, ax
 
