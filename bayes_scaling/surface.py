@@ -20,9 +20,11 @@ exactly. So every forecast of the loss adds a discrepancy to its log, ``kappa * 
 ``z ~ Normal(0, 1)`` common to all points of a posterior draw and ``reach = log(N / largest N fitted)``
 (0 inside the data) plus the same in ``D``. ``kappa`` is learned from the data like the curves' (see
 :mod:`bayes_scaling.discrepancy`): the laws are refitted on the runs of the smaller models, and the
-held-out density of the runs of the largest models (those within a factor 2 of the largest ``N``) on a grid
-of ``kappa``, times the discrepancy prior (``priors["discrepancy"]``, half-Cauchy with median 0.01), is its
-posterior (:meth:`SurfaceFit.discrepancy`).
+held-out density of the runs of the largest models (those within a factor :data:`HOLD_FACTOR` = 4 of the
+largest ``N``; at most 200 of them) on a grid of ``kappa``, times the discrepancy prior
+(``priors["discrepancy"]``, half-Cauchy with median 0.01), is its posterior (:meth:`SurfaceFit.discrepancy`).
+A reach of 4 is two doublings, about what the forecasts reach; a factor 2 held out too short a reach to tell
+one ``kappa`` from another. With fewer than three model sizes left, the prior alone.
 """
 
 from __future__ import annotations
