@@ -38,12 +38,31 @@ def relative_efficiency(lawfit) -> float:
 
 
 def psis_loo(lawfit):
-    """PSIS-LOO of ``arviz_stats.loo`` (pointwise, with Pareto k)."""
-    import arviz_stats as azs
+    """PSIS-LOO (pointwise, with Pareto k) as ``arviz_stats.loo`` computes it, returned as its
+    ``ELPDDataLOO``; the smoothing is :mod:`bayes_scaling.psis`, vectorised over points (the same
+    numbers, held to ``arviz_stats`` in the tests, in a fraction of the time on dense data)."""
+    from arviz_stats.loo.loo_helper import _warn_pareto_k
+    from arviz_stats.utils import ELPDDataLOO
 
+    from .psis import loo_pointwise
+
+    da = lawfit.tree.log_likelihood["y"]
+    dims = [d for d in da.dims if d not in ("chain", "draw")]
+    ll = da.transpose("chain", "draw", *dims).to_numpy()
+    n_chain, n_draw = ll.shape[:2]
+    out = loo_pointwise(ll.reshape(n_chain * n_draw, -1), lawfit.reff)
+    obs = da.isel(chain=0, draw=0, drop=True)
+    elpd_i = obs.copy(data=out["elpd_i"].reshape(obs.shape))
+    pareto_k = obs.copy(data=out["pareto_k"].reshape(obs.shape))
+    log_weights = da.transpose("chain", "draw", *dims).copy(data=out["log_weights"].reshape(ll.shape))
     with warnings.catch_warnings():  # a Pareto k above 0.7 is reported in the tables and refitted
-        warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto", category=UserWarning)
-        return azs.loo(lawfit.tree, pointwise=True, var_name="y", reff=lawfit.reff)
+        warnings.simplefilter("ignore")
+        warn, good_k = _warn_pareto_k(out["pareto_k"], n_chain * n_draw)
+    elpd = float(np.sum(out["elpd_i"]))
+    se = float(np.sqrt(out["elpd_i"].size * np.var(out["elpd_i"], ddof=1))) if out["elpd_i"].size > 1 else 0.0
+    return ELPDDataLOO(elpd=elpd, se=se, p=float(np.sum(out["p_loo_i"])), n_samples=n_chain * n_draw,
+                       n_data_points=int(out["elpd_i"].size), scale="log", warning=warn, good_k=good_k,
+                       elpd_i=elpd_i, pareto_k=pareto_k, approx_posterior=False, log_weights=log_weights)
 
 
 def loo_seed(lawfit, i: int) -> int:

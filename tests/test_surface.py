@@ -277,3 +277,21 @@ def test_the_surface_priors_predict_losses_of_the_datas_scale(name):
         lo, hi = np.quantile(pred, [0.01, 0.99], axis=0)
         assert np.mean((data.log_y >= lo) & (data.log_y <= hi)) == 1.0
         assert np.median(hi - lo) < 6.0  # log units: within about e^3 either way of the data's level
+
+
+def test_the_log_normal_discrepancy_integral_in_closed_form_equals_the_row_by_row_sum():
+    """The surface's kappa is learned from held-out runs; for the log-normal their log-likelihood given
+    (kappa, z) is summed as a quadratic in kappa z. It must equal the row-by-row sum at every grid point."""
+    from bayes_scaling.likelihoods import get_likelihood
+    from bayes_scaling.surface import _GH, _held_log_lik
+
+    rng = np.random.default_rng(4)
+    ly = rng.normal(1.0, 0.1, size=12)
+    lm = ly[None, :] + rng.normal(0, 0.05, size=(30, 12))
+    p = {"sigma": rng.uniform(0.01, 0.05, size=30)}
+    reach = rng.uniform(0, 2, size=12)
+    lik = get_likelihood("lognormal")
+    closed = _held_log_lik(lik, ly, lm, p, reach, _GH[0])
+    rows = _held_log_lik(lik, ly, lm, p, reach, _GH[0], closed=False)
+    assert closed.shape == rows.shape == (bs.discrepancy.KAPPA_GRID.size, 30, _GH[0].size)
+    assert closed == pytest.approx(rows, rel=1e-10, abs=1e-8)
