@@ -66,7 +66,7 @@ def _fit(args) -> int:
     print(f"fitting {', '.join(laws or bs.laws.default_laws())} to {args.data} ({what}) ...", file=sys.stderr)
     fit = bs.fit(frame, x=args.x, y=args.y, laws=laws, draws=args.draws, random_seed=args.seed,
                  progressbar=_progress(args), group=args.group, pooling=args.pooling, missing=args.missing,
-                 priors=args.priors, likelihood=args.likelihood)
+                 priors=args.priors, likelihood=args.likelihood, kind=args.kind)
     n = args.forecast or default_forecast(fit)
     title = f"bayes-scaling fit: {args.y} on {args.x} ({args.data})"
     sections = tables(fit, n, args.prob, args.target, args.discrepancy)  # printed and written: computed once
@@ -93,7 +93,7 @@ def _backtest(args) -> int:
                             f"{data.distinct_n.size} distinct {args.x}")
     print(f"fitting and backtesting {args.y} on {args.x} ({args.data}) ...", file=sys.stderr)
     fit = bs.fit(frame, x=args.x, y=args.y, laws=args.laws or None, random_seed=args.seed, missing=args.missing,
-                 priors=args.priors, likelihood=args.likelihood)
+                 priors=args.priors, likelihood=args.likelihood, kind=args.kind)
     table = fit.backtest(min_points=args.min_points, prob=args.prob)
     print(f"Backtest: refit on the first k distinct {args.x}, forecast every later point "
           f"({args.prob:.0%} intervals)\n")
@@ -236,7 +236,7 @@ def _learn_priors(args) -> int:
     source = args.source or f"{len(curves)} curves of {args.y} on {args.x} from {', '.join(args.curves)}"
     priors = bs.learn_priors(curves, x=args.x, y=args.y, laws=laws, name=args.name, source=source,
                              horizon=args.horizon, prob=args.prob, random_seed=args.seed, missing=args.missing,
-                             draws=args.draws, progress=_progress(args))
+                             draws=args.draws, progress=_progress(args), kind=args.kind)
     print(f"Priors {priors.name!r}: {priors.provenance}\n")
     print(format_table(priors.table([bs.get_law(k) for k in laws])))
     if priors.check_table is not None:
@@ -357,6 +357,10 @@ def _column_arguments(p: argparse.ArgumentParser, laws_help: str) -> None:
     p.add_argument("--y", required=True, help="column of the metric (PPL, loss, error rate, ...)")
     p.add_argument("--laws", nargs="+", metavar="LAW", help=laws_help)
     p.add_argument("--seed", type=_seed, default=0, help="random seed, an integer >= 0 (default 0)")
+    p.add_argument("--kind", choices=["runs", "trajectory"], default=None,
+                   help="the kind of curve: runs (the default: each point a separately trained run at a data size) or "
+                        "trajectory (the checkpoints of one run; fitted with priors learned from training "
+                        "trajectories unless --priors is given)")
     p.add_argument("--missing", choices=["raise", "drop"], default="raise",
                    help="rows with an empty x or y: an error (default), or left out with a warning (drop: e.g. a "
                         "training log whose eval metric is logged every few hundred steps)")

@@ -63,6 +63,7 @@ import pandas as pd
 from .densities import log_sum_exp
 from .discrepancy import kappa_prior
 from .errors import ArgumentError, DataError, DataWarning
+from .kinds import get_kind
 from .priors import DEFAULT_DISCREPANCY, Prior, Priors
 
 __all__ = ["FEWEST_CURVES", "MIN_CURVES", "PER_DOUBLING", "learn_priors"]
@@ -84,7 +85,7 @@ _SCALES = np.geomspace(1e-4, 0.5, 60)
 
 def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws=None, name: str = "learned",
                  source: str = "", horizon: float | None = None, prob: float = 0.9, holdout: float = 0.3,
-                 random_seed: int = 0, progress: bool = False, **fit_kwargs):
+                 random_seed: int = 0, progress: bool = False, kind: str | None = None, **fit_kwargs):
     """Priors learned from earlier curves by empirical Bayes (see the module docstring).
 
     Parameters
@@ -109,6 +110,10 @@ def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws
         Seeds the fits and the held-out split.
     progress : bool
         Print to stderr how many curves are fitted, batch by batch (the fits, then the held-out check's).
+    kind : {"runs", "trajectory"}, optional
+        The kind of the curves (:mod:`bayes_scaling.kinds`): recorded in the learned priors (``priors.kind``,
+        saved with them), so that a fit of another kind with them is warned. The curves are still fitted with
+        the default priors, not the kind's preset.
     **fit_kwargs
         Passed to :func:`bayes_scaling.fit_many` (``draws``, ...).
 
@@ -138,6 +143,9 @@ def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws
     if holdout:
         check_prob(holdout, "holdout")
     prob = check_prob(prob)
+    if kind is not None:
+        kind = get_kind(kind).name
+        fit_kwargs = {"priors": Priors(), **fit_kwargs, "kind": kind}  # the defaults, not the kind's preset
     items = _held_out_parts(list(curves), x, y, horizon, fit_kwargs.get("missing", "raise"))
     fits, futures = _fitted(items, _fit_all(items, x, y, laws, random_seed, fit_kwargs,
                                             progress and "learn_priors: fitting"))
@@ -182,7 +190,9 @@ def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws
         if np.isfinite(row["interval_score_learned"]):
             words += (f", {prob:.0%} interval score per doubling {row['interval_score_learned']:.3f} against "
                       f"{row['interval_score_defaults']:.3f}")
-    out = Priors.from_dict(priors.to_dict() | {"provenance": words})
+    if kind is not None:
+        words += f"; curves of the kind {kind!r} ({get_kind(kind).title})"
+    out = Priors.from_dict(priors.to_dict() | {"provenance": words} | ({"kind": kind} if kind else {}))
     out.check_table = check
     return out
 

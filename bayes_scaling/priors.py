@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ArgumentError
+from .kinds import get_kind
 
 __all__ = ["DATA_SYMBOLS", "DEFAULT_DISCREPANCY", "DEFAULT_LIKELIHOOD", "LawPriors", "Parameter", "Prior", "Priors",
            "as_priors", "preset", "preset_names", "read_priors"]
@@ -471,12 +472,14 @@ class Priors:
     True
     """
 
-    def __init__(self, spec: Mapping | None = None, *, name: str = "", provenance: str = ""):
+    def __init__(self, spec: Mapping | None = None, *, name: str = "", provenance: str = "", kind: str | None = None):
         if spec is not None and not isinstance(spec, Mapping):
             raise ArgumentError(f"priors must be a dict (law name -> {{parameter: bs.Prior}}), got "
                                 f"{type(spec).__name__}")
         spec = dict(spec or {})
         self.name, self.provenance = str(name), str(provenance)
+        #: the kind of curve these priors were learned from (:mod:`bayes_scaling.kinds`), if one
+        self.kind = None if kind is None else get_kind(kind).name
         self.laws: dict[str, dict[str, Prior]] = {}
         for key, value in spec.items():
             if key in _SPECIAL:
@@ -582,7 +585,7 @@ class Priors:
         """These priors for the laws ``laws`` alone (a preset learned for more laws applied to fewer)."""
         laws = list(laws)
         d = self.to_dict()
-        d = {k: v for k, v in d.items() if k in _SPECIAL or k in ("name", "provenance") or k in laws}
+        d = {k: v for k, v in d.items() if k in _SPECIAL or k in ("name", "provenance", "kind") or k in laws}
         if "law_probs" in d:
             d["law_probs"] = {k: v for k, v in d["law_probs"].items() if k in laws} or None
             if d["law_probs"] is None or sum(d["law_probs"].values()) <= 0:
@@ -594,7 +597,7 @@ class Priors:
 
     def to_dict(self) -> dict:
         """Plain JSON: law overrides, ``law_probs``, ``discrepancy``, ``likelihood`` (where not the default) and
-        ``name``/``provenance``."""
+        ``name``/``provenance``/``kind``."""
         out: dict = {k: {p: v.to_dict() for p, v in d.items()} for k, d in self.laws.items()}
         if self.law_probs is not None:
             out["law_probs"] = dict(self.law_probs)
@@ -606,13 +609,15 @@ class Priors:
             out["name"] = self.name
         if self.provenance:
             out["provenance"] = self.provenance
+        if self.kind:
+            out["kind"] = self.kind
         return out
 
     @classmethod
     def from_dict(cls, d: Mapping | None) -> Priors:
         d = dict(d or {})
-        name, provenance = d.pop("name", ""), d.pop("provenance", "")
-        return cls(d, name=name, provenance=provenance)
+        name, provenance, kind = d.pop("name", ""), d.pop("provenance", ""), d.pop("kind", None)
+        return cls(d, name=name, provenance=provenance, kind=kind)
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write these priors, provenance included, as JSON (:meth:`to_dict`); ``bs.fit(..., priors=path)``
@@ -679,7 +684,7 @@ PRESETS_DIR = Path(__file__).with_name("presets")
 
 
 #: the metric each shipped preset was learned on and is calibrated for (docs/priors.md)
-PRESET_METRICS = {"lm": "loss", "tabular": "error rate"}
+PRESET_METRICS = {"lm": "loss", "trajectory": "loss", "tabular": "error rate"}
 _PERPLEXITY = re.compile(r"ppl|perplex", re.IGNORECASE)
 
 

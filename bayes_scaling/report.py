@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .decisions import per_label
+from .kinds import get_kind
 
 __all__ = ["default_forecast", "format_table", "formatted", "headline", "headline_html", "render_text",
            "report_text", "table_html", "tables", "warning_lines", "write_report"]
@@ -172,10 +173,9 @@ def _headline_one(fit, t: dict) -> list[str]:
     lik = fit.fits[next(iter(fit.fits))].likelihood
     lines.append(f"Likelihood: {lik.name} ({lik.formula}" + (", the default)" if lik.name == "lognormal" else
                                                             "; likelihood='lognormal' is the default)"))
-    if {k for k in fit.priors.to_dict() if k != "likelihood"}:  # priors other than the package's: say whose
-        who = {"user": "yours"}.get(fit.priors.label, fit.priors.label)
-        lines.append(f"Priors: {who}, not the package's defaults (the Priors table lists them; "
-                     "fit.priors.provenance says where they come from)")
+    lines.append(kind_line(fit))
+    if fit.kind_hint:
+        lines.append(f"Suggestion: {fit.kind_hint}")
     bad = _not_converged(fit)
     warn = [f"not converged: {', '.join(bad)}"] if bad else []
     warn += [f"the floor of {law} comes from its prior" for law, ok in floors["floor_informed"].items()
@@ -184,6 +184,24 @@ def _headline_one(fit, t: dict) -> list[str]:
     if warn:
         lines.append("Warnings: " + "; ".join(warn))
     return lines
+
+
+def kind_line(fit) -> str:
+    """The headline's line on the kind of curve and whose priors the fit used (:mod:`bayes_scaling.kinds`)."""
+    kind = get_kind(fit.kind)
+    custom = bool({k for k in fit.priors.to_dict() if k not in ("likelihood", "kind")})
+    who = {"user": "yours"}.get(fit.priors.label, fit.priors.label)
+    if fit.priors_source == "kind":
+        priors = f"the kind's ({who}; fit.priors.provenance says where they come from)"
+    elif custom and kind.preset:
+        priors = f"{who}, given explicitly in place of the kind's {kind.preset!r} preset"
+    elif custom:
+        priors = f"{who}, not the package's defaults (the Priors table lists them; fit.priors.provenance says " \
+                 "where they come from)"
+    else:
+        priors = "the package's defaults" + (f", given explicitly in place of the kind's {kind.preset!r} preset"
+                                              if kind.preset else "")
+    return f"Kind of curve: {kind.name} ({kind.title}); priors: {priors}"
 
 
 #: the warning that leads the list when a law did not converge (the HTML report shows it in red)

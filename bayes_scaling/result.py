@@ -29,6 +29,7 @@ from .errors import ArgumentError, ConvergenceWarning, DataWarning, FitError, Lo
 from .flags import curve_flags
 from .flags import floor_informed as _floor_informed
 from .forecast import curve_draws, interval_columns
+from .kinds import get_kind
 from .laws import Law, get_law
 from .likelihoods import Likelihood, get_likelihood
 from .priors import LawPriors, Priors
@@ -202,7 +203,17 @@ class ScalingFit:
         self.options = options
         self.failed = dict(failed or {})
         self.priors = priors if priors is not None else Priors()
+        #: the kind of curve (:mod:`bayes_scaling.kinds`), where the priors came from (``"default"``, ``"kind"``:
+        #: the kind's preset, ``"explicit"``: ``priors=``) and the suggestion when a ``runs`` curve looks like a
+        #: trajectory
+        self.kind, self.priors_source, self.kind_hint = "runs", "default", None
         self._cache: dict[str, Any] = {}
+
+    def declare(self, kind: str, priors_source: str, hint: str | None = None) -> ScalingFit:
+        """Record the kind of curve, where the priors came from and the kind suggestion (see
+        :mod:`bayes_scaling.kinds`); returns ``self``."""
+        self.kind, self.priors_source, self.kind_hint = kind, priors_source, hint
+        return self
 
     @classmethod
     def from_data(cls, data: ScalingData, laws, options: SamplerOptions, seed: int,
@@ -736,6 +747,7 @@ class ScalingFit:
             "draws": {k: int(f.tree.posterior.sizes["draw"]) * int(f.tree.posterior.sizes["chain"])
                       for k, f in self.fits.items()},
             "priors": self.priors.to_dict(),
+            "kind": self.kind, "priors_source": self.priors_source, "kind_hint": self.kind_hint,
             "binned": data.binned,
             "checksums": {"data": _digest(arrays),
                           **{k: _digest(_arrays(f.tree, coords=True)) for k, f in self.fits.items()}},
@@ -771,8 +783,12 @@ class ScalingFit:
                 fits[name] = LawFit(law=law, tree=sub.copy(), diagnostics=diag, seed=int(meta["law_seeds"][name]),
                                     data=data, options=options, priors=priors.for_law(law))
             _check_consistent(meta, data, fits, source)
-            return cls(data, fits, seed=int(meta["seed"]), options=options, failed=meta.get("failed") or {},
-                       priors=priors)
+            out = cls(data, fits, seed=int(meta["seed"]), options=options, failed=meta.get("failed") or {},
+                      priors=priors)
+            # saves of earlier versions knew one kind, separately trained runs
+            source_default = "explicit" if priors.provenance or priors.laws else "default"
+            return out.declare(get_kind(meta.get("kind", "runs")).name, meta.get("priors_source", source_default),
+                               meta.get("kind_hint"))
         except (KeyError, ValueError, TypeError, json.JSONDecodeError) as err:
             if isinstance(err, LoadError):
                 raise

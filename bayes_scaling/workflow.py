@@ -28,6 +28,7 @@ from .data import DENSE_ROWS, MISSING, ScalingData, as_scaling_data, bin_dense, 
 from .errors import ArgumentError, DataWarning
 from .flags import curve_flags
 from .grouped import GROUPED_FORMAT, GroupedFit
+from .kinds import KINDS, get_kind, trajectory_hint
 from .laws import LAWS, default_laws, get_law
 from .likelihoods import get_likelihood
 from .priors import Priors, as_priors, metric_mismatch
@@ -56,6 +57,7 @@ def fit(
     priors: Mapping | Priors | None = None,
     missing: str = "raise",
     likelihood: str | None = None,
+    kind: str | None = None,
 ) -> ScalingFit | GroupedFit:
     """Fit learning-curve laws to a table of (sample count, metric) by NUTS.
 
@@ -122,6 +124,12 @@ def fit(
         sampled through the laws' PyMC models: compiled once per process, then 1.6 times the time).
         None: the likelihood of ``priors`` (the log-normal unless a priors file names another). A curve of
         more than 1000 rows is binned only under the log-normal; under Student-t it is refused with advice.
+    kind : {"runs", "trajectory"}, optional
+        The kind of curve (:mod:`bayes_scaling.kinds`, ``docs/forecasting.md``): ``"runs"`` (the default), each
+        point its own training run at a data size; or ``"trajectory"``, the checkpoints of one run (x is steps
+        or tokens seen), fitted with the ``trajectory`` preset learned from training trajectories. Explicit
+        ``priors=`` win over the kind's, and the headline says so. Saved with the fit and shown in the headline;
+        a ``"runs"`` curve that looks like a trajectory gets a suggestion, never a switch.
 
     Returns
     -------
@@ -148,6 +156,10 @@ def fit(
     random_seed = check_seed(random_seed)
     if likelihood is not None:
         likelihood = get_likelihood(check_column(likelihood, "likelihood")).name
+    kind = get_kind(kind)
+    priors_source = "explicit" if priors is not None else "kind" if kind.preset else "default"
+    if priors is None:
+        priors = kind.preset
     chosen = [get_law(k) for k in (default_laws() if laws is None else laws)]
     if not chosen:
         raise ArgumentError("laws must name at least one law")
@@ -175,6 +187,15 @@ def fit(
                             f"more than {DENSE_ROWS} rows are binned, which only the log-normal likelihood supports. "
                             f"Thin it to at most {DENSE_ROWS} rows (e.g. every k-th checkpoint) or fit it with "
                             "likelihood='lognormal'")
+    hint = None if kind.name != "runs" else next(
+        (h for h in (trajectory_hint(d.n, x) for d in datas.values()) if h), None)
+    if hint:
+        warnings.warn(hint, DataWarning, stacklevel=2)
+    if priors.kind is not None and priors.kind != kind.name:
+        warnings.warn(f"these priors were learned from curves of the kind {priors.kind!r} "
+                      f"({KINDS[priors.kind].title}) and are used on a curve of the kind {kind.name!r} "
+                      f"({kind.title}): pass kind={priors.kind!r} if that is what this curve is", DataWarning,
+                      stacklevel=2)
     datas = {name: bin_dense(d) if d.n_obs > DENSE_ROWS else d for name, d in datas.items()}
     if pooling == "partial" and any(d.binned for d in datas.values()):
         raise ArgumentError(f"partial pooling takes curves of at most {DENSE_ROWS} rows per group; fit dense "
@@ -208,8 +229,12 @@ def fit(
     if random_seed is None:
         random_seed = int(np.random.SeedSequence().generate_state(1)[0])
     if group is None:
-        return ScalingFit.from_data(datas[None], [law.name for law in chosen], options, random_seed, priors)
-    return _fit_groups(datas, chosen, options, random_seed, group, pooling, priors)
+        result = ScalingFit.from_data(datas[None], [law.name for law in chosen], options, random_seed, priors)
+        return result.declare(kind.name, priors_source, hint)
+    result = _fit_groups(datas, chosen, options, random_seed, group, pooling, priors)
+    for one in result.fits.values():
+        one.declare(kind.name, priors_source, hint)
+    return result
 
 
 def _fit_groups(datas: dict, chosen: list, options: SamplerOptions, random_seed: int, group: str,
@@ -455,6 +480,8 @@ def _check_shared_options(kwargs: dict) -> list[str]:
         check_choice(kwargs["missing"], "missing", MISSING)
     if kwargs.get("likelihood") is not None:
         get_likelihood(check_column(kwargs["likelihood"], "likelihood"))
+    if "kind" in kwargs:
+        get_kind(kwargs["kind"])
     return laws
 
 

@@ -3,7 +3,7 @@ surface laws (``chinchilla``, ``kaplan``) take model size as well (:func:`bayes_
 
 >>> from bayes_scaling.laws import LAWS, default_laws
 >>> list(LAWS)
-['power', 'saturation', 'exp_decay', 'mmf', 'chinchilla', 'kaplan']
+['power', 'saturation', 'exp_decay', 'mmf', 'broken_power', 'chinchilla', 'kaplan']
 >>> default_laws()  # what fit() uses when no laws are named
 ['power', 'saturation', 'exp_decay']
 """
