@@ -339,20 +339,25 @@ def bootstrap_baseline(n, y, new_n, rng, reps: int = 200) -> np.ndarray:
     return np.exp(np.array(draws))
 
 
+def split(c: dict, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A curve's fitted points and its later measurements: ``fit_n, fit_y, new_n, new_y``. A real curve
+    gives them; a simulated one is measured here, with its noise (and its outlier burst)."""
+    if "fit_n" in c:
+        return c["fit_n"], c["fit_y"], c["new_n"], c["new_y"]
+    n_all = c.get("n", np.concatenate([FIT_N, list(HORIZONS.values())]))
+    fit_n, new_n = n_all[: FIT_N.size], n_all[FIT_N.size:]
+    y_fit = _noisy(c["mu"][: FIT_N.size], c["sigma"], rng)
+    if "burst" in c:
+        y_fit[c["burst"]] *= np.exp(4 * c["sigma"] * rng.choice([-1, 1]))
+    return fit_n, y_fit, new_n, _noisy(c["mu"][FIT_N.size:], c["sigma"], rng)
+
+
 def score(curves: list[dict], rng, label: str, presets: dict | None = None) -> pd.DataFrame:
     """``presets``: method name -> function of a curve giving the priors to fit it with (a preset, or one
     learned without the curve's family); each adds the averaged forecast under those priors."""
     rows = []
     for c in curves:
-        if "fit_n" in c:  # a real curve given as its fitted points and the later measurements
-            fit_n, y_fit, new_n, actual = c["fit_n"], c["fit_y"], c["new_n"], c["new_y"]
-        else:
-            n_all = c.get("n", np.concatenate([FIT_N, list(HORIZONS.values())]))
-            fit_n, new_n = n_all[: FIT_N.size], n_all[FIT_N.size:]
-            y_fit = _noisy(c["mu"][: FIT_N.size], c["sigma"], rng)
-            if "burst" in c:
-                y_fit[c["burst"]] *= np.exp(4 * c["sigma"] * rng.choice([-1, 1]))
-            actual = _noisy(c["mu"][FIT_N.size:], c["sigma"], rng)
+        fit_n, y_fit, new_n, actual = split(c, rng)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             full = bs.fit(pd.DataFrame({"n": fit_n, "y": y_fit}), random_seed=int(rng.integers(1 << 30)),

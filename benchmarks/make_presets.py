@@ -57,7 +57,8 @@ def main() -> None:
         curves = corpus(name)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", bs.DataWarning)
-            priors = bs.learn_priors(curves, name=name, source=SOURCES[name], horizon=LEARN_HORIZON, random_seed=0)
+            priors = bs.learn_priors(curves, name=name, source=SOURCES[name], horizon=LEARN_HORIZON, random_seed=0,
+                                     kind="trajectory" if name == "trajectory" else None)
         path = priors.save(bs.priors.PRESETS_DIR / f"{name}.json")
         print(f"{path}: {priors.provenance}")
         print(priors.check_table)

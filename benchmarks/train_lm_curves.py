@@ -30,7 +30,10 @@ from torch import nn
 SIZES = [16_384 * 2**k for k in range(8)]
 MODELS = {"d64-l2": (64, 2), "d96-l3": (96, 3), "d128-l2": (128, 2), "d192-l3": (192, 3), "d256-l4": (256, 4),
           # five more shapes, for twenty curves in all
-          "d48-l2": (48, 2), "d80-l3": (80, 3), "d160-l2": (160, 2), "d288-l3": (288, 3), "d320-l4": (320, 4)}
+          "d48-l2": (48, 2), "d80-l3": (80, 3), "d160-l2": (160, 2), "d288-l3": (288, 3), "d320-l4": (320, 4),
+          # five larger shapes (7M to 30M parameters), ten curves more: nearer the data-bound regime of
+          # published sweeps than the small shapes above, which are capacity-bound
+          "d384-l4": (384, 4), "d448-l4": (448, 4), "d512-l4": (512, 4), "d512-l6": (512, 6), "d640-l6": (640, 6)}
 CONTEXT, BATCH, STEPS, EVAL_EVERY, HELD_OUT = 128, 64, 1500, 100, 200_000
 
 

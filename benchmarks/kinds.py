@@ -1,0 +1,190 @@
+"""Kinds of curve, the broken power law and the robust likelihood, scored 8x beyond the data.
+
+    .venv/bin/python benchmarks/kinds.py [trajectories] [runs] [broken] [student_t] [--csv OUT.csv]
+
+Every curve is fitted on its early part and forecast at 2x, 4x and 8x its largest fitted x (the splits of
+``calibration.py``: a simulated or tabular curve's first five doublings; a trajectory's checkpoints up to 1/8
+of its largest x). Each table gives, per source and method at 8x, the coverage of the 90% intervals, the
+rescaling factor (1: as wide as the misses warrant; below 1: too wide), the interval score on log y (lower is
+better) and the median |log error| of the median.
+
+Sections
+--------
+``trajectories``
+    The 49 training trajectories of ``../shared/data/lm_dev_curves.csv`` (datablations and OLMo). Methods:
+    the default (``kind="runs"``, the package's priors); ``kind="trajectory"`` with priors learned by
+    ``bs.learn_priors(kind="trajectory")`` on the *other* family only (datablations for OLMo and the reverse:
+    the held-out score the kind is judged by); the shipped ``trajectory`` preset (learned on all 49: in-sample,
+    for reference); the ``lm`` preset.
+``runs``
+    Separately trained language models, by source: the 20 small byte-level transformers of
+    ``data/seedlike_lm_curves.csv`` (five doublings fitted, three forecast), any further shapes in the same
+    file, and the 7 model sizes of ``data/lm_grid.csv`` (three data sizes fitted, three forecast). Methods:
+    the default and the ``lm`` preset.
+``broken``
+    The broken power law (``laws=[..., "broken_power"]``): the digits curves (curves that steepen before
+    they bend) and 20 simulated broken power laws; the default laws, the default laws with ``broken_power``
+    added, and ``broken_power`` alone. Also scored on the trajectories, the small LMs and LCDB: whether
+    adding it to the default set hurts a domain.
+``student_t``
+    ``likelihood="student_t"`` against the log-normal on every domain of ``calibration.py`` (the outlier
+    curves included).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from calibration import (
+    LEARN_HORIZON, PROB, broken_power, digits_curves, lcdb_curves, lm_curves, logistic, outliers, rescaling_factor,
+    seedlike_curves, split, well_specified,
+)
+
+import bayes_scaling as bs
+from bayes_scaling.backtest import interval_score
+
+HERE = Path(__file__).resolve().parent
+DEFAULT = bs.laws.default_laws()
+
+
+def grid_curves() -> list[dict]:
+    """The 7 model sizes of ``data/lm_grid.csv``, each a curve of 6 data sizes (4M to 134M tokens, separately
+    trained): fitted on the first three, forecast at the last three (2x, 4x, 8x)."""
+    table = pd.read_csv(HERE / "data" / "lm_grid.csv", comment="#")
+    out = []
+    for name, c in table.groupby("model", sort=True):
+        c = c.sort_values("tokens")
+        n, y = c["tokens"].to_numpy(float), c["val_loss"].to_numpy(float)
+        out.append({"name": f"grid/{name}", "fit_n": n[:3], "fit_y": y[:3], "new_n": n[3:], "new_y": y[3:]})
+    return out
+
+
+def learned_without(curves: list[dict], family: str, kind: str | None = None):
+    """Priors learned as the presets are, from the curves not of ``family``."""
+    train = [pd.DataFrame({"n": c["all_n"], "y": c["all_y"]}) for c in curves if not c["name"].startswith(family)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return bs.learn_priors(train, name=f"without {family}", horizon=LEARN_HORIZON, holdout=0, random_seed=1,
+                               kind=kind)
+
+
+def run(curves: list[dict], source: str, methods: dict, seed: int = 0) -> pd.DataFrame:
+    """``methods``: name -> function of a curve giving ``bs.fit`` keyword arguments."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    t0 = time.perf_counter()
+    for c in curves:
+        fit_n, fit_y, new_n, actual = split(c, rng)
+        frame = pd.DataFrame({"n": fit_n, "y": fit_y})
+        for method, kwargs_for in methods.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    fit = bs.fit(frame, random_seed=int(seed), **kwargs_for(c))
+                    fc = fit.forecast(new_n, PROB)
+                except bs.errors.BayesScalingError as err:  # e.g. too few points for a law
+                    print(f"  {source} {c.get('name', '')} {method}: {err}", file=sys.stderr)
+                    continue
+            for h, (hname, a) in enumerate(zip(("2x", "4x", "8x"), actual, strict=True)):
+                lo, med, hi = (float(fc[k].iloc[h]) for k in ("lower", "median", "upper"))
+                rows.append({"source": source, "curve": c.get("name", ""), "method": method, "horizon": hname,
+                             "covered": lo <= a <= hi, "abs_log_error": abs(np.log(med / a)),
+                             "interval_score": interval_score(np.log(lo), np.log(hi), np.log(a), PROB),
+                             "log_lower": np.log(lo), "log_median": np.log(med), "log_upper": np.log(hi),
+                             "log_actual": np.log(a)})
+    print(f"  ({source}: {len(curves)} curves x {len(methods)} methods in {time.perf_counter() - t0:.0f} s)",
+          file=sys.stderr)
+    return pd.DataFrame(rows)
+
+
+def table(rows: pd.DataFrame, horizon: str = "8x") -> pd.DataFrame:
+    g = rows[rows["horizon"] == horizon].groupby(["source", "method"], sort=False)
+    return pd.DataFrame({
+        "curves": g.size(), "coverage": g["covered"].mean(),
+        "rescaling": g.apply(rescaling_factor, include_groups=False),
+        "interval_score": g["interval_score"].mean(), "median_abs_log_error": g["abs_log_error"].median(),
+    }).round(3)
+
+
+def trajectories() -> pd.DataFrame:
+    curves = lm_curves()
+    if not curves:
+        return pd.DataFrame()
+    families = sorted({c["name"].split(":")[0] for c in curves})
+    held = {fam: learned_without(curves, fam, kind="trajectory") for fam in families}
+    methods = {
+        "default (kind='runs')": lambda c: {},
+        "kind='trajectory', priors learned on the other family": lambda c: {
+            "kind": "trajectory", "priors": held[c["name"].split(":")[0]]},
+        "kind='trajectory' (shipped preset, in-sample)": lambda c: {"kind": "trajectory"},
+        "lm preset": lambda c: {"priors": "lm"},
+    }
+    return pd.concat([run([c for c in curves if c["name"].startswith(f)], f"trajectories: {f}", methods)
+                      for f in families])
+
+
+def runs() -> pd.DataFrame:
+    methods = {"default (kind='runs')": lambda c: {}, "lm preset": lambda c: {"priors": "lm"}}
+    seedlike = seedlike_curves()
+    small = [c for c in seedlike if c["name"].split("/")[1] in SMALL_SHAPES]
+    large = [c for c in seedlike if c["name"].split("/")[1] not in SMALL_SHAPES]
+    parts = [run(small, "small LMs, 20 seed-like", methods), run(grid_curves(), "LM grid, 7 sizes", methods)]
+    if large:
+        parts.insert(1, run(large, f"larger LMs, {len(large)} curves", methods))
+    return pd.concat(parts)
+
+
+#: the ten shapes of the twenty seed-like curves (the file may hold larger ones too)
+SMALL_SHAPES = {"d64-l2", "d96-l3", "d128-l2", "d192-l3", "d256-l4", "d48-l2", "d80-l3", "d160-l2", "d288-l3",
+                "d320-l4"}
+
+
+def broken() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    methods = {"default laws": lambda c: {}, "default + broken_power": lambda c: {"laws": [*DEFAULT, "broken_power"]},
+               "broken_power alone": lambda c: {"laws": ["broken_power"]}}
+    parts = [run(digits_curves(), "digits", methods), run(broken_power(20, rng), "simulated broken power", methods)]
+    both = {k: v for k, v in methods.items() if k != "broken_power alone"}
+    parts += [run(seedlike_curves()[:20], "small LMs", both), run(lm_curves(), "trajectories", both),
+              run(lcdb_curves(), "LCDB", both)]
+    return pd.concat(parts)
+
+
+def student_t() -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    methods = {"log-normal": lambda c: {}, "student_t": lambda c: {"likelihood": "student_t"}}
+    domains = {"well specified: " + law: well_specified(law, 10, rng) for law in DEFAULT}
+    domains |= {"one outlier": outliers(20, rng), "simulated broken power": broken_power(10, rng),
+                "logistic": logistic(10, rng), "small LMs": seedlike_curves()[:20], "digits": digits_curves(),
+                "LCDB (every 3rd)": lcdb_curves()[::3], "trajectories": lm_curves()}
+    return pd.concat([run(curves, name, methods) for name, curves in domains.items()])
+
+
+SECTIONS = {"trajectories": trajectories, "runs": runs, "broken": broken, "student_t": student_t}
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    csv = args[args.index("--csv") + 1] if "--csv" in args else None
+    chosen = [a for a in args if a in SECTIONS] or list(SECTIONS)
+    pd.set_option("display.width", 200)
+    out = []
+    for name in chosen:
+        rows = SECTIONS[name]()
+        if rows.empty:
+            continue
+        rows.insert(0, "section", name)
+        out.append(rows)
+        print(f"\n== {name}: 8x beyond the data, 90% intervals ==")
+        print(table(rows).to_string())
+    if csv and out:
+        pd.concat(out).to_csv(csv, index=False)
+
+
+if __name__ == "__main__":
+    main()
