@@ -232,14 +232,21 @@ def lcdb_curves() -> list[dict]:
             for _, c in table.groupby("openmlid", sort=True)]
 
 
-def seedlike_curves() -> list[dict]:
+#: the ten shapes of the twenty seed-like curves; ``seedlike_lm_curves.csv`` also holds five larger ones
+SEEDLIKE_SHAPES = ("d64-l2", "d96-l3", "d128-l2", "d192-l3", "d256-l4", "d48-l2", "d80-l3", "d160-l2", "d288-l3",
+                   "d320-l4")
+
+
+def seedlike_curves(larger: bool = False) -> list[dict]:
     """Twenty curves like the seed experiment's (``benchmarks/data/seedlike_lm_curves.csv``, made on a GPU by
     ``benchmarks/train_lm_curves.py``): small byte-level transformers (ten shapes) trained separately on
     16 KiB to 2 MiB of Python source or English documentation, best held-out loss per byte. Fitted on the
-    first five sizes, forecast at the last three (2x, 4x, 8x)."""
+    first five sizes, forecast at the last three (2x, 4x, 8x). ``larger=True``: the ten curves of the five
+    larger shapes (7M to 30M parameters) in the same file instead."""
     from pathlib import Path
 
     table = pd.read_csv(Path(__file__).with_name("data") / "seedlike_lm_curves.csv", comment="#")
+    table = table[table["model"].isin(SEEDLIKE_SHAPES) != larger]
     return [{"mu": c["val_loss"].to_numpy(), "n": c["n_bytes"].to_numpy(dtype=float), "sigma": 0.0, "name": name}
             for name, c in table.groupby("curve", sort=True)]
 

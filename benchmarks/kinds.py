@@ -64,9 +64,10 @@ def grid_curves() -> list[dict]:
     return out
 
 
-def learned_without(curves: list[dict], family: str, kind: str | None = None):
-    """Priors learned as the presets are, from the curves not of ``family``."""
+def learned_without(curves: list[dict], family: str, kind: str | None = None, others: list[dict] = ()):
+    """Priors learned as the presets are, from the curves not of ``family`` (and the curves ``others``)."""
     train = [pd.DataFrame({"n": c["all_n"], "y": c["all_y"]}) for c in curves if not c["name"].startswith(family)]
+    train += [pd.DataFrame({"n": c["n"], "y": c["mu"]}) for c in others]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return bs.learn_priors(train, name=f"without {family}", horizon=LEARN_HORIZON, holdout=0, random_seed=1,
@@ -116,13 +117,15 @@ def trajectories() -> pd.DataFrame:
     if not curves:
         return pd.DataFrame()
     families = sorted({c["name"].split(":")[0] for c in curves})
-    held = {fam: learned_without(curves, fam, kind="trajectory") for fam in families}
+    alone = {fam: learned_without(curves, fam, kind="trajectory") for fam in families}
+    mixed = {fam: learned_without(curves, fam, others=seedlike_curves()) for fam in families}
     methods = {
         "default (kind='runs')": lambda c: {},
-        "kind='trajectory', priors learned on the other family": lambda c: {
-            "kind": "trajectory", "priors": held[c["name"].split(":")[0]]},
-        "kind='trajectory' (shipped preset, in-sample)": lambda c: {"kind": "trajectory"},
-        "lm preset": lambda c: {"priors": "lm"},
+        "kind='trajectory': priors learned as lm's, without the family": lambda c: {
+            "kind": "trajectory", "priors": mixed[c["name"].split(":")[0]]},
+        "priors learned on the other family's trajectories alone": lambda c: {
+            "kind": "trajectory", "priors": alone[c["name"].split(":")[0]]},
+        "lm preset (in-sample)": lambda c: {"priors": "lm"},
     }
     return pd.concat([run([c for c in curves if c["name"].startswith(f)], f"trajectories: {f}", methods)
                       for f in families])
@@ -130,18 +133,9 @@ def trajectories() -> pd.DataFrame:
 
 def runs() -> pd.DataFrame:
     methods = {"default (kind='runs')": lambda c: {}, "lm preset": lambda c: {"priors": "lm"}}
-    seedlike = seedlike_curves()
-    small = [c for c in seedlike if c["name"].split("/")[1] in SMALL_SHAPES]
-    large = [c for c in seedlike if c["name"].split("/")[1] not in SMALL_SHAPES]
-    parts = [run(small, "small LMs, 20 seed-like", methods), run(grid_curves(), "LM grid, 7 sizes", methods)]
-    if large:
-        parts.insert(1, run(large, f"larger LMs, {len(large)} curves", methods))
-    return pd.concat(parts)
-
-
-#: the ten shapes of the twenty seed-like curves (the file may hold larger ones too)
-SMALL_SHAPES = {"d64-l2", "d96-l3", "d128-l2", "d192-l3", "d256-l4", "d48-l2", "d80-l3", "d160-l2", "d288-l3",
-                "d320-l4"}
+    return pd.concat([run(seedlike_curves(), "small LMs, 20 seed-like", methods),
+                      run(seedlike_curves(larger=True), "larger LMs (7M-30M), 10", methods),
+                      run(grid_curves(), "LM grid, 7 sizes", methods)])
 
 
 def broken() -> pd.DataFrame:
@@ -150,7 +144,7 @@ def broken() -> pd.DataFrame:
                "broken_power alone": lambda c: {"laws": ["broken_power"]}}
     parts = [run(digits_curves(), "digits", methods), run(broken_power(20, rng), "simulated broken power", methods)]
     both = {k: v for k, v in methods.items() if k != "broken_power alone"}
-    parts += [run(seedlike_curves()[:20], "small LMs", both), run(lm_curves(), "trajectories", both),
+    parts += [run(seedlike_curves(), "small LMs", both), run(lm_curves(), "trajectories", both),
               run(lcdb_curves(), "LCDB", both)]
     return pd.concat(parts)
 
@@ -160,7 +154,7 @@ def student_t() -> pd.DataFrame:
     methods = {"log-normal": lambda c: {}, "student_t": lambda c: {"likelihood": "student_t"}}
     domains = {"well specified: " + law: well_specified(law, 10, rng) for law in DEFAULT}
     domains |= {"one outlier": outliers(20, rng), "simulated broken power": broken_power(10, rng),
-                "logistic": logistic(10, rng), "small LMs": seedlike_curves()[:20], "digits": digits_curves(),
+                "logistic": logistic(10, rng), "small LMs": seedlike_curves(), "digits": digits_curves(),
                 "LCDB (every 3rd)": lcdb_curves()[::3], "trajectories": lm_curves()}
     return pd.concat([run(curves, name, methods) for name, curves in domains.items()])
 

@@ -217,5 +217,5 @@ def test_learn_priors_then_fit_with_them(tmp_path, capsys):
     assert main(["fit", str(one), "--x", "tokens", "--y", "eval/loss", "--laws", "power", "saturation",
                  "--priors", str(out), "--draws", "200", "--out", str(fit_dir)]) == 0
     shown = capsys.readouterr().out
-    assert "Priors: 'mine', not the package's defaults" in shown and "preset mine" not in shown
+    assert "priors: 'mine', not the package's defaults" in shown and "preset mine" not in shown
     assert bs.load(fit_dir).priors == bs.priors.read_priors(out)

@@ -58,14 +58,16 @@ def test_headline_states_the_answer_with_its_numbers(seed_sections):
 
 def test_the_headline_says_when_the_answers_rest_on_a_preset_or_your_priors(seed_sections):
     fit, sections = seed_sections
-    assert not any(line.startswith("Priors:") for line in headline(fit, sections))  # the defaults: no line
+    # the kind's line says whose priors: the defaults here
+    assert "Kind of curve: runs (separately trained runs); priors: the package's defaults" in headline(fit, sections)
     probs = {"law_probs": {"power": 0.2, "saturation": 0.5, "exp_decay": 0.3}}
     for priors, who in (("lm", "preset lm"), (probs, "yours"), (bs.Priors(probs, name="mine"), "'mine'")):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             other = bs.fit(bs.load_example(), x="samples", y="val_ppl", random_seed=1, draws=300, priors=priors)
             lines = headline(other, tables(other, default_forecast(other), 0.9))
-        assert f"Priors: {who}, not the package's defaults" in "\n".join(lines)
+        assert f"Kind of curve: runs (separately trained runs); priors: {who}, not the package's defaults" in \
+            "\n".join(lines)
     # the Priors section's description carries the provenance of named priors (a preset's corpus)
     base = "default or yours; parameters on the centred log-n scale, quantities in the metric's units"
     assert tables(other, [6400], 0.9)["priors"][1] == base  # priors of your own, no provenance
