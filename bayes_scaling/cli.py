@@ -359,8 +359,8 @@ def _column_arguments(p: argparse.ArgumentParser, laws_help: str) -> None:
     p.add_argument("--seed", type=_seed, default=0, help="random seed, an integer >= 0 (default 0)")
     p.add_argument("--kind", choices=["runs", "trajectory"], default=None,
                    help="the kind of curve: runs (the default: each point a separately trained run at a data size) or "
-                        "trajectory (the checkpoints of one run; fitted with priors learned from training "
-                        "trajectories unless --priors is given)")
+                        "trajectory (the checkpoints of one run; fitted with the lm preset unless --priors is "
+                        "given)")
     p.add_argument("--missing", choices=["raise", "drop"], default="raise",
                    help="rows with an empty x or y: an error (default), or left out with a warning (drop: e.g. a "
                         "training log whose eval metric is logged every few hundred steps)")

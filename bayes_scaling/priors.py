@@ -684,7 +684,7 @@ PRESETS_DIR = Path(__file__).with_name("presets")
 
 
 #: the metric each shipped preset was learned on and is calibrated for (docs/priors.md)
-PRESET_METRICS = {"lm": "loss", "trajectory": "loss", "tabular": "error rate"}
+PRESET_METRICS = {"lm": "loss", "tabular": "error rate"}
 _PERPLEXITY = re.compile(r"ppl|perplex", re.IGNORECASE)
 
 

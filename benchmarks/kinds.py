@@ -11,15 +11,15 @@ better) and the median |log error| of the median.
 Sections
 --------
 ``trajectories``
-    The 49 training trajectories of ``../shared/data/lm_dev_curves.csv`` (datablations and OLMo). Methods:
-    the default (``kind="runs"``, the package's priors); ``kind="trajectory"`` with priors learned by
-    ``bs.learn_priors(kind="trajectory")`` on the *other* family only (datablations for OLMo and the reverse:
-    the held-out score the kind is judged by); the shipped ``trajectory`` preset (learned on all 49: in-sample,
-    for reference); the ``lm`` preset.
+    The 49 training trajectories of ``../shared/data/lm_dev_curves.csv`` (datablations and OLMo), each scored
+    with priors learned without its own family (datablations for OLMo and the reverse). Methods: the default
+    (``kind="runs"``, the package's priors); ``kind="trajectory"`` with priors learned as the ``lm`` preset is
+    (trajectories and the 20 small LMs), without the family; priors learned on the other family's
+    trajectories alone (``bs.learn_priors(kind="trajectory")``); the ``lm`` preset itself (in-sample).
 ``runs``
     Separately trained language models, by source: the 20 small byte-level transformers of
-    ``data/seedlike_lm_curves.csv`` (five doublings fitted, three forecast), any further shapes in the same
-    file, and the 7 model sizes of ``data/lm_grid.csv`` (three data sizes fitted, three forecast). Methods:
+    ``data/seedlike_lm_curves.csv`` (five doublings fitted, three forecast), the ten curves of its five larger
+    shapes, and the 7 model sizes of ``data/lm_grid.csv`` (three data sizes fitted, three forecast). Methods:
     the default and the ``lm`` preset.
 ``broken``
     The broken power law (``laws=[..., "broken_power"]``): the digits curves (curves that steepen before
@@ -41,8 +41,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from calibration import (
-    LEARN_HORIZON, PROB, broken_power, digits_curves, lcdb_curves, lm_curves, logistic, outliers, rescaling_factor,
-    seedlike_curves, split, well_specified,
+    LEARN_HORIZON,
+    PROB,
+    broken_power,
+    digits_curves,
+    lcdb_curves,
+    lm_curves,
+    logistic,
+    outliers,
+    rescaling_factor,
+    seedlike_curves,
+    split,
+    well_specified,
 )
 
 import bayes_scaling as bs

@@ -1,12 +1,10 @@
 """Learn the shipped presets (``bayes_scaling/presets/*.json``) from their corpora with ``bs.learn_priors``.
 
-    .venv/bin/python benchmarks/make_presets.py [lm] [tabular] [trajectory]
+    .venv/bin/python benchmarks/make_presets.py [lm] [tabular]
 
 * ``lm``: the 49 language-model validation-loss curves of ``../shared/data/lm_dev_curves.csv``
   (datablations and OLMo training trajectories) and the 20 small language models trained separately on
   growing samples of ``benchmarks/data/seedlike_lm_curves.csv`` (``benchmarks/train_lm_curves.py``);
-* ``trajectory``: the 49 training trajectories of ``../shared/data/lm_dev_curves.csv`` alone (the priors of
-  ``kind="trajectory"``);
 * ``tabular``: the 138 LCDB 1.0 error-rate curves of ``benchmarks/data/lcdb_error_curves.csv`` (eight
   doublings each).
 
@@ -33,9 +31,6 @@ SOURCES = {
            "Zhang & Andreas 2024), and the 20 curves of benchmarks/data/seedlike_lm_curves.csv: small byte-level "
            "transformers (ten shapes, two corpora) each trained separately on 16 KiB to 2 MiB, best held-out loss "
            "(benchmarks/train_lm_curves.py)"),
-    "trajectory": ("the 49 training trajectories (checkpoints of one run each) of the project's "
-                   "shared/data/lm_dev_curves.csv: validation loss of 41 datablations runs (Muennighoff et al. 2023) "
-                   "and 8 OLMo evaluations, via IBM/ColPret (Choshen, Zhang & Andreas 2024)"),
     "tabular": ("the 138 LCDB 1.0 learning curves of benchmarks/data/lcdb_error_curves.csv (Mohr et al. 2022, "
                 "MIT licence): test error rates of 20 scikit-learn classifiers on OpenML data sets, one curve per "
                 "data set, eight doublings each"),
@@ -46,8 +41,6 @@ def corpus(name: str) -> list[pd.DataFrame]:
     if name == "lm":
         return ([pd.DataFrame({"n": c["all_n"], "y": c["all_y"]}) for c in lm_curves()]
                 + [pd.DataFrame({"n": c["n"], "y": c["mu"]}) for c in seedlike_curves()])
-    if name == "trajectory":
-        return [pd.DataFrame({"n": c["all_n"], "y": c["all_y"]}) for c in lm_curves()]
     return [pd.DataFrame({"n": c["n"], "y": c["mu"]}) for c in lcdb_curves()]
 
 
@@ -57,8 +50,7 @@ def main() -> None:
         curves = corpus(name)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", bs.DataWarning)
-            priors = bs.learn_priors(curves, name=name, source=SOURCES[name], horizon=LEARN_HORIZON, random_seed=0,
-                                     kind="trajectory" if name == "trajectory" else None)
+            priors = bs.learn_priors(curves, name=name, source=SOURCES[name], horizon=LEARN_HORIZON, random_seed=0)
         path = priors.save(bs.priors.PRESETS_DIR / f"{name}.json")
         print(f"{path}: {priors.provenance}")
         print(priors.check_table)

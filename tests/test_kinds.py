@@ -61,15 +61,17 @@ def test_a_trajectory_fit_uses_the_kinds_priors_unless_priors_are_given(tmp_path
         warnings.simplefilter("error", bs.DataWarning)  # no suggestion, no kind mismatch
         f = bs.fit(df, x="step", y="eval/loss", kind="trajectory", random_seed=2, draws=500)
     pd.testing.assert_frame_equal(df, before)
-    assert f.kind == "trajectory" and f.priors_source == "kind" and f.priors.name == "trajectory"
-    assert f.priors.kind == "trajectory" and "trajectories" in f.priors.provenance
+    # the kind's priors: the lm preset, learned from trajectories and separately trained language models
+    assert f.kind == "trajectory" and f.priors_source == "kind" and f.priors.name == "lm"
+    assert "lm_dev_curves" in f.priors.provenance
     line = next(x for x in headline(f, tables(f, [40_000])) if x.startswith("Kind of curve"))
-    assert line.startswith("Kind of curve: trajectory (checkpoints of one run); priors: the kind's (preset trajectory")
+    assert line.startswith("Kind of curve: trajectory (checkpoints of one run); priors: the kind's (preset lm;")
     # explicit priors win, and the headline says so
-    g = bs.fit(df, x="step", y="eval/loss", kind="trajectory", priors="lm", random_seed=2, draws=500)
-    assert g.priors.name == "lm" and g.priors_source == "explicit"
+    mine = {"law_probs": {"power": 0.2, "saturation": 0.5, "exp_decay": 0.3}}
+    g = bs.fit(df, x="step", y="eval/loss", kind="trajectory", priors=mine, random_seed=2, draws=500)
+    assert g.priors.name == "" and g.priors_source == "explicit" and g.priors.law_probs["power"] == 0.2
     line = next(x for x in headline(g, tables(g, [40_000])) if x.startswith("Kind of curve"))
-    assert "preset lm, given explicitly in place of the kind's 'trajectory' preset" in line
+    assert "priors: yours, given explicitly in place of the kind's 'lm' preset" in line
     # saved with the fit
     f.save(tmp_path / "fit")
     back = bs.load(tmp_path / "fit")
