@@ -188,7 +188,13 @@ def test_missing_drop_reaches_fit_groups_and_fit_many(monkeypatch):
     import bayes_scaling.workflow as wf
 
     seen = []
-    monkeypatch.setattr(wf.ScalingFit, "from_data", classmethod(lambda cls, data, *a, **k: seen.append(data)))
+
+    class Stub:  # what fit() records on the fit it returns
+        def declare(self, *args):
+            return self
+
+    monkeypatch.setattr(wf.ScalingFit, "from_data",
+                        classmethod(lambda cls, data, *a, **k: seen.append(data) or Stub()))
     log = _training_log()
     with pytest.warns(bs.DataWarning, match="left out 32 of 40"):
         bs.fit(log, x="_step", y="eval/loss", missing="drop")
