@@ -257,7 +257,8 @@ class ScalingFit:
             raise FitError(f"refit: the {data.distinct_n.size} distinct {self.data.x_name} left are too few for "
                            f"{', '.join(wanted)} (the fewest any of them needs is {need})")
         return ScalingFit.from_data(data, laws, self.options or SamplerOptions(),
-                                    self.seed if seed is None else int(seed), self.priors)
+                                    self.seed if seed is None else int(seed), self.priors).declare(
+            self.kind, self.priors_source, self.kind_hint)
 
     def cached(self, key: str, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per fit and key (the analyses' tables and scores)."""

@@ -127,10 +127,10 @@ def fit(
     kind : {"runs", "trajectory"}, optional
         The kind of curve (:mod:`bayes_scaling.kinds`, ``docs/forecasting.md``): ``"runs"`` (the default), each
         point its own training run at a data size; or ``"trajectory"``, the checkpoints of one run (x is steps
-        or tokens seen), fitted with the ``lm`` preset, whose held-out check on trajectories it was not learned
-        from is in ``docs/benchmarks.md``. Explicit
-        ``priors=`` win over the kind's, and the headline says so. Saved with the fit and shown in the headline;
-        a ``"runs"`` curve that looks like a trajectory gets a suggestion, never a switch.
+        or tokens seen), fitted with the ``lm`` preset (its held-out check on trajectories it was not learned
+        from: ``docs/benchmarks.md``). Explicit ``priors=`` win over the kind's, and the headline says so. Saved
+        with the fit and shown in the headline; a ``"runs"`` curve that looks like a trajectory gets a
+        suggestion, never a switch.
 
     Returns
     -------

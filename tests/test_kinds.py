@@ -77,6 +77,7 @@ def test_a_trajectory_fit_uses_the_kinds_priors_unless_priors_are_given(tmp_path
     back = bs.load(tmp_path / "fit")
     assert (back.kind, back.priors_source, back.kind_hint) == ("trajectory", "kind", None)
     pd.testing.assert_frame_equal(back.forecast([40_000]), f.forecast([40_000]))
+    assert f.refit(f.data.n < 10_000).kind == "trajectory"  # a refit (and so a backtest) keeps the kind
 
 
 def test_a_dense_log_fitted_as_runs_is_told_and_not_switched():
