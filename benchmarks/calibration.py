@@ -278,14 +278,15 @@ def lm_curves() -> list[dict]:
     return out
 
 
-def _learned(curves: list[dict], name: str):
+def _learned(curves: list[dict], name: str, kind: str | None = None):
     """Priors learned as the presets are (``benchmarks/make_presets.py``): from the whole curves, each fitted
-    on its points up to 1/8 of its largest n and scored on the rest (``horizon=8``)."""
+    on its points up to 1/8 of its largest n and scored on the rest (``horizon=8``); ``kind`` is recorded in
+    them (``bs.learn_priors(kind=)``)."""
     train = [pd.DataFrame({"n": c["all_n"], "y": c["all_y"]}) if "all_n" in c else
              pd.DataFrame({"n": c["n"], "y": c["mu"]}) for c in curves]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bs.DataWarning)
-        return bs.learn_priors(train, name=name, horizon=LEARN_HORIZON, holdout=0, random_seed=1)
+        return bs.learn_priors(train, name=name, horizon=LEARN_HORIZON, holdout=0, random_seed=1, kind=kind)
 
 
 def held_out_family_priors(curves: list[dict]):

@@ -41,8 +41,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from calibration import (
-    LEARN_HORIZON,
     PROB,
+    _learned,
     broken_power,
     digits_curves,
     lcdb_curves,
@@ -75,13 +75,10 @@ def grid_curves() -> list[dict]:
 
 
 def learned_without(curves: list[dict], family: str, kind: str | None = None, others: list[dict] = ()):
-    """Priors learned as the presets are, from the curves not of ``family`` (and the curves ``others``)."""
-    train = [pd.DataFrame({"n": c["all_n"], "y": c["all_y"]}) for c in curves if not c["name"].startswith(family)]
-    train += [pd.DataFrame({"n": c["n"], "y": c["mu"]}) for c in others]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return bs.learn_priors(train, name=f"without {family}", horizon=LEARN_HORIZON, holdout=0, random_seed=1,
-                               kind=kind)
+    """Priors learned as the presets are (``calibration._learned``), from the curves not of ``family`` and the
+    curves ``others``."""
+    return _learned([c for c in curves if not c["name"].startswith(family)] + list(others), f"without {family}",
+                    kind=kind)
 
 
 def run(curves: list[dict], source: str, methods: dict, seed: int = 0) -> pd.DataFrame:

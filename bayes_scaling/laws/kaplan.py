@@ -12,33 +12,22 @@ from .chinchilla import EXPONENT, SHARE
 
 @K._jit
 def _curve_grad(u, v, th, lm, dlm):
-    # mu / y_ref = f + (1 - f) I^ad, I = s exp(-(an/ad) u) + (1 - s) exp(-v); u: log N, v: log D, centred.
-    # A size repeated on the previous row reuses its power (see chinchilla.py).
+    # mu / y_ref = f + (1 - f) I^ad, I = s exp(-(an/ad) u) + (1 - s) exp(-v); u: log N, v: log D, centred
     y_ref, f, s, an, ad = th[0], th[1], th[2], th[3], th[4]
     r = an / ad
-    log_y_ref = np.log(y_ref)
-    inv_y_ref = 1.0 / y_ref
-    g = 1.0 - f
-    u_prev, v_prev, en, ed = np.nan, np.nan, 0.0, 0.0
     for j in range(u.size):
-        if u[j] != u_prev:
-            u_prev = u[j]
-            en = np.exp(-r * u_prev)
-        if v[j] != v_prev:
-            v_prev = v[j]
-            ed = np.exp(-v_prev)
+        en = np.exp(-r * u[j])
+        ed = np.exp(-v[j])
         inner = s * en + (1.0 - s) * ed
         li = np.log(inner)
         p = np.exp(ad * li)
-        m = f + g * p
-        im = 1.0 / m
-        q = p / inner
-        lm[j] = log_y_ref + np.log(m)
-        dlm[j, 0] = inv_y_ref
-        dlm[j, 1] = (1.0 - p) * im
-        dlm[j, 2] = g * ad * q * (en - ed) * im
-        dlm[j, 3] = -g * q * s * en * u[j] * im
-        dlm[j, 4] = g * (p * li + q * s * en * u[j] * r) * im
+        m = f + (1.0 - f) * p
+        lm[j] = np.log(y_ref) + np.log(m)
+        dlm[j, 0] = 1.0 / y_ref
+        dlm[j, 1] = (1.0 - p) / m
+        dlm[j, 2] = (1.0 - f) * ad * p / inner * (en - ed) / m
+        dlm[j, 3] = -(1.0 - f) * p / inner * s * en * u[j] / m
+        dlm[j, 4] = (1.0 - f) * (p * li + p / inner * s * en * u[j] * r) / m
 
 
 # nutpie's log-density callback (see power.py): the data end with the second input, the data size
