@@ -14,14 +14,17 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/bayes-scaling demo
 
+# the tests run on as many processes as there are cores, at most four (pytest-xdist)
+XDIST := -n auto --maxprocesses 4
+
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -m "not slow" -q
+	$(VENV)/bin/python -m pytest -m "not slow" -q $(XDIST)
 
 test-slow: $(STAMP)
-	$(VENV)/bin/python -m pytest -m slow -q
+	$(VENV)/bin/python -m pytest -m slow -q $(XDIST)
 
 test-all: $(STAMP)
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q $(XDIST)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
