@@ -11,7 +11,7 @@ import difflib
 import os
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -162,6 +162,10 @@ class ScalingData:
     #: for binned data (:func:`bin_dense`), per row: how many measurements it stands for, the sum of squares
     #: of their log y about the bin's local line, and the degrees of freedom that sum carries; else None
     bins: dict | None = field(default=None, repr=False)
+    #: the power of each row's likelihood, in (0, 1]: the share of an independent measurement that one row
+    #: carries. 1 for separately trained runs; below 1 for the dependent checkpoints of one run
+    #: (:func:`bayes_scaling.kinds.dependence`), which then count as ``temper * rows`` measurements
+    temper: float = 1.0
 
     @classmethod
     def from_arrays(cls, n, y, x_name: str = "n", y_name: str = "y") -> ScalingData:
@@ -185,25 +189,48 @@ class ScalingData:
     def binned(self) -> bool:
         return self.bins is not None
 
+    @property
+    def weighted(self) -> bool:
+        """Whether the rows' likelihood is weighted: binned, or tempered (:attr:`temper` below 1)."""
+        return self.bins is not None or self.temper != 1.0
+
     @cached_property
-    def weight(self) -> np.ndarray:
+    def rows(self) -> np.ndarray:
         """Measurements each row stands for (1 unless binned)."""
         return np.ones(self.n_obs) if self.bins is None else np.asarray(self.bins["rows"], dtype=float)
 
     @cached_property
+    def weight(self) -> np.ndarray:
+        """Each row's weight in the likelihood: the measurements it stands for, times :attr:`temper`."""
+        return self.rows * self.temper
+
+    @cached_property
     def within_ss(self) -> np.ndarray:
-        """Sum of squares of log y about each bin's local line (0 unless binned)."""
-        return np.zeros(self.n_obs) if self.bins is None else np.asarray(self.bins["ss"], dtype=float)
+        """Sum of squares of log y about each bin's local line (0 unless binned), times :attr:`temper`."""
+        return np.zeros(self.n_obs) if self.bins is None else self.temper * np.asarray(self.bins["ss"], dtype=float)
 
     @cached_property
     def row_dof(self) -> np.ndarray:
-        """Degrees of freedom each row gives the noise: 1 + those of its within-bin sum of squares."""
-        return np.ones(self.n_obs) if self.bins is None else 1.0 + np.asarray(self.bins["dof"], dtype=float)
+        """Degrees of freedom each row gives the noise: 1 + those of its within-bin sum of squares, times
+        :attr:`temper`."""
+        dof = np.ones(self.n_obs) if self.bins is None else 1.0 + np.asarray(self.bins["dof"], dtype=float)
+        return self.temper * dof
 
     @property
     def n_measurements(self) -> int:
         """Measurements behind the data (rows, or the rows the bins stand for)."""
-        return round(float(self.weight.sum()))
+        return round(float(self.rows.sum()))
+
+    @property
+    def n_effective(self) -> float:
+        """Independent measurements the data count as: :attr:`n_measurements` times :attr:`temper`."""
+        return float(self.weight.sum())
+
+    def tempered(self, temper: float) -> ScalingData:
+        """The same rows with each row's likelihood raised to the power ``temper`` (in (0, 1])."""
+        if not 0 < temper <= 1:
+            raise ValueError(f"temper must be in (0, 1], got {temper!r}")
+        return replace(self, temper=float(temper))
 
     @cached_property
     def distinct_n(self) -> np.ndarray:
@@ -276,6 +303,7 @@ class ScalingData:
             index=tuple(np.asarray(self.index, dtype=object)[mask]) if self.index else (),
             extra={k: np.asarray(v)[mask] for k, v in self.extra.items()},
             bins=None if self.bins is None else {k: np.asarray(v)[mask] for k, v in self.bins.items()},
+            temper=self.temper,
         )
 
     def to_frame(self) -> pd.DataFrame:

@@ -85,7 +85,8 @@ _SCALES = np.geomspace(1e-4, 0.5, 60)
 
 def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws=None, name: str = "learned",
                  source: str = "", horizon: float | None = None, prob: float = 0.9, holdout: float = 0.3,
-                 random_seed: int = 0, progress: bool = False, kind: str | None = None, **fit_kwargs):
+                 random_seed: int = 0, progress: bool = False, kind: str | Sequence[str] | None = None,
+                 **fit_kwargs):
     """Priors learned from earlier curves by empirical Bayes (see the module docstring).
 
     Parameters
@@ -110,10 +111,11 @@ def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws
         Seeds the fits and the held-out split.
     progress : bool
         Print to stderr how many curves are fitted, batch by batch (the fits, then the held-out check's).
-    kind : {"runs", "trajectory"}, optional
-        The kind of the curves (:mod:`bayes_scaling.kinds`): recorded in the learned priors (``priors.kind``,
-        saved with them), so that a fit of another kind with them is warned. The curves are still fitted with
-        the default priors, not the kind's preset.
+    kind : {"runs", "trajectory"} or list of them, optional
+        The kind of the curves (:mod:`bayes_scaling.kinds`), or one kind per curve. Each curve is fitted as
+        its kind (a trajectory's dependent checkpoints tempered), with the default priors, not the kind's
+        preset. One kind is recorded in the learned priors (``priors.kind``, saved with them), so that a fit
+        of another kind with them is warned; priors learned from curves of both kinds record none.
     **fit_kwargs
         Passed to :func:`bayes_scaling.fit_many` (``draws``, ...).
 
@@ -143,10 +145,11 @@ def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws
     if holdout:
         check_prob(holdout, "holdout")
     prob = check_prob(prob)
+    kinds = _curve_kinds(kind, len(curves))
     if kind is not None:
-        kind = get_kind(kind).name
-        fit_kwargs = {"priors": Priors(), **fit_kwargs, "kind": kind}  # the defaults, not the kind's preset
-    items = _held_out_parts(list(curves), x, y, horizon, fit_kwargs.get("missing", "raise"))
+        fit_kwargs = {"priors": Priors(), **fit_kwargs}  # the defaults, not the kind's preset
+    kind = kinds[0] if kinds and len(set(kinds)) == 1 else None
+    items = _held_out_parts(list(curves), x, y, horizon, fit_kwargs.get("missing", "raise"), kinds)
     fits, futures = _fitted(items, _fit_all(items, x, y, laws, random_seed, fit_kwargs,
                                             progress and "learn_priors: fitting"))
     if not fits:
@@ -192,17 +195,33 @@ def learn_priors(curves: Sequence | Mapping, x: str = "n", y: str = "y", *, laws
                       f"{row['interval_score_defaults']:.3f}")
     if kind is not None:
         words += f"; curves of the kind {kind!r} ({get_kind(kind).title})"
+    elif kinds:
+        counts = pd.Series(kinds).value_counts(sort=False)
+        words += "; curves of the kinds " + " and ".join(f"{k!r} ({get_kind(k).title}: {c})" for k, c in counts.items())
     out = Priors.from_dict(priors.to_dict() | {"provenance": words} | ({"kind": kind} if kind else {}))
     out.check_table = check
     return out
 
 
-def _held_out_parts(curves, x, y, horizon, missing) -> list[tuple]:
-    """Per curve, ``(what is fitted, what is scored)``: the whole curve and ``None`` (its own last doubling)
-    without ``horizon``; else its points up to 1/horizon of its largest n and the later ``(n, log y)``
-    (curves whose fitted part has fewer than two distinct n are left out)."""
+def _curve_kinds(kind, count: int) -> list[str] | None:
+    """``kind`` as one kind name per curve (None when no kind is given)."""
+    if kind is None:
+        return None
+    if isinstance(kind, str) or not isinstance(kind, Sequence):
+        return [get_kind(kind).name] * count
+    if len(kind) != count:
+        raise ArgumentError(f"kind: give one kind, or one per curve; got {len(kind)} kinds for {count} curves")
+    return [get_kind(k).name for k in kind]
+
+
+def _held_out_parts(curves, x, y, horizon, missing, kinds=None) -> list[tuple]:
+    """Per curve, ``(what is fitted, what is scored, its kind)``: the whole curve and ``None`` (its own last
+    doubling) without ``horizon``; else its points up to 1/horizon of its largest n and the later
+    ``(n, log y)`` (curves whose fitted part has fewer than two distinct n are left out). The kind is None
+    when none was given."""
+    kinds = kinds or [None] * len(curves)
     if horizon is None:
-        return [(c, None) for c in curves]
+        return [(c, None, k) for c, k in zip(curves, kinds, strict=True)]
     from .data import as_scaling_data
 
     try:
@@ -220,21 +239,27 @@ def _held_out_parts(curves, x, y, horizon, missing) -> list[tuple]:
             raise DataError(f"learn_priors: curve {i}: {err}") from None
         past = d.n <= d.n.max() / float(horizon) * (1 + 1e-9)
         if np.unique(d.n[past]).size >= 2:
-            items.append((d.subset(past), (d.n[~past], d.log_y[~past])))
+            items.append((d.subset(past), (d.n[~past], d.log_y[~past]), kinds[i]))
     return items
 
 
 def _fit_all(items, x, y, laws, seed, fit_kwargs, progress: bool | str = False) -> list:
-    """The fitted parts of ``items`` (:func:`_held_out_parts`) fitted with every law of ``laws``, in their
-    order (``None`` for a curve that cannot be fitted with every law); ``progress`` as in ``fit_many``."""
+    """The fitted parts of ``items`` (:func:`_held_out_parts`) fitted with every law of ``laws``, each as its
+    kind, in their order (``None`` for a curve that cannot be fitted with every law); ``progress`` as in
+    ``fit_many``."""
     from .workflow import FitFailure, fit_many
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataWarning)
-        warnings.filterwarnings("ignore", message=".*did not converge.*")
-        fits = fit_many([past for past, _ in items], x=x, y=y, laws=laws, random_seed=seed, progress=progress,
-                        **fit_kwargs)
-    return [None if isinstance(f, FitFailure) or set(f.fits) != set(laws) else f for f in fits]
+    fits = [None] * len(items)
+    for kind in dict.fromkeys(k for _, _, k in items):  # the curves of each kind, in order of first appearance
+        which = [i for i, item in enumerate(items) if item[2] == kind]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            warnings.filterwarnings("ignore", message=".*did not converge.*")
+            out = fit_many([items[i][0] for i in which], x=x, y=y, laws=laws, random_seed=seed, progress=progress,
+                           **fit_kwargs, **({"kind": kind} if kind else {}))
+        for i, f in zip(which, out, strict=True):
+            fits[i] = None if isinstance(f, FitFailure) or set(f.fits) != set(laws) else f
+    return fits
 
 
 def _fitted(items, fits) -> tuple[list, list]:
@@ -485,7 +510,7 @@ def _held_out_check(items, x, y, laws, share, seed, fit_kwargs, name, progress: 
     base = _fit_all(test, x, y, laws, seed + 1, fit_kwargs, stage["defaults"])
     new = _fit_all(test, x, y, laws, seed + 1, fit_kwargs | {"priors": learned}, stage["learned priors"])
     gains, widths = [], []
-    for a, b, (_, future) in zip(base, new, test, strict=True):  # the same curve under both priors
+    for a, b, (_, future, _) in zip(base, new, test, strict=True):  # the same curve under both priors
         if a is None or b is None:
             continue
         sa, sb = _mixture_score(a, future), _mixture_score(b, future)

@@ -201,7 +201,9 @@ def kind_line(fit) -> str:
     else:
         priors = "the package's defaults" + (f", given explicitly in place of the kind's {kind.preset!r} preset"
                                               if kind.preset else "")
-    return f"Kind of curve: {kind.name} ({kind.title}); priors: {priors}"
+    line = f"Kind of curve: {kind.name} ({kind.title}); priors: {priors}"
+    dependence = getattr(fit, "dependence", None)
+    return line if dependence is None else f"{line}; {dependence.describe()}"
 
 
 #: the warning that leads the list when a law did not converge (the HTML report shows it in red)

@@ -29,7 +29,7 @@ from .errors import ArgumentError, ConvergenceWarning, DataWarning, FitError, Lo
 from .flags import curve_flags
 from .flags import floor_informed as _floor_informed
 from .forecast import curve_draws, interval_columns
-from .kinds import get_kind
+from .kinds import Dependence, get_kind
 from .laws import Law, get_law
 from .likelihoods import Likelihood, get_likelihood
 from .priors import LawPriors, Priors
@@ -206,13 +206,14 @@ class ScalingFit:
         #: the kind of curve (:mod:`bayes_scaling.kinds`), where the priors came from (``"default"``, ``"kind"``:
         #: the kind's preset, ``"explicit"``: ``priors=``) and the suggestion when a ``runs`` curve looks like a
         #: trajectory
-        self.kind, self.priors_source, self.kind_hint = "runs", "default", None
+        self.kind, self.priors_source, self.kind_hint, self.dependence = "runs", "default", None, None
         self._cache: dict[str, Any] = {}
 
-    def declare(self, kind: str, priors_source: str, hint: str | None = None) -> ScalingFit:
-        """Record the kind of curve, where the priors came from and the kind suggestion (see
-        :mod:`bayes_scaling.kinds`); returns ``self``."""
-        self.kind, self.priors_source, self.kind_hint = kind, priors_source, hint
+    def declare(self, kind: str, priors_source: str, hint: str | None = None,
+                dependence: Dependence | None = None) -> ScalingFit:
+        """Record the kind of curve, where the priors came from, the kind suggestion and, for dependent points,
+        how their likelihood was tempered (see :mod:`bayes_scaling.kinds`); returns ``self``."""
+        self.kind, self.priors_source, self.kind_hint, self.dependence = kind, priors_source, hint, dependence
         return self
 
     @classmethod
@@ -258,7 +259,7 @@ class ScalingFit:
                            f"{', '.join(wanted)} (the fewest any of them needs is {need})")
         return ScalingFit.from_data(data, laws, self.options or SamplerOptions(),
                                     self.seed if seed is None else int(seed), self.priors).declare(
-            self.kind, self.priors_source, self.kind_hint)
+            self.kind, self.priors_source, self.kind_hint, self.dependence)
 
     def cached(self, key: str, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per fit and key (the analyses' tables and scores)."""
@@ -749,7 +750,8 @@ class ScalingFit:
                       for k, f in self.fits.items()},
             "priors": self.priors.to_dict(),
             "kind": self.kind, "priors_source": self.priors_source, "kind_hint": self.kind_hint,
-            "binned": data.binned,
+            "dependence": dataclasses.asdict(self.dependence) if self.dependence is not None else None,
+            "binned": data.binned, "temper": data.temper,
             "checksums": {"data": _digest(arrays),
                           **{k: _digest(_arrays(f.tree, coords=True)) for k, f in self.fits.items()}},
         }
@@ -772,7 +774,8 @@ class ScalingFit:
             extra = {k: ds[f"extra_{i}"].to_numpy() for i, k in enumerate(meta["extra"])}
             bins = {k: ds[f"bin_{k}"].to_numpy() for k in BIN_COLUMNS} if meta.get("binned") else None
             data = ScalingData(n=ds["n"].to_numpy(), y=ds["y"].to_numpy(), x_name=meta["x"], y_name=meta["y"],
-                               index=tuple(meta["index"]), extra=extra, bins=bins)
+                               index=tuple(meta["index"]), extra=extra, bins=bins,
+                               temper=float(meta.get("temper", 1.0)))
             options = SamplerOptions(**meta["options"]) if meta["options"] else None
             priors = Priors.from_dict(meta.get("priors"))
             fits = {}
@@ -788,8 +791,9 @@ class ScalingFit:
                       priors=priors)
             # saves of earlier versions knew one kind, separately trained runs
             source_default = "explicit" if priors.provenance or priors.laws else "default"
+            dependence = Dependence(**meta["dependence"]) if meta.get("dependence") else None
             return out.declare(get_kind(meta.get("kind", "runs")).name, meta.get("priors_source", source_default),
-                               meta.get("kind_hint"))
+                               meta.get("kind_hint"), dependence)
         except (KeyError, ValueError, TypeError, json.JSONDecodeError) as err:
             if isinstance(err, LoadError):
                 raise

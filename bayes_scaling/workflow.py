@@ -29,6 +29,7 @@ from .errors import ArgumentError, DataWarning
 from .flags import curve_flags
 from .grouped import GROUPED_FORMAT, GroupedFit
 from .kinds import KINDS, get_kind, trajectory_hint
+from .kinds import dependence as curve_dependence
 from .laws import LAWS, default_laws, get_law
 from .likelihoods import get_likelihood
 from .priors import Priors, as_priors, metric_mismatch
@@ -197,7 +198,20 @@ def fit(
                       f"({KINDS[priors.kind].title}) and are used on a curve of the kind {kind.name!r} "
                       f"({kind.title}): pass kind={priors.kind!r} if that is what this curve is", DataWarning,
                       stacklevel=2)
+    # one run's checkpoints share their noise: each curve's likelihood is tempered by its own dependence,
+    # read from its rows before they are binned
+    dependence = {name: curve_dependence(d.n, d.y) for name, d in datas.items()} if kind.dependent else {}
     datas = {name: bin_dense(d) if d.n_obs > DENSE_ROWS else d for name, d in datas.items()}
+    if any(dep.temper < 1 for dep in dependence.values()):
+        if pooling == "partial" or not lik.binning:
+            why = "partial pooling" if pooling == "partial" else f"the {lik.name} likelihood"
+            warnings.warn(f"{why} cannot temper the likelihood of dependent checkpoints: they are fitted as "
+                          "independent, and the posterior is narrower than they warrant. Fit each trajectory with "
+                          "pooling='none' and the log-normal likelihood to have them weighted", DataWarning,
+                          stacklevel=2)
+            dependence = {}
+        else:
+            datas = {name: d.tempered(dependence[name].temper) for name, d in datas.items()}
     if pooling == "partial" and any(d.binned for d in datas.values()):
         raise ArgumentError(f"partial pooling takes curves of at most {DENSE_ROWS} rows per group; fit dense "
                             "curves with pooling='none' (each is binned, bs.data.bin_dense)")
@@ -231,10 +245,10 @@ def fit(
         random_seed = int(np.random.SeedSequence().generate_state(1)[0])
     if group is None:
         result = ScalingFit.from_data(datas[None], [law.name for law in chosen], options, random_seed, priors)
-        return result.declare(kind.name, priors_source, hint)
+        return result.declare(kind.name, priors_source, hint, dependence.get(None))
     result = _fit_groups(datas, chosen, options, random_seed, group, pooling, priors)
-    for one in result.fits.values():
-        one.declare(kind.name, priors_source, hint)
+    for name, one in result.fits.items():
+        one.declare(kind.name, priors_source, hint, dependence.get(name))
     return result
 
 

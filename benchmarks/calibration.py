@@ -273,20 +273,22 @@ def lm_curves() -> list[dict]:
         last = x[fit].max()
         new_n = last * np.array([2.0, 4.0, 8.0])
         new_y = np.exp(np.interp(np.log(new_n), np.log(x), np.log(y)))
-        out.append({"name": name, "fit_n": x[fit], "fit_y": y[fit], "new_n": new_n, "new_y": new_y,
-                    "all_n": x, "all_y": y})
+        out.append({"name": name, "kind": "trajectory", "fit_n": x[fit], "fit_y": y[fit], "new_n": new_n,
+                    "new_y": new_y, "all_n": x, "all_y": y})
     return out
 
 
 def _learned(curves: list[dict], name: str, kind: str | None = None):
     """Priors learned as the presets are (``benchmarks/make_presets.py``): from the whole curves, each fitted
-    on its points up to 1/8 of its largest n and scored on the rest (``horizon=8``); ``kind`` is recorded in
-    them (``bs.learn_priors(kind=)``)."""
+    as its kind (``kind``, else each curve's own: the trajectories as trajectories, every other curve as
+    separately trained runs) on its points up to 1/8 of its largest n and scored on the rest
+    (``horizon=8``)."""
     train = [pd.DataFrame({"n": c["all_n"], "y": c["all_y"]}) if "all_n" in c else
              pd.DataFrame({"n": c["n"], "y": c["mu"]}) for c in curves]
+    kinds = kind or [c.get("kind", "runs") for c in curves]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bs.DataWarning)
-        return bs.learn_priors(train, name=name, horizon=LEARN_HORIZON, holdout=0, random_seed=1, kind=kind)
+        return bs.learn_priors(train, name=name, horizon=LEARN_HORIZON, holdout=0, random_seed=1, kind=kinds)
 
 
 def held_out_family_priors(curves: list[dict]):
@@ -392,7 +394,7 @@ def score(curves: list[dict], rng, label: str, presets: dict | None = None) -> p
                 methods["averaged, checkpoints thinned to 4 per doubling"] = sparse.forecast(new_n, PROB)
             for method, priors_for in (presets or {}).items():
                 with_preset = bs.fit(pd.DataFrame({"n": fit_n, "y": y_fit}), random_seed=full.seed,
-                                     priors=priors_for(c))
+                                     priors=priors_for(c), kind=c.get("kind"))  # a trajectory's: tempered
                 methods[method] = with_preset.forecast(new_n, PROB)
             boot = bootstrap_baseline(fit_n, y_fit, new_n, rng)  # resamples may rise: quiet
         q = np.quantile(boot, [(1 - PROB) / 2, 0.5, (1 + PROB) / 2], axis=0)

@@ -8,7 +8,8 @@
 * ``tabular``: the 138 LCDB 1.0 error-rate curves of ``benchmarks/data/lcdb_error_curves.csv`` (eight
   doublings each).
 
-Both with ``horizon=8``: each curve fitted on its points up to 1/8 of its largest x (the checkpoints the
+Both with ``horizon=8``: each curve fitted (the trajectories as ``kind="trajectory"``, their dependent
+checkpoints tempered; the rest as separately trained runs) on its points up to 1/8 of its largest x (the checkpoints the
 calibration benchmark fits, or an LCDB curve's first five doublings) and scored on the rest, 8x out.
 
 Each preset is written with its provenance (the corpus, the date, the package version and the held-out
@@ -37,20 +38,25 @@ SOURCES = {
 }
 
 
-def corpus(name: str) -> list[pd.DataFrame]:
+def corpus(name: str) -> tuple[list[pd.DataFrame], list[str] | None]:
+    """The curves of preset ``name`` and the kind of each (the trajectories are fitted as trajectories, their
+    dependent checkpoints tempered, as ``kind="trajectory"`` fits them; None: no kind recorded)."""
     if name == "lm":
-        return ([pd.DataFrame({"n": c["all_n"], "y": c["all_y"]}) for c in lm_curves()]
-                + [pd.DataFrame({"n": c["n"], "y": c["mu"]}) for c in seedlike_curves()])
-    return [pd.DataFrame({"n": c["n"], "y": c["mu"]}) for c in lcdb_curves()]
+        trajectories, runs = lm_curves(), seedlike_curves()
+        return ([pd.DataFrame({"n": c["all_n"], "y": c["all_y"]}) for c in trajectories]
+                + [pd.DataFrame({"n": c["n"], "y": c["mu"]}) for c in runs],
+                ["trajectory"] * len(trajectories) + ["runs"] * len(runs))
+    return [pd.DataFrame({"n": c["n"], "y": c["mu"]}) for c in lcdb_curves()], None
 
 
 def main() -> None:
     names = sys.argv[1:] or list(SOURCES)
     for name in names:
-        curves = corpus(name)
+        curves, kinds = corpus(name)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", bs.DataWarning)
-            priors = bs.learn_priors(curves, name=name, source=SOURCES[name], horizon=LEARN_HORIZON, random_seed=0)
+            priors = bs.learn_priors(curves, name=name, source=SOURCES[name], horizon=LEARN_HORIZON, random_seed=0,
+                                     kind=kinds)
         path = priors.save(bs.priors.PRESETS_DIR / f"{name}.json")
         print(f"{path}: {priors.provenance}")
         print(priors.check_table)

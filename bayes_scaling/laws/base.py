@@ -434,7 +434,7 @@ class Law:
         a, b = v["alpha"], v["beta"]
         p = {k.name: np.asarray(params[k.name])[:, None] for k in self.parameters}
         r2 = (data.log_y[None, :] - self.log_curve(leading_axis(self.curve_inputs(data)), p)) ** 2
-        if data.binned:  # each bin: its count times its mean's residual, plus the spread within it
+        if data.weighted:  # each bin: its count times its mean's residual, plus the spread within it (tempered)
             rss = (data.weight[None, :] * r2).sum(axis=1) + data.within_ss.sum()
             return np.sqrt((b + 0.5 * rss) / rng.gamma(a + 0.5 * data.row_dof.sum(), 1.0, rss.size))
         rss = r2.sum(axis=1)
@@ -569,8 +569,8 @@ class Law:
                                     f"{', '.join(priors.derived)}; fit with pooling='none' for those")
             if not (priors.noise[0] == "sigma_sq" and priors.noise[1].dist == "InverseGamma"):
                 raise ArgumentError("partial pooling takes the noise prior on sigma_sq as InverseGamma")
-            if any(d.binned for d in parts):  # the joint model has no per-bin statistics
-                raise ArgumentError("partial pooling takes curves that are not binned")
+            if any(d.weighted for d in parts):  # the joint model has no per-bin statistics or weights
+                raise ArgumentError("partial pooling takes curves that are neither binned nor tempered")
         n_obs = sum(d.n_obs for d in parts)
         base = {"obs": np.arange(n_obs), **({"group": list(data)} if grouped else {}), **(coords or {})}
         with pm.Model(coords=None if sampling else base) as model:
@@ -625,7 +625,7 @@ class Law:
                     pm.Potential("log_y", lik.pymc_log_lik(log_y, log_mu, sigma, lik_params, jacobian=False))
                 return model
             pm.Deterministic("log_mu", log_mu, dims="obs")
-            if data.binned:  # the likelihood of the measurements each bin stands for
+            if data.weighted:  # the likelihood of the measurements each bin stands for (tempered)
                 pm.Potential("y", lik.pymc_log_lik(data.log_y, log_mu, sigma, lik_params, data.weight,
                                                    data.within_ss.sum(), data.row_dof.sum()))
             elif lik.name == "lognormal":

@@ -130,10 +130,11 @@ class Likelihood:
     def check_rows(self, data) -> None:
         """Refuse binned rows (a dense curve's bins) unless this likelihood can use them: it never falls back to
         the log-normal silently."""
-        if data is not None and data.binned and not self.binning:
-            raise ArgumentError(f"the {self.name} likelihood cannot fit binned rows: a dense curve's bins summarise "
-                                "it by count, mean and spread, which only the log-normal likelihood can use. Thin "
-                                "the curve to at most DENSE_ROWS rows, or fit it with likelihood='lognormal'")
+        if data is not None and data.weighted and not self.binning:
+            raise ArgumentError(f"the {self.name} likelihood cannot fit binned or tempered rows: a dense curve's bins "
+                                "summarise it by count, mean and spread, and a trajectory's dependent checkpoints "
+                                "are weighted, which only the log-normal likelihood can use. Thin the curve to at "
+                                "most DENSE_ROWS rows, or fit it with likelihood='lognormal'")
 
     # -- the density ---------------------------------------------------------
     def log_density(self, r, sigma, p: Mapping[str, Any], xp=np):

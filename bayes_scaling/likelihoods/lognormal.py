@@ -37,7 +37,7 @@ class LogNormal(Likelihood):
         return -0.5 * z**2 - xp.log(sigma) - 0.5 * LOG_2PI
 
     def pointwise(self, log_y, log_mu, sigma, p, rows=None):
-        if rows is not None and rows.binned:  # a bin's density is that of all the measurements it stands for
+        if rows is not None and rows.weighted:  # a bin's density: all the measurements it stands for, tempered
             w, ss, dof = rows.weight, rows.within_ss, rows.row_dof
             return -0.5 * dof * np.log(2 * np.pi * sigma**2) - 0.5 * (w * (log_y - log_mu) ** 2 + ss) / sigma**2 \
                 - w * log_y
@@ -71,7 +71,8 @@ class LogNormal(Likelihood):
 
         u, ly = law.curve_inputs(data), data.log_y
         n = data.n_obs
-        root_w = np.sqrt(data.weight)  # binned data: each bin's mean counts as many times as it has measurements
+        # binned data: each bin's mean counts as many times as it has measurements (tempered ones: fewer)
+        root_w = np.sqrt(data.weight)
         k = len(law.parameters)
         names = [p.name for p in law.parameters]
         # a numba dispatcher (not bound to the instance); kernels exist for laws of the sample count alone
@@ -87,14 +88,14 @@ class LogNormal(Likelihood):
 
         def residuals(z):
             r = ly - log_curve(from_z(law.parameters, z)[0])
-            r = r * root_w if data.binned else r
+            r = r * root_w if data.weighted else r
             return np.where(np.isfinite(r), r, 1e150)
 
         def jacobian(z):
             th, dth = from_z(law.parameters, z)
             curve_grad(u, th, lm, dlm)
             j = -dlm * dth[None, :]
-            j = j * root_w[:, None] if data.binned else j
+            j = j * root_w[:, None] if data.weighted else j
             return np.where(np.isfinite(j), j, 0.0)
 
         # MINPACK's Levenberg-Marquardt (4x faster here, same optima) needs residuals >= parameters
@@ -109,7 +110,7 @@ class LogNormal(Likelihood):
                 if best is None or res.cost < best.cost:
                     best = res
         rss = max(2.0 * float(best.cost) + float(data.within_ss.sum()), 1e-300)
-        n = float(data.row_dof.sum()) if data.binned else n  # the noise's degrees of freedom
+        n = float(data.row_dof.sum()) if data.weighted else n  # the noise's degrees of freedom
         sigma2 = rss / n
         log_lik = -0.5 * n * (math.log(2 * math.pi * sigma2) + 1.0) - float((data.weight * ly).sum())
         th, _ = from_z(law.parameters, best.x)
