@@ -13,8 +13,8 @@ Two kinds of learning curve want different things from a forecast (``docs/foreca
     independent measurements would), and the curve is fitted with the ``lm`` preset: priors, law
     probabilities and discrepancy learned from language-model training trajectories (fitted this way) and
     separately trained language models. Learned that way without one family of trajectories and scored on
-    it, its 90% intervals 8x out covered 0.94 of the 49 trajectories with a rescaling factor of 0.88, an
-    interval score of 0.389 and a median error of 0.050 (the defaults: 1.00, 0.62, 0.540 and 0.052;
+    it, its 90% intervals 8x out covered 0.92 of the 49 trajectories with a rescaling factor of 0.89, an
+    interval score of 0.394 and a median error of 0.051 (the defaults: 1.00, 0.62, 0.540 and 0.052;
     ``docs/benchmarks.md``). Dense checkpoints are binned as every dense curve is (one bin's mean, count and
     spread per 1/400 of the log range), after the dependence is read from them.
 
@@ -70,7 +70,8 @@ DEPENDENCE_MAX_RHO = 0.99
 class Dependence:
     """How dependent a curve's successive points are: ``rho``, the lag-1 autocorrelation of log y about a
     smooth curve, and ``temper = (1 - rho) / (1 + rho)``, the share of an independent measurement one point
-    carries (AR(1) noise's effective sample size); ``points`` is the count it was estimated from."""
+    carries (AR(1) noise's effective sample size); ``points`` is the count it was estimated from (``rho`` is 0
+    when they are too few to read it)."""
 
     rho: float
     temper: float
@@ -86,7 +87,8 @@ class Dependence:
             why = ("too few to estimate their dependence" if self.points < DEPENDENCE_MIN_POINTS else
                    f"lag-1 autocorrelation {self.rho:.2f}")
             return f"its {self.points} points counted as independent ({why})"
-        return (f"its {self.points} checkpoints counted as {self.effective:.3g} independent measurements "
+        worth = f"{self.effective:.0f}" if self.effective >= 10 else f"{self.effective:.1f}"
+        return (f"its {self.points} checkpoints counted as {worth} independent measurements "
                 f"(lag-1 autocorrelation {self.rho:.2f})")
 
 #: an x column named like this counts training progress, not a run's data size
@@ -137,12 +139,11 @@ def dependence(n, y) -> Dependence:
     >>> dependence(n[::40], 2.0 + 30 * n[::40] ** -0.3).temper  # 10 points: too few to tell
     1.0
     """
-    frame = np.unique(np.asarray(n, dtype=float), return_inverse=True)
-    x, which = frame
+    x, which = np.unique(np.asarray(n, dtype=float), return_inverse=True)
     log_y = np.bincount(which, np.log(np.asarray(y, dtype=float))) / np.bincount(which)
     points = int(x.size)
     if points < DEPENDENCE_MIN_POINTS:
-        return Dependence(rho=float("nan"), temper=1.0, points=points)
+        return Dependence(rho=0.0, temper=1.0, points=points)
     u = np.log(x) - np.log(x).mean()
     r = log_y - np.polyval(np.polyfit(u, log_y, DEPENDENCE_DEGREE), u)
     ss = float(r @ r)

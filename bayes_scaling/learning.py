@@ -20,7 +20,8 @@ most probable:
   are proper, but the laws are not the truth, and the two disagree: the log density punishes a rare
   far miss so hard that it buys it off with width everywhere. On the 69 curves of the ``lm`` preset
   the density puts ``s`` at 0.018, and the preset's 90% intervals 8x out were then too wide (rescaling
-  factor about 0.7); the interval score puts it at 0.0076 (``docs/priors.md`` has the figures). Below
+  factor about 0.7); the interval score puts it at 0.0076, 0.0066 with the trajectories fitted as
+  trajectories (``docs/priors.md`` has the figures). Below
   ``MIN_CURVES`` curves, or without ``horizon``, the density's scale is kept;
 * **the parameter priors** (``slope``, the local exponent; ``floor_frac``, the floor as a fraction of
   the level; ``c``, exp_decay's curvature): each a prior of the default's family (LogNormal or Beta)

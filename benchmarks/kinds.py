@@ -15,7 +15,9 @@ Sections
     with priors learned without its own family (datablations for OLMo and the reverse). Methods: the default
     (``kind="runs"``, the package's priors); ``kind="trajectory"`` with priors learned as the ``lm`` preset is
     (trajectories and the 20 small LMs), without the family; priors learned on the other family's
-    trajectories alone (``bs.learn_priors(kind="trajectory")``); the ``lm`` preset itself (in-sample).
+    trajectories alone (``bs.learn_priors(kind="trajectory")``); ``kind="trajectory"`` with the shipped
+    ``lm`` preset (in-sample). Every trajectory fitted with ``kind="trajectory"`` is tempered by its own
+    dependence, and the priors learned for it are learned from trajectories fitted the same way.
 ``runs``
     Separately trained language models, by source: the 20 small byte-level transformers of
     ``data/seedlike_lm_curves.csv`` (five doublings fitted, three forecast), the ten curves of its five larger
@@ -132,7 +134,7 @@ def trajectories() -> pd.DataFrame:
             "kind": "trajectory", "priors": mixed[c["name"].split(":")[0]]},
         "priors learned on the other family's trajectories alone": lambda c: {
             "kind": "trajectory", "priors": alone[c["name"].split(":")[0]]},
-        "lm preset (in-sample)": lambda c: {"priors": "lm"},
+        "kind='trajectory' with the lm preset (in-sample)": lambda c: {"kind": "trajectory"},
     }
     return pd.concat([run([c for c in curves if c["name"].startswith(f)], f"trajectories: {f}", methods)
                       for f in families])

@@ -206,7 +206,7 @@ def test_priors_learned_from_curves_of_both_kinds_fit_each_as_its_kind():
     assert all(f.data.temper < 0.5 for f in fits[::2]) and all(f.data.temper == 1.0 for f in fits[1::2])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bs.DataWarning)
-        p = bs.learn_priors(curves + [logs[0].assign(y=logs[0]["y"] * 1.05)], laws=["saturation"], holdout=0,
+        p = bs.learn_priors([*curves, logs[0].assign(y=logs[0]["y"] * 1.05)], laws=["saturation"], holdout=0,
                             draws=300, kind=[*kinds, "trajectory"])
     assert p.kind is None
     assert ("curves of the kinds 'trajectory' (checkpoints of one run: 3) and 'runs' (separately trained runs: 2)"
