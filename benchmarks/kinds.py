@@ -21,8 +21,9 @@ Sections
 ``runs``
     Separately trained language models, by source: the 20 small byte-level transformers of
     ``data/seedlike_lm_curves.csv`` (five doublings fitted, three forecast), the ten curves of its five larger
-    shapes, and the 7 model sizes of ``data/lm_grid.csv`` (three data sizes fitted, three forecast). Methods:
-    the default and the ``lm`` preset.
+    shapes, the 7 model sizes of ``data/lm_grid.csv`` (three data sizes fitted, three forecast) and
+    Chinchilla's runs as one curve per model size (:func:`chinchilla_curves`). Methods: the default and the
+    ``lm`` preset.
 ``broken``
     The broken power law (``laws=[..., "broken_power"]``): the digits curves (curves that steepen before
     they bend) and 20 simulated broken power laws; the default laws, the default laws with ``broken_power``
@@ -73,6 +74,39 @@ def grid_curves() -> list[dict]:
         c = c.sort_values("tokens")
         n, y = c["tokens"].to_numpy(float), c["val_loss"].to_numpy(float)
         out.append({"name": f"grid/{name}", "fit_n": n[:3], "fit_y": y[:3], "new_n": n[3:], "new_y": y[3:]})
+    return out
+
+
+def chinchilla_curves() -> list[dict]:
+    """Chinchilla's runs (``../shared/data/chinchilla_epoch_svg_extracted.csv``, Hoffmann et al. 2022 as Epoch AI
+    digitised them) as one curve per model size: each point a run trained separately on D = C / (6 N) tokens,
+    57M to 16B parameters. A model size is fitted on its runs up to 1/8 of its largest D (at least four) and
+    scored at the later runs nearest 2x, 4x and 8x its largest fitted D (three distinct runs beyond it, the last
+    at most 8x); model sizes without them are left out. Points read off a plot: expect reading error."""
+    path = HERE.parent.parent / "shared" / "data" / "chinchilla_epoch_svg_extracted.csv"
+    if not path.is_file():
+        print(f"({path} not found: the Chinchilla runs are skipped)", file=sys.stderr)
+        return []
+    table = pd.read_csv(path)
+    table = table.assign(N=table["Model Size"].round(-6), D=table["Training FLOP"] / (6 * table["Model Size"]))
+    out = []
+    for size, c in table.groupby("N", sort=True):
+        c = c.groupby("D", as_index=False)["loss"].mean().sort_values("D")
+        d, y = c["D"].to_numpy(float), c["loss"].to_numpy(float)
+        fit = d <= d.max() / 8 * (1 + 1e-9)
+        if fit.sum() < 4:
+            continue
+        top = d[fit].max()
+        later = np.flatnonzero(~fit & (d <= 8 * top * 1.05))
+        picks = []
+        for target in (2, 4, 8):
+            left = [i for i in later if i not in picks and (not picks or i > picks[-1])]
+            if left:
+                picks.append(min(left, key=lambda i: abs(np.log(d[i] / (target * top)))))
+        if len(picks) < 3:
+            continue
+        out.append({"name": f"chinchilla/N={size:.3g}", "fit_n": d[fit], "fit_y": y[fit], "new_n": d[picks],
+                    "new_y": y[picks]})
     return out
 
 
@@ -142,9 +176,11 @@ def trajectories() -> pd.DataFrame:
 
 def runs() -> pd.DataFrame:
     methods = {"default (kind='runs')": lambda c: {}, "lm preset": lambda c: {"priors": "lm"}}
+    chinchilla = chinchilla_curves()
     return pd.concat([run(seedlike_curves(), "small LMs, 20 seed-like", methods),
                       run(seedlike_curves(larger=True), "larger LMs (7M-30M), 10", methods),
-                      run(grid_curves(), "LM grid, 7 sizes", methods)])
+                      run(grid_curves(), "LM grid, 7 sizes", methods),
+                      run(chinchilla, f"Chinchilla model sizes, {len(chinchilla)}", methods)])
 
 
 def broken() -> pd.DataFrame:
