@@ -1,6 +1,6 @@
 """Kinds of curve, the broken power law and the robust likelihood, scored 8x beyond the data.
 
-    .venv/bin/python benchmarks/kinds.py [trajectories] [runs] [broken] [student_t] [--csv OUT.csv]
+    .venv/bin/python benchmarks/kinds.py [trajectories] [runs] [alternatives] [broken] [student_t] [--csv OUT.csv]
 
 Every curve is fitted on its early part and forecast at 2x, 4x and 8x its largest fitted x (the splits of
 ``calibration.py``: a simulated or tabular curve's first five doublings; a trajectory's checkpoints up to 1/8
@@ -24,6 +24,11 @@ Sections
     shapes, the 7 model sizes of ``data/lm_grid.csv`` (three data sizes fitted, three forecast) and
     Chinchilla's runs as one curve per model size (:func:`chinchilla_curves`). Methods: the default and the
     ``lm`` preset.
+``alternatives``
+    Two ways to narrow the ``runs`` intervals where curves are smooth, on the same sources: the noise prior's
+    median at 1% and 0.5% instead of 2%; and one scaling surface (``bs.fit_surface``) per source over its model
+    sizes' fitted points (per corpus for the byte-level models; Chinchilla's unscored model sizes included),
+    forecasting each model size's later runs, beside each curve fitted alone. ``source`` "all" pools them.
 ``broken``
     The broken power law (``laws=[..., "broken_power"]``): the digits curves (curves that steepen before
     they bend) and 20 simulated broken power laws; the default laws, the default laws with ``broken_power``
@@ -36,6 +41,7 @@ Sections
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 import warnings
@@ -77,12 +83,13 @@ def grid_curves() -> list[dict]:
     return out
 
 
-def chinchilla_curves() -> list[dict]:
+def chinchilla_curves(every_size: bool = False) -> list[dict]:
     """Chinchilla's runs (``../shared/data/chinchilla_epoch_svg_extracted.csv``, Hoffmann et al. 2022 as Epoch AI
     digitised them) as one curve per model size: each point a run trained separately on D = C / (6 N) tokens,
     57M to 16B parameters. A model size is fitted on its runs up to 1/8 of its largest D (at least four) and
     scored at the later runs nearest 2x, 4x and 8x its largest fitted D (three distinct runs beyond it, the last
-    at most 8x); model sizes without them are left out. Points read off a plot: expect reading error."""
+    at most 8x); model sizes without them are left out, or with ``every_size`` kept with their runs up to 1/8 of
+    their largest D and nothing to score (``new_n`` empty). Points read off a plot: expect reading error."""
     path = HERE.parent.parent / "shared" / "data" / "chinchilla_epoch_svg_extracted.csv"
     if not path.is_file():
         print(f"({path} not found: the Chinchilla runs are skipped)", file=sys.stderr)
@@ -94,7 +101,10 @@ def chinchilla_curves() -> list[dict]:
         c = c.groupby("D", as_index=False)["loss"].mean().sort_values("D")
         d, y = c["D"].to_numpy(float), c["loss"].to_numpy(float)
         fit = d <= d.max() / 8 * (1 + 1e-9)
+        kept = {"name": f"chinchilla/N={size:.3g}", "params": float(size), "fit_n": d[fit], "fit_y": y[fit],
+                "new_n": np.array([]), "new_y": np.array([])}
         if fit.sum() < 4:
+            out += [kept] if every_size and fit.any() else []
             continue
         top = d[fit].max()
         later = np.flatnonzero(~fit & (d <= 8 * top * 1.05))
@@ -104,10 +114,17 @@ def chinchilla_curves() -> list[dict]:
             if left:
                 picks.append(min(left, key=lambda i: abs(np.log(d[i] / (target * top)))))
         if len(picks) < 3:
+            out += [kept] if every_size else []
             continue
-        out.append({"name": f"chinchilla/N={size:.3g}", "fit_n": d[fit], "fit_y": y[fit], "new_n": d[picks],
-                    "new_y": y[picks]})
+        out.append(kept | {"new_n": d[picks], "new_y": y[picks]})
     return out
+
+
+def params_of(shape: str) -> float:
+    """Non-embedding parameters, 12 d^2 L, of a transformer shape named ``d{d}-l{L}`` (as ``lm_grid.csv``
+    counts them)."""
+    d, layers = (int(v) for v in re.fullmatch(r"d(\d+)-l(\d+)", shape).groups())
+    return 12.0 * d * d * layers
 
 
 def learned_without(curves: list[dict], family: str, kind: str | None = None, others: list[dict] = ()):
@@ -183,6 +200,66 @@ def runs() -> pd.DataFrame:
                       run(chinchilla, f"Chinchilla model sizes, {len(chinchilla)}", methods)])
 
 
+def surface_rows(curves: list[dict], source: str, group: str, seed: int = 0) -> pd.DataFrame:
+    """Every curve of ``curves`` (one model size each, ``params``) forecast from one scaling surface fitted to all
+    their fitted points together (``bs.fit_surface``, averaged over its laws), beside the curve fitted alone."""
+    rng = np.random.default_rng(seed)
+    parts = [(c, *split(c, rng)) for c in curves]
+    runs = pd.DataFrame([{"params": c["params"], "tokens": d, "loss": y}
+                         for c, fit_n, fit_y, _, _ in parts for d, y in zip(fit_n, fit_y, strict=True)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        surface = bs.fit_surface(runs, n="params", d="tokens", y="loss", random_seed=seed)
+    rows = []
+    for c, fit_n, fit_y, new_n, actual in parts:
+        if not len(new_n):
+            continue
+        fc = surface.forecast(pd.DataFrame({"params": c["params"], "tokens": new_n}), PROB)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            alone = bs.fit(pd.DataFrame({"n": fit_n, "y": fit_y}), random_seed=seed).forecast(new_n, PROB)
+        for method, f in (("one surface per source", fc[fc["law"] == "averaged"].reset_index(drop=True)),
+                          ("each curve alone (default)", alone)):
+            for h, (hname, a) in enumerate(zip(("2x", "4x", "8x"), actual, strict=True)):
+                lo, med, hi = (float(f[k].iloc[h]) for k in ("lower", "median", "upper"))
+                rows.append({"source": source, "group": group, "curve": c["name"], "method": method, "horizon": hname,
+                             "covered": lo <= a <= hi, "abs_log_error": abs(np.log(med / a)),
+                             "interval_score": interval_score(np.log(lo), np.log(hi), np.log(a), PROB),
+                             "log_lower": np.log(lo), "log_median": np.log(med), "log_upper": np.log(hi),
+                             "log_actual": np.log(a)})
+    return pd.DataFrame(rows)
+
+
+def alternatives() -> pd.DataFrame:
+    """Two ways to give separately trained runs narrower intervals where they are smooth, measured on the ``runs``
+    sources: a smaller noise prior (median 1% and 0.5% instead of 2%), and one scaling surface per source (its
+    model sizes fitted together, per corpus for the byte-level models) instead of each curve alone."""
+    def noise(median):
+        prior = bs.Prior("InverseGamma", alpha=1.0, beta=median**2 * np.log(2))
+        # exp_decay is not fitted on three points (the grid's curves): no prior for it there
+        return lambda c: {"priors": {law: {"sigma_sq": prior} for law in DEFAULT
+                                     if law != "exp_decay" or len(c.get("fit_n", range(5))) >= 4}}
+
+    methods = {"default (noise median 2%)": lambda c: {}, "noise median 1%": noise(0.01),
+               "noise median 0.5%": noise(0.005)}
+    small, larger = seedlike_curves(), seedlike_curves(larger=True)
+    parts = [run(small, "small LMs, 20 seed-like", methods), run(larger, "larger LMs (7M-30M), 10", methods)]
+    grid = [c | {"params": params_of(c["name"].split("/")[1])} for c in grid_curves()]
+    parts.append(run(grid, "LM grid, 7 sizes", methods))
+    chinchilla = chinchilla_curves()
+    parts.append(run(chinchilla, f"Chinchilla model sizes, {len(chinchilla)}", methods))
+    for curves, source in ((small, "small LMs, 20 seed-like"), (larger, "larger LMs (7M-30M), 10")):
+        for corpus in sorted({c["name"].split("/")[0] for c in curves}):
+            mine = [c | {"params": params_of(c["name"].split("/")[1])} for c in curves
+                    if c["name"].startswith(corpus + "/")]
+            parts.append(surface_rows(mine, source, corpus))
+    parts.append(surface_rows(grid, "LM grid, 7 sizes", "grid"))
+    parts.append(surface_rows(chinchilla_curves(every_size=True), f"Chinchilla model sizes, {len(chinchilla)}",
+                              "chinchilla"))
+    rows = pd.concat(parts)
+    return pd.concat([rows, rows.assign(source="all")])
+
+
 def broken() -> pd.DataFrame:
     rng = np.random.default_rng(3)
     methods = {"default laws": lambda c: {}, "default + broken_power": lambda c: {"laws": [*DEFAULT, "broken_power"]},
@@ -204,7 +281,8 @@ def student_t() -> pd.DataFrame:
     return pd.concat([run(curves, name, methods) for name, curves in domains.items()])
 
 
-SECTIONS = {"trajectories": trajectories, "runs": runs, "broken": broken, "student_t": student_t}
+SECTIONS = {"trajectories": trajectories, "runs": runs, "alternatives": alternatives, "broken": broken,
+            "student_t": student_t}
 
 
 def main() -> None:
