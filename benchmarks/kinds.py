@@ -134,6 +134,19 @@ def learned_without(curves: list[dict], family: str, kind: str | None = None, ot
                     kind=kind)
 
 
+def scored(fc: pd.DataFrame, actual, **keys) -> list[dict]:
+    """One row per horizon (2x, 4x, 8x): a forecast table's 90% interval and median against what was measured,
+    with ``keys`` (source, curve, method, ...) in front."""
+    rows = []
+    for h, (hname, a) in enumerate(zip(("2x", "4x", "8x"), actual, strict=True)):
+        lo, med, hi = (float(fc[k].iloc[h]) for k in ("lower", "median", "upper"))
+        rows.append(keys | {"horizon": hname, "covered": lo <= a <= hi, "abs_log_error": abs(np.log(med / a)),
+                            "interval_score": interval_score(np.log(lo), np.log(hi), np.log(a), PROB),
+                            "log_lower": np.log(lo), "log_median": np.log(med), "log_upper": np.log(hi),
+                            "log_actual": np.log(a)})
+    return rows
+
+
 def run(curves: list[dict], source: str, methods: dict, seed: int = 0) -> pd.DataFrame:
     """``methods``: name -> function of a curve giving ``bs.fit`` keyword arguments."""
     rng = np.random.default_rng(seed)
@@ -151,13 +164,7 @@ def run(curves: list[dict], source: str, methods: dict, seed: int = 0) -> pd.Dat
                 except bs.errors.BayesScalingError as err:  # e.g. too few points for a law
                     print(f"  {source} {c.get('name', '')} {method}: {err}", file=sys.stderr)
                     continue
-            for h, (hname, a) in enumerate(zip(("2x", "4x", "8x"), actual, strict=True)):
-                lo, med, hi = (float(fc[k].iloc[h]) for k in ("lower", "median", "upper"))
-                rows.append({"source": source, "curve": c.get("name", ""), "method": method, "horizon": hname,
-                             "covered": lo <= a <= hi, "abs_log_error": abs(np.log(med / a)),
-                             "interval_score": interval_score(np.log(lo), np.log(hi), np.log(a), PROB),
-                             "log_lower": np.log(lo), "log_median": np.log(med), "log_upper": np.log(hi),
-                             "log_actual": np.log(a)})
+            rows += scored(fc, actual, source=source, curve=c.get("name", ""), method=method)
     print(f"  ({source}: {len(curves)} curves x {len(methods)} methods in {time.perf_counter() - t0:.0f} s)",
           file=sys.stderr)
     return pd.DataFrame(rows)
@@ -220,13 +227,7 @@ def surface_rows(curves: list[dict], source: str, group: str, seed: int = 0) -> 
             alone = bs.fit(pd.DataFrame({"n": fit_n, "y": fit_y}), random_seed=seed).forecast(new_n, PROB)
         for method, f in (("one surface per source", fc[fc["law"] == "averaged"].reset_index(drop=True)),
                           ("each curve alone (default)", alone)):
-            for h, (hname, a) in enumerate(zip(("2x", "4x", "8x"), actual, strict=True)):
-                lo, med, hi = (float(f[k].iloc[h]) for k in ("lower", "median", "upper"))
-                rows.append({"source": source, "group": group, "curve": c["name"], "method": method, "horizon": hname,
-                             "covered": lo <= a <= hi, "abs_log_error": abs(np.log(med / a)),
-                             "interval_score": interval_score(np.log(lo), np.log(hi), np.log(a), PROB),
-                             "log_lower": np.log(lo), "log_median": np.log(med), "log_upper": np.log(hi),
-                             "log_actual": np.log(a)})
+            rows += scored(f, actual, source=source, group=group, curve=c["name"], method=method)
     return pd.DataFrame(rows)
 
 
