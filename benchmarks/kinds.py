@@ -28,7 +28,8 @@ Sections
     Two ways to narrow the ``runs`` intervals where curves are smooth, on the same sources: the noise prior's
     median at 1% and 0.5% instead of 2%; and one scaling surface (``bs.fit_surface``) per source over its model
     sizes' fitted points (per corpus for the byte-level models; Chinchilla's unscored model sizes included),
-    forecasting each model size's later runs, beside each curve fitted alone. ``source`` "all" pools them.
+    forecasting each model size's later runs, beside each curve fitted alone (the default). ``source`` "all"
+    pools them.
 ``broken``
     The broken power law (``laws=[..., "broken_power"]``): the digits curves (curves that steepen before
     they bend) and 20 simulated broken power laws; the default laws, the default laws with ``broken_power``
@@ -209,7 +210,8 @@ def runs() -> pd.DataFrame:
 
 def surface_rows(curves: list[dict], source: str, group: str, seed: int = 0) -> pd.DataFrame:
     """Every curve of ``curves`` (one model size each, ``params``) forecast from one scaling surface fitted to all
-    their fitted points together (``bs.fit_surface``, averaged over its laws), beside the curve fitted alone."""
+    their fitted points together (``bs.fit_surface``, averaged over its laws). Each curve fitted alone is
+    :func:`run`'s default method."""
     rng = np.random.default_rng(seed)
     parts = [(c, *split(c, rng)) for c in curves]
     runs = pd.DataFrame([{"params": c["params"], "tokens": d, "loss": y}
@@ -218,16 +220,11 @@ def surface_rows(curves: list[dict], source: str, group: str, seed: int = 0) -> 
         warnings.simplefilter("ignore")
         surface = bs.fit_surface(runs, n="params", d="tokens", y="loss", random_seed=seed)
     rows = []
-    for c, fit_n, fit_y, new_n, actual in parts:
-        if not len(new_n):
-            continue
-        fc = surface.forecast(pd.DataFrame({"params": c["params"], "tokens": new_n}), PROB)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            alone = bs.fit(pd.DataFrame({"n": fit_n, "y": fit_y}), random_seed=seed).forecast(new_n, PROB)
-        for method, f in (("one surface per source", fc[fc["law"] == "averaged"].reset_index(drop=True)),
-                          ("each curve alone (default)", alone)):
-            rows += scored(f, actual, source=source, group=group, curve=c["name"], method=method)
+    for c, _, _, new_n, actual in parts:
+        if len(new_n):
+            fc = surface.forecast(pd.DataFrame({"params": c["params"], "tokens": new_n}), PROB)
+            rows += scored(fc[fc["law"] == "averaged"].reset_index(drop=True), actual, source=source, group=group,
+                           curve=c["name"], method="one surface per source")
     return pd.DataFrame(rows)
 
 
